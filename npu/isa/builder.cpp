@@ -1,0 +1,151 @@
+#include "npu/isa/builder.hpp"
+
+#include <utility>
+
+#include "npu/common/error.hpp"
+#include "npu/isa/asm.hpp"
+
+namespace npusim::npu {
+
+Operand BufferRef::view(std::uint32_t row0, std::uint32_t rows, std::uint32_t col0, std::uint32_t cols) const {
+  Operand o;
+  o.kind = Operand::Kind::tensor;
+  o.space = Space::scratchpad;
+  o.id = m_id;
+  o.view = View{std::uint64_t{row0} * m_cols + col0, rows, cols, m_cols};
+  return o;
+}
+
+Operand TensorRef::view(std::uint64_t matrix, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
+                        std::uint32_t cols) const {
+  Operand o;
+  o.kind = Operand::Kind::tensor;
+  o.space = Space::dram;
+  o.id = m_id;
+  o.view = View{(matrix * m_rows + row0) * m_cols + col0, rows, cols, m_cols};
+  return o;
+}
+
+ProgramBuilder::ProgramBuilder(std::string source) { m_program.source = std::move(source); }
+
+TensorRef ProgramBuilder::dram(const std::string& name, DType dtype, std::vector<std::uint32_t> shape,
+                               TensorInit init, bool output) {
+  NPUSIM_ASSERT(!shape.empty() && shape.size() <= 4, "DRAM tensors have 1 to 4 dimensions");
+  DramTensor t;
+  t.name = name;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  t.init = std::move(init);
+  t.output = output;
+  t.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
+  m_program.tensors.push_back(std::move(t));
+  const DramTensor& d = m_program.tensors.back();
+  return TensorRef(static_cast<std::uint32_t>(m_program.tensors.size() - 1), d.rows(), d.cols());
+}
+
+BufferRef ProgramBuilder::buffer(const std::string& name, DType dtype, std::uint32_t rows, std::uint32_t cols,
+                                 std::optional<std::uint64_t> address) {
+  Buffer b;
+  b.name = name;
+  b.dtype = dtype;
+  b.rows = rows;
+  b.cols = cols;
+  b.fixed_address = address;
+  b.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
+  m_program.buffers.push_back(std::move(b));
+  return BufferRef(static_cast<std::uint32_t>(m_program.buffers.size() - 1), rows, cols);
+}
+
+void ProgramBuilder::core(std::uint32_t n) {
+  for (std::size_t i = 0; i < m_program.streams.size(); ++i) {
+    if (m_program.streams[i].core == n) {
+      m_current = i;
+      return;
+    }
+  }
+  Stream s;
+  s.core = n;
+  s.declared = true;
+  s.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
+  m_program.streams.push_back(std::move(s));
+  m_current = m_program.streams.size() - 1;
+}
+
+void ProgramBuilder::comment(const std::string& text) { m_pending_comments.push_back("# " + text); }
+
+Stream& ProgramBuilder::stream() {
+  if (m_program.streams.empty()) {
+    m_program.streams.emplace_back();
+    m_current = 0;
+  }
+  return m_program.streams[m_current];
+}
+
+Instruction& ProgramBuilder::emit(Opcode op, std::initializer_list<Operand> operands) {
+  Instruction in;
+  in.op = op;
+  int i = 0;
+  for (const Operand& o : operands) {
+    if (o.kind == Operand::Kind::none) break;
+    in.operands[i++] = o;
+  }
+  in.noperands = static_cast<std::uint8_t>(i);
+  if (!m_pending_comments.empty()) in.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
+  auto& code = stream().code;
+  code.push_back(in);
+  return code.back();
+}
+
+void ProgramBuilder::dma_load(const Operand& dst, const Operand& src, std::uint8_t queue) {
+  emit(Opcode::dma_load, {dst, src}).attrs.queue = queue;
+}
+
+void ProgramBuilder::dma_store(const Operand& dst, const Operand& src, std::uint8_t queue) {
+  emit(Opcode::dma_store, {dst, src}).attrs.queue = queue;
+}
+
+void ProgramBuilder::matmul(const Operand& c, const Operand& a, const Operand& b, bool acc, bool ta, bool tb) {
+  Attrs& attrs = emit(Opcode::matmul, {c, a, b}).attrs;
+  attrs.acc = acc;
+  attrs.ta = ta;
+  attrs.tb = tb;
+}
+
+void ProgramBuilder::vec(Opcode op, const Operand& dst, const Operand& a, const Operand& b, const Operand& c,
+                         const Attrs& attrs) {
+  NPUSIM_ASSERT(op_info(op).unit == UnitKind::vector, "vec() emits vector instructions only");
+  Instruction& in = emit(op, {dst, a, b, c});
+  in.attrs = attrs;
+}
+
+void ProgramBuilder::barrier() { emit(Opcode::barrier, {}); }
+
+Operand ProgramBuilder::flag(const std::string& name) {
+  Operand o;
+  o.kind = Operand::Kind::flag;
+  int id = m_program.find_flag(name);
+  if (id < 0) {
+    m_program.flags.push_back(name);
+    id = static_cast<int>(m_program.flags.size() - 1);
+  }
+  o.id = static_cast<std::uint32_t>(id);
+  return o;
+}
+
+void ProgramBuilder::signal(const std::string& name) { emit(Opcode::signal, {flag(name)}); }
+void ProgramBuilder::wait(const std::string& name) { emit(Opcode::wait, {flag(name)}); }
+
+Operand ProgramBuilder::imm(double v) {
+  Operand o;
+  o.kind = Operand::Kind::imm;
+  o.imm = v;
+  return o;
+}
+
+Program ProgramBuilder::finish() {
+  m_program.trailing_lines = std::exchange(m_pending_comments, {});
+  assign_canonical_lines(m_program);
+  return std::move(m_program);
+}
+
+}  // namespace npusim::npu

@@ -1,0 +1,400 @@
+#include "npu/isa/check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "npu/common/error.hpp"
+#include "npu/common/text.hpp"
+#include "npu/isa/asm.hpp"
+
+namespace npusim::npu {
+namespace {
+
+/// What an operand position accepts.
+enum class Role { sp_dst, sp_src, dram_dst, dram_src, src_or_imm, imm, flag };
+
+std::vector<Role> roles_of(Opcode op) {
+  using R = Role;
+  switch (op) {
+    case Opcode::dma_load: return {R::sp_dst, R::dram_src};
+    case Opcode::dma_store: return {R::dram_dst, R::sp_src};
+    case Opcode::matmul: return {R::sp_dst, R::sp_src, R::sp_src};
+    case Opcode::vec_add: case Opcode::vec_sub: case Opcode::vec_mul: case Opcode::vec_max: case Opcode::vec_min:
+      return {R::sp_dst, R::src_or_imm, R::src_or_imm};
+    case Opcode::vec_fma: case Opcode::vec_select:
+      return {R::sp_dst, R::src_or_imm, R::src_or_imm, R::src_or_imm};
+    case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_reduce_sum: case Opcode::vec_reduce_max:
+    case Opcode::vec_cast: case Opcode::vec_requant: case Opcode::vec_band: case Opcode::vec_copy:
+    case Opcode::vec_transpose:
+      return {R::sp_dst, R::sp_src};
+    case Opcode::vec_identity: return {R::sp_dst};
+    case Opcode::vec_fill: return {R::sp_dst, R::imm};
+    case Opcode::barrier: return {};
+    case Opcode::signal: case Opcode::wait: return {R::flag};
+  }
+  return {};
+}
+
+std::string supported_list(const std::array<bool, kDTypeCount>& ok) {
+  std::string s;
+  for (DType t : kAllDTypes) {
+    if (ok[static_cast<int>(t)]) s += (s.empty() ? "" : ", ") + std::string(dtype_name(t));
+  }
+  return s;
+}
+
+class Checker {
+ public:
+  Checker(Program& p, const NpuConfig& hw) : m_p(p), m_hw(hw) {}
+
+  void run() {
+    for (const Stream& s : m_p.streams) {
+      if (s.core >= m_hw.cores) {
+        error(s.line, fmt::format(".core {}: the hardware has {} core{} (cores 0 to {})", s.core, m_hw.cores,
+                                  m_hw.cores == 1 ? "" : "s", m_hw.cores - 1));
+      }
+      for (const Instruction& in : s.code) check_instruction(in);
+    }
+    check_flags();
+    check_tensors();
+    layout_scratchpad();
+    layout_dram();
+    if (!m_errors.empty()) throw InputError(std::move(m_errors));
+  }
+
+ private:
+  void error(std::uint32_t line, const std::string& msg) {
+    m_errors.push_back(fmt::format("{}:{}: {}", m_p.source, line, msg));
+  }
+
+  void fail(const Instruction& in, const std::string& msg) {
+    error(in.line, fmt::format("{}: {}", in.info().mnemonic, msg));
+  }
+
+  std::string describe(const Operand& o) const {
+    if (o.kind == Operand::Kind::imm) return fmt::format("the immediate {}", o.imm);
+    const std::string what = o.space == Space::dram ? "DRAM tensor" : "buffer";
+    return fmt::format("{} '{}'", what, format_operand(m_p, o));
+  }
+
+  static std::string shape(const View& v) { return fmt::format("{}x{}", v.rows, v.cols); }
+
+  bool check_roles(const Instruction& in) {
+    const auto roles = roles_of(in.op);
+    if (in.noperands != roles.size()) {
+      fail(in, fmt::format("takes {} operands, got {} (usage: {})", roles.size(), in.noperands, in.info().syntax));
+      return false;
+    }
+    bool ok = true;
+    for (std::size_t i = 0; i < roles.size(); ++i) {
+      const Operand& o = in.operands[i];
+      const std::string pos = i == 0 ? "the destination" : fmt::format("operand {}", i + 1);
+      auto need = [&](const char* what) {
+        fail(in, fmt::format("{} must be {}, got {}", pos, what, describe(o)));
+        ok = false;
+      };
+      switch (roles[i]) {
+        case Role::sp_dst: case Role::sp_src:
+          if (!o.is_tensor() || o.space != Space::scratchpad) need("a scratchpad buffer");
+          break;
+        case Role::dram_dst: case Role::dram_src:
+          if (!o.is_tensor() || o.space != Space::dram) need("a DRAM tensor");
+          break;
+        case Role::src_or_imm:
+          if (o.is_tensor() && o.space != Space::scratchpad) need("a scratchpad buffer or a number");
+          break;
+        case Role::imm:
+          if (!o.is_imm()) need("a number");
+          break;
+        case Role::flag: break;
+      }
+      if (o.is_tensor()) check_view(in, o);
+    }
+    return ok;
+  }
+
+  void check_view(const Instruction& in, const Operand& o) {
+    const auto dims = m_p.dims_of(o);
+    std::uint64_t total = 1;
+    for (auto d : dims) total *= d;
+    const View& v = o.view;
+    const std::uint64_t col0 = v.offset % dims.back();
+    const std::uint64_t row0 = dims.size() >= 2 ? (v.offset / dims.back()) % dims[dims.size() - 2] : 0;
+    const std::uint32_t max_rows = dims.size() >= 2 ? dims[dims.size() - 2] : 1;
+    if (v.rows == 0 || v.cols == 0 || v.stride != dims.back() || col0 + v.cols > dims.back() ||
+        row0 + v.rows > max_rows || v.offset >= total) {
+      fail(in, fmt::format("the window {}x{} at element {} does not fit in '{}'", v.rows, v.cols, v.offset,
+                           m_p.name_of(o)));
+    }
+  }
+
+  void check_imm_fits(const Instruction& in, const Operand& o, DType t) {
+    if (!o.is_imm() || is_float(t)) return;
+    if (o.imm != std::floor(o.imm) || o.imm < double(int_min(t)) || o.imm > double(int_max(t))) {
+      fail(in, fmt::format("the immediate {} is not a {} value", o.imm, dtype_name(t)));
+    }
+  }
+
+  void check_instruction(const Instruction& in) {
+    if (!check_roles(in)) return;
+    const Operand* op = in.operands.data();
+    switch (in.info().unit) {
+      case UnitKind::dma: check_dma(in, op[0], op[1]); break;
+      case UnitKind::matrix: check_matmul(in, op[0], op[1], op[2]); break;
+      case UnitKind::vector: check_vector(in); break;
+      case UnitKind::sequencer: break;
+    }
+  }
+
+  void check_dma(const Instruction& in, const Operand& dst, const Operand& src) {
+    if (dst.view.rows != src.view.rows || dst.view.cols != src.view.cols) {
+      fail(in, fmt::format("shapes differ: {} is {} but {} is {}", describe(dst), shape(dst.view), describe(src),
+                           shape(src.view)));
+    }
+    if (m_p.dtype_of(dst) != m_p.dtype_of(src)) {
+      fail(in, fmt::format("DMA copies bytes without conversion: {} is {} but {} is {}", describe(dst),
+                           dtype_name(m_p.dtype_of(dst)), describe(src), dtype_name(m_p.dtype_of(src))));
+    }
+    if (in.attrs.queue >= m_hw.core.dma.queues) {
+      fail(in, fmt::format("q={} does not exist: the hardware has {} DMA queue{} (q=0 to q={})", in.attrs.queue,
+                           m_hw.core.dma.queues, m_hw.core.dma.queues == 1 ? "" : "s", m_hw.core.dma.queues - 1));
+    }
+  }
+
+  void check_matmul(const Instruction& in, const Operand& c, const Operand& a, const Operand& b) {
+    const std::uint32_t m = in.attrs.ta ? a.view.cols : a.view.rows;
+    const std::uint32_t ka = in.attrs.ta ? a.view.rows : a.view.cols;
+    const std::uint32_t kb = in.attrs.tb ? b.view.cols : b.view.rows;
+    const std::uint32_t n = in.attrs.tb ? b.view.rows : b.view.cols;
+    if (ka != kb) {
+      fail(in, fmt::format("inner dimensions differ: A gives K = {} but B gives K = {} (A {}{}, B {}{})", ka, kb,
+                           shape(a.view), in.attrs.ta ? " transposed" : "", shape(b.view),
+                           in.attrs.tb ? " transposed" : ""));
+    }
+    if (c.view.rows != m || c.view.cols != n) {
+      fail(in, fmt::format("the destination is {} but A x B is {}x{}", shape(c.view), m, n));
+    }
+    const DType ta = m_p.dtype_of(a), tb = m_p.dtype_of(b), tc = m_p.dtype_of(c);
+    if (ta != tb) {
+      fail(in, fmt::format("A and B must have the same dtype, got {} and {}", dtype_name(ta), dtype_name(tb)));
+    }
+    if (is_float(ta) && !is_float(tc)) {
+      fail(in, fmt::format("float operands need a float destination, got {}", dtype_name(tc)));
+    }
+    if (is_int(ta) && tc != DType::int32) {
+      fail(in, fmt::format("integer operands accumulate into int32; the destination is {} (requantize with "
+                           "vec.requant afterwards)",
+                           dtype_name(tc)));
+    }
+    if (!m_hw.core.matrix.rate(ta)) {
+      std::array<bool, kDTypeCount> ok{};
+      for (DType t : kAllDTypes) ok[static_cast<int>(t)] = m_hw.core.matrix.rate(t).has_value();
+      fail(in, fmt::format("the matrix unit does not take {} operands (it takes {})", dtype_name(ta),
+                           supported_list(ok)));
+    }
+  }
+
+  void check_vector(const Instruction& in) {
+    const Operand& dst = in.operands[0];
+    const DType td = m_p.dtype_of(dst);
+    const View& d = dst.view;
+    auto same_dtype = [&](const Operand& o) {
+      if (o.is_tensor() && m_p.dtype_of(o) != td) {
+        fail(in, fmt::format("{} is {} but the destination is {}", describe(o), dtype_name(m_p.dtype_of(o)),
+                             dtype_name(td)));
+      }
+      check_imm_fits(in, o, td);
+    };
+    auto same_shape = [&](const Operand& o) {
+      if (o.view.rows != d.rows || o.view.cols != d.cols) {
+        fail(in, fmt::format("{} is {} but the destination is {}", describe(o), shape(o.view), shape(d)));
+      }
+    };
+    auto broadcastable = [&](const Operand& o) {
+      if (!o.is_tensor()) return;
+      const bool rows_ok = o.view.rows == d.rows || o.view.rows == 1;
+      const bool cols_ok = o.view.cols == d.cols || o.view.cols == 1;
+      if (!rows_ok || !cols_ok) {
+        fail(in, fmt::format("{} is {}, which does not broadcast to the destination shape {}", describe(o),
+                             shape(o.view), shape(d)));
+      }
+    };
+    const Operand& s = in.operands[1];
+    switch (in.op) {
+      case Opcode::vec_add: case Opcode::vec_sub: case Opcode::vec_mul: case Opcode::vec_max: case Opcode::vec_min:
+      case Opcode::vec_fma:
+        for (int i = 1; i < in.noperands; ++i) {
+          broadcastable(in.operands[i]);
+          same_dtype(in.operands[i]);
+        }
+        break;
+      case Opcode::vec_select:
+        broadcastable(in.operands[1]);
+        for (int i = 2; i < 4; ++i) {
+          broadcastable(in.operands[i]);
+          same_dtype(in.operands[i]);
+        }
+        break;
+      case Opcode::vec_exp: case Opcode::vec_recip:
+        same_shape(s);
+        same_dtype(s);
+        if (!is_float(td)) fail(in, fmt::format("needs a float dtype, got {}", dtype_name(td)));
+        break;
+      case Opcode::vec_reduce_sum: case Opcode::vec_reduce_max: {
+        same_dtype(s);
+        const bool ok = in.attrs.axis == 1 ? (d.rows == s.view.rows && d.cols == 1)
+                                           : (d.cols == s.view.cols && d.rows == 1);
+        if (!ok) {
+          fail(in, fmt::format("reducing {} along axis {} gives {}, but the destination is {}", shape(s.view),
+                               in.attrs.axis, in.attrs.axis == 1 ? fmt::format("{}x1", s.view.rows)
+                                                                 : fmt::format("1x{}", s.view.cols),
+                               shape(d)));
+        }
+        break;
+      }
+      case Opcode::vec_cast:
+        same_shape(s);
+        break;
+      case Opcode::vec_requant:
+        same_shape(s);
+        if (!is_int(m_p.dtype_of(s)) || !is_int(td)) {
+          fail(in, fmt::format("requantizes integers to integers, got {} to {} (use vec.cast for floats)",
+                               dtype_name(m_p.dtype_of(s)), dtype_name(td)));
+        }
+        break;
+      case Opcode::vec_band: case Opcode::vec_copy:
+        same_shape(s);
+        same_dtype(s);
+        break;
+      case Opcode::vec_transpose:
+        same_dtype(s);
+        if (s.view.rows != d.cols || s.view.cols != d.rows) {
+          fail(in, fmt::format("transposing {} gives {}x{}, but the destination is {}", shape(s.view), s.view.cols,
+                               s.view.rows, shape(d)));
+        }
+        break;
+      case Opcode::vec_fill:
+        check_imm_fits(in, s, td);
+        break;
+      default: break;
+    }
+    // Every dtype the instruction computes in must be supported by the vector unit.
+    for (int i = 0; i < in.noperands; ++i) {
+      const Operand& o = in.operands[i];
+      if (!o.is_tensor()) continue;
+      const DType t = m_p.dtype_of(o);
+      if (in.op == Opcode::vec_select && i == 1) continue;  // the mask is only tested against zero
+      if (!m_hw.core.vector.supports(t)) {
+        fail(in, fmt::format("the vector unit does not compute in {} (it supports {})", dtype_name(t),
+                             supported_list(m_hw.core.vector.dtypes)));
+        break;
+      }
+    }
+  }
+
+  void check_tensors() {
+    for (const DramTensor& t : m_p.tensors) {
+      if (t.init.kind == TensorInit::Kind::random && is_int(t.dtype) && std::ceil(t.init.lo) > std::floor(t.init.hi)) {
+        error(t.line, fmt::format("tensor '{}': random({}, {}, {}) contains no {} value", t.name, t.init.seed,
+                                  t.init.lo, t.init.hi, dtype_name(t.dtype)));
+      }
+    }
+  }
+
+  // A wait on a flag that fewer signals than waits can ever satisfy would deadlock: refuse it.
+  void check_flags() {
+    std::vector<std::uint64_t> signals(m_p.flags.size()), waits(m_p.flags.size());
+    std::vector<std::uint32_t> last_wait(m_p.flags.size());
+    for (const Stream& s : m_p.streams) {
+      for (const Instruction& in : s.code) {
+        if (in.op == Opcode::signal) ++signals[in.operands[0].id];
+        if (in.op == Opcode::wait) {
+          ++waits[in.operands[0].id];
+          last_wait[in.operands[0].id] = in.line;
+        }
+      }
+    }
+    for (std::size_t f = 0; f < m_p.flags.size(); ++f) {
+      if (waits[f] > signals[f]) {
+        error(last_wait[f], fmt::format("wait: flag '{}' is waited for {} time{} but signalled only {} time{}; the "
+                                        "program could never finish",
+                                        m_p.flags[f], waits[f], waits[f] == 1 ? "" : "s", signals[f],
+                                        signals[f] == 1 ? "" : "s"));
+      }
+    }
+  }
+
+  void layout_scratchpad() {
+    const ScratchpadConfig& sp = m_hw.core.scratchpad;
+    struct Span {
+      std::uint64_t begin, end;
+      std::size_t buffer;
+    };
+    std::vector<Span> fixed;
+    for (std::size_t i = 0; i < m_p.buffers.size(); ++i) {
+      Buffer& b = m_p.buffers[i];
+      if (!b.fixed_address) continue;
+      const std::uint64_t begin = *b.fixed_address, end = begin + b.size_bytes();
+      if (begin % dtype_bytes(b.dtype) != 0) {
+        error(b.line, fmt::format("buffer '{}': address 0x{:x} is not aligned to its {}-byte elements", b.name, begin,
+                                  dtype_bytes(b.dtype)));
+      }
+      if (end > sp.size_bytes) {
+        error(b.line, fmt::format("buffer '{}' ({}) at 0x{:x} ends at 0x{:x}, past the end of the {} scratchpad",
+                                  b.name, human_bytes(double(b.size_bytes())), begin, end,
+                                  human_bytes(double(sp.size_bytes))));
+      }
+      for (const Span& other : fixed) {
+        if (begin < other.end && other.begin < end) {
+          error(b.line, fmt::format("buffer '{}' at 0x{:x} overlaps buffer '{}' (declared at line {})", b.name, begin,
+                                    m_p.buffers[other.buffer].name, m_p.buffers[other.buffer].line));
+        }
+      }
+      b.address = begin;
+      fixed.push_back({begin, end, i});
+    }
+    std::sort(fixed.begin(), fixed.end(), [](const Span& x, const Span& y) { return x.begin < y.begin; });
+    const std::uint64_t align = std::max<std::uint64_t>(sp.bank_width_bytes, 4);
+    std::uint64_t cursor = 0;
+    for (Buffer& b : m_p.buffers) {
+      if (b.fixed_address) continue;
+      std::uint64_t addr = (cursor + align - 1) / align * align;
+      for (const Span& f : fixed) {  // sorted: one pass moves past every fixed buffer in the way
+        if (addr < f.end && f.begin < addr + b.size_bytes()) addr = (f.end + align - 1) / align * align;
+      }
+      b.address = addr;
+      cursor = addr + b.size_bytes();
+      if (cursor > sp.size_bytes) {
+        error(b.line, fmt::format("buffer '{}' ({}) does not fit: the buffers up to it need {} but the scratchpad "
+                                  "holds {}",
+                                  b.name, human_bytes(double(b.size_bytes())), human_bytes(double(cursor)),
+                                  human_bytes(double(sp.size_bytes))));
+      }
+    }
+  }
+
+  void layout_dram() {
+    std::uint64_t cursor = 0;
+    for (DramTensor& t : m_p.tensors) {
+      t.address = cursor;
+      cursor += (t.size_bytes() + kDramAlignment - 1) / kDramAlignment * kDramAlignment;
+    }
+  }
+
+  Program& m_p;
+  const NpuConfig& m_hw;
+  std::vector<std::string> m_errors;
+};
+
+}  // namespace
+
+void check_program(Program& p, const NpuConfig& hw) { Checker(p, hw).run(); }
+
+std::uint64_t dram_footprint(const Program& p) {
+  if (p.tensors.empty()) return 0;
+  const DramTensor& last = p.tensors.back();
+  return last.address + last.size_bytes();
+}
+
+}  // namespace npusim::npu

@@ -1,0 +1,105 @@
+#pragma once
+/// The tile-level ISA: opcodes, operands and instructions. Operands name a whole DRAM tensor or
+/// scratchpad buffer, or a 2-D window of one, so every operand is a 2-D strided region.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "npu/common/region.hpp"
+#include "npu/config.hpp"
+#include "npu/numerics/integer.hpp"
+
+namespace npusim::npu {
+
+enum class Opcode : std::uint8_t {
+  dma_load, dma_store,
+  matmul,
+  vec_add, vec_sub, vec_mul, vec_fma, vec_max, vec_min, vec_exp, vec_recip,
+  vec_reduce_sum, vec_reduce_max, vec_cast, vec_requant, vec_select, vec_band,
+  vec_identity, vec_fill, vec_copy, vec_transpose,
+  barrier, signal, wait,
+};
+inline constexpr int kOpcodeCount = 24;
+
+/// The unit an instruction executes on. Sequencer instructions (barrier, signal, wait) never
+/// leave the sequencer.
+enum class UnitKind : std::uint8_t { sequencer, matrix, vector, dma };
+
+/// Attributes an opcode accepts (bit mask in OpInfo::attrs).
+enum AttrBit : std::uint16_t {
+  kAttrAcc = 1 << 0, kAttrTa = 1 << 1, kAttrTb = 1 << 2, kAttrQueue = 1 << 3, kAttrAxis = 1 << 4,
+  kAttrLo = 1 << 5, kAttrHi = 1 << 6, kAttrShift = 1 << 7, kAttrMult = 1 << 8, kAttrRound = 1 << 9,
+};
+
+/// Static description of an opcode: spelling, unit, operand count, timing class, attributes.
+struct OpInfo {
+  Opcode op;
+  std::string_view mnemonic;
+  UnitKind unit;
+  std::uint8_t operands;      ///< exact operand count, destination first
+  VectorOpClass vclass;       ///< latency-table row (vector unit only)
+  std::uint16_t attrs;        ///< accepted AttrBit mask
+  std::string_view syntax;    ///< usage line for error messages
+};
+
+const OpInfo& op_info(Opcode op);
+/// Looks an opcode up by mnemonic; nullptr if there is none.
+const OpInfo* find_op(std::string_view mnemonic);
+/// The mnemonic closest to `word` (for "did you mean"), or empty.
+std::string_view closest_mnemonic(std::string_view word);
+
+/// The 2-D window an operand selects: `rows` x `cols` elements starting `offset` elements into
+/// its tensor, rows `stride` elements apart.
+struct View {
+  std::uint64_t offset = 0;
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+  std::uint32_t stride = 0;
+
+  std::uint64_t elements() const { return std::uint64_t{rows} * cols; }
+  bool contiguous() const { return rows <= 1 || stride == cols; }
+};
+
+struct Operand {
+  enum class Kind : std::uint8_t { none, tensor, imm, flag };
+  Kind kind = Kind::none;
+  Space space = Space::scratchpad;
+  std::uint32_t id = 0;  ///< DRAM tensor index, scratchpad buffer index or flag index
+  View view;             ///< tensor operands
+  double imm = 0.0;      ///< immediate operands
+
+  bool is_tensor() const { return kind == Kind::tensor; }
+  bool is_imm() const { return kind == Kind::imm; }
+};
+
+/// Instruction attributes; fields not accepted by an opcode keep their defaults.
+struct Attrs {
+  bool acc = false;  ///< matmul: accumulate into the destination
+  bool ta = false;   ///< matmul: A is stored K x M and used transposed
+  bool tb = false;   ///< matmul: B is stored N x K and used transposed
+  std::uint8_t queue = 0;  ///< DMA queue
+  std::uint8_t axis = 1;   ///< reduce: 1 reduces each row, 0 each column
+  std::int32_t lo = 0;     ///< band: keep lo <= i - j <= hi
+  std::optional<std::int32_t> hi;
+  std::int32_t shift = 0;  ///< requant: out = round(in * mult / 2^shift)
+  std::int32_t mult = 1;
+  Rounding round = Rounding::rne;  ///< requant, float-to-int cast
+};
+
+inline constexpr int kMaxOperands = 4;
+
+struct Instruction {
+  Opcode op = Opcode::barrier;
+  std::uint8_t noperands = 0;
+  std::array<Operand, kMaxOperands> operands{};
+  Attrs attrs;
+  std::uint32_t line = 0;  ///< source line (or the line in the printed program for built ones)
+  std::uint32_t note = 0;  ///< index into Program::notes (0: no comments attached)
+
+  const OpInfo& info() const { return op_info(op); }
+  UnitKind unit() const { return op_info(op).unit; }
+  const Operand& dst() const { return operands[0]; }
+};
+
+}  // namespace npusim::npu

@@ -1,0 +1,67 @@
+#include "npu/isa/program.hpp"
+
+namespace npusim::npu {
+
+std::uint64_t DramTensor::elements() const {
+  std::uint64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+const DramTensor* Program::find_tensor(std::string_view name) const {
+  for (const auto& t : tensors) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+const Buffer* Program::find_buffer(std::string_view name) const {
+  for (const auto& b : buffers) {
+    if (b.name == name) return &b;
+  }
+  return nullptr;
+}
+
+int Program::find_flag(std::string_view name) const {
+  for (std::size_t i = 0; i < flags.size(); ++i) {
+    if (flags[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::size_t Program::instruction_count() const {
+  std::size_t n = 0;
+  for (const auto& s : streams) n += s.code.size();
+  return n;
+}
+
+DType Program::dtype_of(const Operand& o) const {
+  return o.space == Space::dram ? tensors[o.id].dtype : buffers[o.id].dtype;
+}
+
+const std::string& Program::name_of(const Operand& o) const {
+  if (o.kind == Operand::Kind::flag) return flags[o.id];
+  return o.space == Space::dram ? tensors[o.id].name : buffers[o.id].name;
+}
+
+std::vector<std::uint32_t> Program::dims_of(const Operand& o) const {
+  if (o.space == Space::dram) return tensors[o.id].shape;
+  return {buffers[o.id].rows, buffers[o.id].cols};
+}
+
+std::uint32_t Program::stride_of(const Operand& o) const {
+  return o.space == Space::dram ? tensors[o.id].cols() : buffers[o.id].cols;
+}
+
+std::uint64_t Program::address_of(const Operand& o) const {
+  const std::uint64_t base = o.space == Space::dram ? tensors[o.id].address : buffers[o.id].address;
+  return base + o.view.offset * dtype_bytes(dtype_of(o));
+}
+
+std::uint32_t add_note(Program& p, Notes n) {
+  if (n.leading.empty() && n.trailing.empty()) return 0;
+  p.notes.push_back(std::move(n));
+  return static_cast<std::uint32_t>(p.notes.size() - 1);
+}
+
+}  // namespace npusim::npu

@@ -1,0 +1,96 @@
+#pragma once
+/// A kernel program: DRAM tensors, scratchpad buffers, flags and one instruction stream per core.
+/// Produced by the text parser (asm.hpp) or by ProgramBuilder (builder.hpp); both go through
+/// check_program() before a model runs them.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "npu/isa/instruction.hpp"
+
+namespace npusim::npu {
+
+/// Comment lines kept with a statement so that printing preserves them.
+struct Notes {
+  std::vector<std::string> leading;  ///< whole lines before the statement ("" is a blank line)
+  std::string trailing;              ///< "# ..." after the statement, or empty
+};
+
+/// How a DRAM tensor is filled before the run.
+struct TensorInit {
+  enum class Kind : std::uint8_t { zeros, random, identity, file };
+  Kind kind = Kind::zeros;
+  std::uint64_t seed = 0;   ///< random
+  double lo = -1.0;         ///< random: uniform in [lo, hi) (integers: [lo, hi])
+  double hi = 1.0;
+  std::string path;         ///< file: a .npy path, relative to the program file
+};
+
+struct DramTensor {
+  std::string name;
+  DType dtype = DType::fp32;
+  std::vector<std::uint32_t> shape;  ///< 1 to 4 dimensions
+  TensorInit init;
+  bool output = false;      ///< written to the output directory after the run
+  std::uint64_t address = 0;  ///< assigned by check_program()
+  std::uint32_t line = 0;
+  std::uint32_t note = 0;
+
+  std::uint64_t elements() const;
+  std::uint64_t size_bytes() const { return elements() * dtype_bytes(dtype); }
+  std::uint32_t rows() const { return shape.size() >= 2 ? shape[shape.size() - 2] : 1; }
+  std::uint32_t cols() const { return shape.back(); }
+};
+
+struct Buffer {
+  std::string name;
+  DType dtype = DType::fp32;
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+  std::optional<std::uint64_t> fixed_address;  ///< `@ADDR` in the text form
+  std::uint64_t address = 0;                   ///< assigned by check_program()
+  std::uint32_t line = 0;
+  std::uint32_t note = 0;
+
+  std::uint64_t size_bytes() const { return std::uint64_t{rows} * cols * dtype_bytes(dtype); }
+};
+
+/// The instructions of one core, in program order.
+struct Stream {
+  std::uint32_t core = 0;
+  bool declared = false;  ///< written as `.core N` (core 0 may be implicit)
+  std::uint32_t line = 0;
+  std::uint32_t note = 0;
+  std::vector<Instruction> code;
+};
+
+struct Program {
+  std::string source;  ///< file name for messages ("<builder>" for built programs)
+  std::vector<DramTensor> tensors;
+  std::vector<Buffer> buffers;
+  std::vector<std::string> flags;
+  std::vector<Stream> streams;
+  std::vector<Notes> notes{Notes{}};  ///< notes[0] is the empty note
+  std::vector<std::string> trailing_lines;  ///< comment lines after the last statement
+
+  const DramTensor* find_tensor(std::string_view name) const;
+  const Buffer* find_buffer(std::string_view name) const;
+  int find_flag(std::string_view name) const;
+  std::size_t instruction_count() const;
+
+  /// Element type and name of a tensor operand.
+  DType dtype_of(const Operand& o) const;
+  const std::string& name_of(const Operand& o) const;
+  /// Shape of the tensor or buffer a tensor operand indexes (buffers are 2-D).
+  std::vector<std::uint32_t> dims_of(const Operand& o) const;
+  /// The number of columns of the tensor an operand indexes (its row stride in elements).
+  std::uint32_t stride_of(const Operand& o) const;
+  /// Byte address of element (0, 0) of an operand's view, in its space.
+  std::uint64_t address_of(const Operand& o) const;
+};
+
+/// Adds a note and returns its index (0 if `n` is empty).
+std::uint32_t add_note(Program& p, Notes n);
+
+}  // namespace npusim::npu

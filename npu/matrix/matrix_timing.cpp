@@ -1,0 +1,82 @@
+#include "npu/matrix/matrix_timing.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "npu/common/error.hpp"
+#include "npu/isa/access.hpp"
+#include "npu/scratchpad/bank_model.hpp"
+
+namespace npusim::npu {
+namespace {
+
+Cycle cube_cycles(const CubeConfig& c, const Rate& rate, const MatmulShape& s) {
+  const std::uint64_t tiles = ceil_div(s.m, c.m) * ceil_div(s.k, c.k) * ceil_div(s.n, c.n);
+  return ceil_div(tiles * rate.den, rate.num);
+}
+
+Cycle systolic_cycles(const SystolicConfig& a, const Rate& rate, const MatmulShape& s) {
+  std::uint64_t sr = 0, sc = 0, t = 0;
+  switch (a.dataflow) {
+    case Dataflow::os: sr = s.m; sc = s.n; t = s.k; break;
+    case Dataflow::ws: sr = s.k; sc = s.n; t = s.m; break;
+    case Dataflow::is: sr = s.k; sc = s.m; t = s.n; break;
+  }
+  t = ceil_div(t * rate.den, rate.num);
+  std::vector<Cycle> per_array(a.arrays, 0);
+  std::uint64_t fold = 0;
+  for (std::uint64_t r0 = 0; r0 < sr; r0 += a.rows) {
+    const std::uint64_t r = std::min<std::uint64_t>(a.rows, sr - r0);
+    for (std::uint64_t c0 = 0; c0 < sc; c0 += a.cols) {
+      const std::uint64_t c = std::min<std::uint64_t>(a.cols, sc - c0);
+      per_array[fold++ % a.arrays] += 2 * r + c + t - 2;
+    }
+  }
+  return *std::max_element(per_array.begin(), per_array.end());
+}
+
+}  // namespace
+
+Cycle matmul_compute_cycles(const MatrixConfig& cfg, const MatmulShape& s) {
+  const auto& rate = cfg.rate(s.dtype);
+  NPUSIM_ASSERT(rate.has_value(), "matmul dtype was checked against the config");
+  return cfg.model == MatrixModel::cube ? cube_cycles(cfg.cube, *rate, s) : systolic_cycles(cfg.systolic, *rate, s);
+}
+
+MatmulShape matmul_shape(const Program& p, const Instruction& in) {
+  const View& a = in.operands[1].view;
+  const View& b = in.operands[2].view;
+  MatmulShape s;
+  s.m = in.attrs.ta ? a.cols : a.rows;
+  s.k = in.attrs.ta ? a.rows : a.cols;
+  s.n = in.attrs.tb ? b.rows : b.cols;
+  s.dtype = p.dtype_of(in.operands[1]);
+  return s;
+}
+
+InstructionCost matrix_cost(const Program& p, const Instruction& in, const CoreConfig& cfg) {
+  const MatrixConfig& mx = cfg.matrix;
+  const MatmulShape s = matmul_shape(p, in);
+  const AccessSet acc = accesses(p, in);
+  InstructionCost c;
+  c.compute_cycles = matmul_compute_cycles(mx, s);
+  Cycle reads_free = 0, writes_free = 0;
+  for (int i = 0; i < acc.nreads; ++i) {
+    const AccessCost a = access_cost(acc.reads[i], mx.port_bytes_per_cycle, cfg.scratchpad);
+    c.read_cycles += a.cycles;
+    reads_free += a.conflict_free_cycles;
+    c.sp_read_bytes += acc.reads[i].bytes();
+  }
+  const AccessCost w = access_cost(acc.write, mx.port_bytes_per_cycle, cfg.scratchpad);
+  c.write_cycles = w.cycles;
+  writes_free = w.conflict_free_cycles;
+  c.sp_write_bytes = acc.write.bytes();
+  c.busy = mx.startup_cycles + std::max({c.compute_cycles, c.read_cycles, c.write_cycles});
+  c.bank_conflict_cycles = c.busy - (mx.startup_cycles + std::max({c.compute_cycles, reads_free, writes_free}));
+  c.latency = mx.pipeline_latency_cycles;
+  c.macs = std::uint64_t{s.m} * s.k * s.n;
+  c.peak_mac_cycles = double(c.macs) / peak_macs_per_cycle(mx, s.dtype);
+  return c;
+}
+
+}  // namespace npusim::npu

@@ -1,0 +1,15 @@
+#pragma once
+/// The matrix unit: runs matmul instructions; timing in matrix_timing.hpp.
+#include "npu/core/compute_unit.hpp"
+
+namespace npusim::npu {
+
+class MatrixUnit : public ComputeUnit {
+ public:
+  MatrixUnit(const sc_core::sc_module_name& name, CoreState& state);
+
+ private:
+  InstructionCost cost(const Instruction& in) const override;
+};
+
+}  // namespace npusim::npu

@@ -1,0 +1,400 @@
+#include "npu/numerics/execute.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "npu/common/error.hpp"
+#include "npu/isa/access.hpp"
+#include "npu/numerics/float_formats.hpp"
+#include "npu/numerics/integer.hpp"
+
+namespace npusim::npu {
+namespace {
+
+float load_f(const std::uint8_t* p, DType t) {
+  switch (t) {
+    case DType::fp32: {
+      float f;
+      std::memcpy(&f, p, 4);
+      return f;
+    }
+    case DType::fp16: {
+      std::uint16_t h;
+      std::memcpy(&h, p, 2);
+      return fp16_to_fp32(h);
+    }
+    case DType::bf16: {
+      std::uint16_t h;
+      std::memcpy(&h, p, 2);
+      return bf16_to_fp32(h);
+    }
+    case DType::int8: return static_cast<float>(static_cast<std::int8_t>(*p));
+    case DType::int16: {
+      std::int16_t v;
+      std::memcpy(&v, p, 2);
+      return static_cast<float>(v);
+    }
+    case DType::int32: {
+      std::int32_t v;
+      std::memcpy(&v, p, 4);
+      return static_cast<float>(v);
+    }
+  }
+  return 0.0f;
+}
+
+std::int64_t load_i(const std::uint8_t* p, DType t) {
+  switch (t) {
+    case DType::int8: return static_cast<std::int8_t>(*p);
+    case DType::int16: {
+      std::int16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    case DType::int32: {
+      std::int32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    default: return static_cast<std::int64_t>(load_f(p, t));
+  }
+}
+
+void store_f(std::uint8_t* p, DType t, float v, NumericsCounters& n) {
+  switch (t) {
+    case DType::fp32: std::memcpy(p, &v, 4); break;
+    case DType::fp16: {
+      const std::uint16_t h = fp32_to_fp16(v);
+      std::memcpy(p, &h, 2);
+      v = fp16_to_fp32(h);
+      break;
+    }
+    case DType::bf16: {
+      const std::uint16_t h = fp32_to_bf16(v);
+      std::memcpy(p, &h, 2);
+      v = bf16_to_fp32(h);
+      break;
+    }
+    default: NPUSIM_ASSERT(false, "store_f on an integer dtype");
+  }
+  if (!std::isfinite(v)) ++n.nonfinite;
+}
+
+void store_i(std::uint8_t* p, DType t, std::int64_t v, NumericsCounters& n) {
+  v = saturate(v, t, n.saturations);
+  switch (t) {
+    case DType::int8: *p = static_cast<std::uint8_t>(static_cast<std::int8_t>(v)); break;
+    case DType::int16: {
+      const auto x = static_cast<std::int16_t>(v);
+      std::memcpy(p, &x, 2);
+      break;
+    }
+    case DType::int32: {
+      const auto x = static_cast<std::int32_t>(v);
+      std::memcpy(p, &x, 4);
+      break;
+    }
+    default: NPUSIM_ASSERT(false, "store_i on a float dtype");
+  }
+}
+
+/// Rounds a float to an integer with the given rounding; NaN gives nullopt.
+std::optional<std::int64_t> float_to_int(float v, Rounding r) {
+  if (std::isnan(v)) return std::nullopt;
+  const double d = v;
+  double q = 0;
+  switch (r) {
+    case Rounding::rne: q = std::nearbyint(d); break;
+    case Rounding::half_up: q = std::floor(d + 0.5); break;
+    case Rounding::floor: q = std::floor(d); break;
+  }
+  if (q >= 9.2e18) return INT64_MAX;
+  if (q <= -9.2e18) return INT64_MIN;
+  return static_cast<std::int64_t>(q);
+}
+
+/// A 2-D operand in memory (or an immediate), read with numpy-style broadcasting.
+struct Operand2D {
+  std::uint8_t* base = nullptr;
+  DType dtype = DType::fp32;
+  std::uint32_t rows = 1, cols = 1;
+  std::uint64_t stride_bytes = 0;
+  std::uint32_t elem = 4;
+  bool is_imm = false;
+  float imm_f = 0;
+  std::int64_t imm_i = 0;
+
+  std::uint8_t* at(std::uint32_t i, std::uint32_t j) const {
+    return base + (rows == 1 ? 0 : i) * stride_bytes + (cols == 1 ? 0 : j) * std::uint64_t{elem};
+  }
+  float f(std::uint32_t i, std::uint32_t j) const { return is_imm ? imm_f : load_f(at(i, j), dtype); }
+  std::int64_t n(std::uint32_t i, std::uint32_t j) const { return is_imm ? imm_i : load_i(at(i, j), dtype); }
+};
+
+class Executor {
+ public:
+  Executor(const Program& p, const Instruction& in, const CoreConfig& cfg, Memories mem, NumericsCounters& n)
+      : m_p(p), m_in(in), m_cfg(cfg), m_mem(mem), m_n(n) {}
+
+  void run() {
+    switch (m_in.op) {
+      case Opcode::dma_load: case Opcode::dma_store: dma(); break;
+      case Opcode::matmul: matmul(); break;
+      case Opcode::vec_add: case Opcode::vec_sub: case Opcode::vec_mul: case Opcode::vec_max: case Opcode::vec_min:
+      case Opcode::vec_fma: case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_select:
+        elementwise();
+        break;
+      case Opcode::vec_reduce_sum: case Opcode::vec_reduce_max: reduce(); break;
+      case Opcode::vec_cast: cast(); break;
+      case Opcode::vec_requant: requant(); break;
+      case Opcode::vec_band: case Opcode::vec_copy: case Opcode::vec_transpose: move(); break;
+      case Opcode::vec_identity: case Opcode::vec_fill: fill(); break;
+      case Opcode::barrier: case Opcode::signal: case Opcode::wait: break;
+    }
+  }
+
+ private:
+  // The destination dtype decides how immediates are read: rounded to a float dtype, or exact
+  // integers (the checker made sure they fit).
+  Operand2D operand(int i) const {
+    const Operand& o = m_in.operands[i];
+    Operand2D a;
+    const DType dst = m_p.dtype_of(m_in.operands[0]);
+    if (o.is_imm()) {
+      a.is_imm = true;
+      a.dtype = dst;
+      a.imm_f = round_to_float_dtype(static_cast<float>(o.imm), is_float(dst) ? dst : DType::fp32);
+      a.imm_i = static_cast<std::int64_t>(o.imm);
+      return a;
+    }
+    const Region r = region_of(m_p, o);
+    auto& bytes = *(o.space == Space::dram ? m_mem.dram : m_mem.scratchpad);
+    NPUSIM_ASSERT(r.end() <= bytes.size(), "operand outside memory after check_program()");
+    a.base = bytes.data() + r.address;
+    a.dtype = m_p.dtype_of(o);
+    a.rows = o.view.rows;
+    a.cols = o.view.cols;
+    a.stride_bytes = r.stride_bytes;
+    a.elem = static_cast<std::uint32_t>(dtype_bytes(a.dtype));
+    return a;
+  }
+
+  void dma() {
+    const Operand2D dst = operand(0), src = operand(1);
+    for (std::uint32_t i = 0; i < dst.rows; ++i) std::memmove(dst.at(i, 0), src.at(i, 0), std::size_t{dst.cols} * dst.elem);
+  }
+
+  void matmul() {
+    const Operand2D c = operand(0), a = operand(1), b = operand(2);
+    const bool ta = m_in.attrs.ta, tb = m_in.attrs.tb;
+    const std::uint32_t M = c.rows, N = c.cols, K = ta ? a.rows : a.cols;
+    auto A = [&](std::uint32_t i, std::uint32_t k) { return ta ? a.at(k, i) : a.at(i, k); };
+    auto B = [&](std::uint32_t k, std::uint32_t j) { return tb ? b.at(j, k) : b.at(k, j); };
+    if (is_float(a.dtype)) {
+      std::vector<float> av(std::size_t{M} * K), bv(std::size_t{K} * N), out(std::size_t{M} * N);
+      for (std::uint32_t i = 0; i < M; ++i)
+        for (std::uint32_t k = 0; k < K; ++k) av[std::size_t{i} * K + k] = load_f(A(i, k), a.dtype);
+      for (std::uint32_t k = 0; k < K; ++k)
+        for (std::uint32_t j = 0; j < N; ++j) bv[std::size_t{k} * N + j] = load_f(B(k, j), b.dtype);
+      const DType acc_t = m_cfg.matrix.float_accumulator;
+      for (std::uint32_t i = 0; i < M; ++i) {
+        for (std::uint32_t j = 0; j < N; ++j) {
+          float acc = m_in.attrs.acc ? round_to_float_dtype(load_f(c.at(i, j), c.dtype), acc_t) : 0.0f;
+          for (std::uint32_t k = 0; k < K; ++k) {
+            const float prod = av[std::size_t{i} * K + k] * bv[std::size_t{k} * N + j];
+            acc = round_to_float_dtype(acc + prod, acc_t);
+          }
+          out[std::size_t{i} * N + j] = acc;
+        }
+      }
+      for (std::uint32_t i = 0; i < M; ++i)
+        for (std::uint32_t j = 0; j < N; ++j) store_f(c.at(i, j), c.dtype, out[std::size_t{i} * N + j], m_n);
+      return;
+    }
+    std::vector<std::int64_t> out(std::size_t{M} * N);
+    for (std::uint32_t i = 0; i < M; ++i) {
+      for (std::uint32_t j = 0; j < N; ++j) {
+        std::int64_t acc = m_in.attrs.acc ? load_i(c.at(i, j), c.dtype) : 0;
+        for (std::uint32_t k = 0; k < K; ++k) acc += load_i(A(i, k), a.dtype) * load_i(B(k, j), b.dtype);
+        out[std::size_t{i} * N + j] = acc;
+      }
+    }
+    for (std::uint32_t i = 0; i < M; ++i)
+      for (std::uint32_t j = 0; j < N; ++j) store_i(c.at(i, j), c.dtype, out[std::size_t{i} * N + j], m_n);
+  }
+
+  void elementwise() {
+    const Operand2D d = operand(0);
+    Operand2D s[3];
+    for (int i = 1; i < m_in.noperands; ++i) s[i - 1] = operand(i);
+    const Opcode op = m_in.op;
+    for (std::uint32_t i = 0; i < d.rows; ++i) {
+      for (std::uint32_t j = 0; j < d.cols; ++j) {
+        if (op == Opcode::vec_select) {
+          const bool take_a = s[0].is_imm ? s[0].imm_f != 0.0f
+                                          : (is_float(s[0].dtype) ? s[0].f(i, j) != 0.0f : s[0].n(i, j) != 0);
+          const Operand2D& pick = take_a ? s[1] : s[2];
+          if (is_float(d.dtype)) {
+            store_f(d.at(i, j), d.dtype, pick.f(i, j), m_n);
+          } else {
+            store_i(d.at(i, j), d.dtype, pick.n(i, j), m_n);
+          }
+          continue;
+        }
+        if (is_float(d.dtype)) {
+          const float a = s[0].f(i, j);
+          float r = 0;
+          switch (op) {
+            case Opcode::vec_add: r = a + s[1].f(i, j); break;
+            case Opcode::vec_sub: r = a - s[1].f(i, j); break;
+            case Opcode::vec_mul: r = a * s[1].f(i, j); break;
+            case Opcode::vec_max: r = std::fmax(a, s[1].f(i, j)); break;
+            case Opcode::vec_min: r = std::fmin(a, s[1].f(i, j)); break;
+            case Opcode::vec_fma: r = std::fma(a, s[1].f(i, j), s[2].f(i, j)); break;
+            case Opcode::vec_exp: r = std::exp(a); break;
+            case Opcode::vec_recip: r = 1.0f / a; break;
+            default: break;
+          }
+          store_f(d.at(i, j), d.dtype, r, m_n);
+        } else {
+          const std::int64_t a = s[0].n(i, j);
+          std::int64_t r = 0;
+          switch (op) {
+            case Opcode::vec_add: r = a + s[1].n(i, j); break;
+            case Opcode::vec_sub: r = a - s[1].n(i, j); break;
+            case Opcode::vec_mul: r = a * s[1].n(i, j); break;
+            case Opcode::vec_max: r = std::max(a, s[1].n(i, j)); break;
+            case Opcode::vec_min: r = std::min(a, s[1].n(i, j)); break;
+            case Opcode::vec_fma: r = a * s[1].n(i, j) + s[2].n(i, j); break;
+            default: break;
+          }
+          store_i(d.at(i, j), d.dtype, r, m_n);
+        }
+      }
+    }
+  }
+
+  void reduce() {
+    const Operand2D d = operand(0), s = operand(1);
+    const bool rows = m_in.attrs.axis == 1;  // one result per row
+    const bool is_max = m_in.op == Opcode::vec_reduce_max;
+    const std::uint32_t outer = rows ? s.rows : s.cols, inner = rows ? s.cols : s.rows;
+    for (std::uint32_t o = 0; o < outer; ++o) {
+      auto src = [&](std::uint32_t k) { return rows ? s.at(o, k) : s.at(k, o); };
+      std::uint8_t* out = rows ? d.at(o, 0) : d.at(0, o);
+      if (is_float(s.dtype)) {
+        float acc = is_max ? -INFINITY : 0.0f;
+        for (std::uint32_t k = 0; k < inner; ++k) {
+          const float v = load_f(src(k), s.dtype);
+          acc = is_max ? std::fmax(acc, v) : acc + v;
+        }
+        store_f(out, d.dtype, acc, m_n);
+      } else {
+        std::int64_t acc = is_max ? INT64_MIN : 0;
+        for (std::uint32_t k = 0; k < inner; ++k) {
+          const std::int64_t v = load_i(src(k), s.dtype);
+          acc = is_max ? std::max(acc, v) : acc + v;
+        }
+        store_i(out, d.dtype, acc, m_n);
+      }
+    }
+  }
+
+  void cast() {
+    const Operand2D d = operand(0), s = operand(1);
+    for (std::uint32_t i = 0; i < d.rows; ++i) {
+      for (std::uint32_t j = 0; j < d.cols; ++j) {
+        if (is_float(d.dtype)) {
+          const float v = is_float(s.dtype) ? s.f(i, j) : static_cast<float>(s.n(i, j));
+          store_f(d.at(i, j), d.dtype, v, m_n);
+        } else if (is_float(s.dtype)) {
+          const auto q = float_to_int(s.f(i, j), m_in.attrs.round);
+          if (!q) ++m_n.saturations;
+          store_i(d.at(i, j), d.dtype, q.value_or(0), m_n);
+        } else {
+          store_i(d.at(i, j), d.dtype, s.n(i, j), m_n);
+        }
+      }
+    }
+  }
+
+  void requant() {
+    const Operand2D d = operand(0), s = operand(1);
+    const Attrs& a = m_in.attrs;
+    for (std::uint32_t i = 0; i < d.rows; ++i)
+      for (std::uint32_t j = 0; j < d.cols; ++j)
+        store_i(d.at(i, j), d.dtype, rounding_shift(s.n(i, j) * a.mult, a.shift, a.round), m_n);
+  }
+
+  // band, copy and transpose move elements unchanged (same dtype), so they copy bytes.
+  void move() {
+    const Operand2D d = operand(0), s = operand(1);
+    const bool transpose = m_in.op == Opcode::vec_transpose;
+    const bool band = m_in.op == Opcode::vec_band;
+    const std::int64_t lo = m_in.attrs.lo;
+    const std::int64_t hi = m_in.attrs.hi.value_or(INT32_MAX);
+    std::vector<std::uint8_t> tmp(std::size_t{d.rows} * d.cols * d.elem);  // src and dst may alias
+    for (std::uint32_t i = 0; i < d.rows; ++i) {
+      for (std::uint32_t j = 0; j < d.cols; ++j) {
+        std::uint8_t* t = &tmp[(std::size_t{i} * d.cols + j) * d.elem];
+        const std::int64_t diag = std::int64_t{i} - j;
+        if (band && (diag < lo || diag > hi)) continue;  // zero bytes are 0 in every dtype
+        std::memcpy(t, transpose ? s.at(j, i) : s.at(i, j), d.elem);
+      }
+    }
+    for (std::uint32_t i = 0; i < d.rows; ++i)
+      std::memcpy(d.at(i, 0), &tmp[std::size_t{i} * d.cols * d.elem], std::size_t{d.cols} * d.elem);
+  }
+
+  void fill() {
+    const Operand2D d = operand(0);
+    const bool identity = m_in.op == Opcode::vec_identity;
+    const Operand2D v = identity ? Operand2D{} : operand(1);
+    for (std::uint32_t i = 0; i < d.rows; ++i) {
+      for (std::uint32_t j = 0; j < d.cols; ++j) {
+        if (is_float(d.dtype)) {
+          store_f(d.at(i, j), d.dtype, identity ? (i == j ? 1.0f : 0.0f) : v.imm_f, m_n);
+        } else {
+          store_i(d.at(i, j), d.dtype, identity ? (i == j ? 1 : 0) : v.imm_i, m_n);
+        }
+      }
+    }
+  }
+
+  const Program& m_p;
+  const Instruction& m_in;
+  const CoreConfig& m_cfg;
+  Memories m_mem;
+  NumericsCounters& m_n;
+};
+
+}  // namespace
+
+void execute(const Program& p, const Instruction& in, const CoreConfig& cfg, Memories mem, NumericsCounters& n) {
+  Executor(p, in, cfg, mem, n).run();
+}
+
+double load_element(const std::uint8_t* base, DType t, std::uint64_t index) {
+  const std::uint8_t* p = base + index * dtype_bytes(t);
+  return is_float(t) ? static_cast<double>(load_f(p, t)) : static_cast<double>(load_i(p, t));
+}
+
+bool store_element(std::uint8_t* base, DType t, std::uint64_t index, double v) {
+  std::uint8_t* p = base + index * dtype_bytes(t);
+  NumericsCounters n;
+  if (is_float(t)) {
+    // fp32 via round-to-odd keeps the final rounding to fp16/bf16 correct (no double rounding).
+    store_f(p, t, t == DType::fp32 ? static_cast<float>(v) : double_to_float_round_odd(v), n);
+    return false;
+  }
+  if (std::isnan(v)) {
+    store_i(p, t, 0, n);
+    return true;
+  }
+  const double r = std::nearbyint(v);
+  const std::int64_t q = r >= 9.2e18 ? INT64_MAX : r <= -9.2e18 ? INT64_MIN : static_cast<std::int64_t>(r);
+  store_i(p, t, q, n);
+  return n.saturations > 0;
+}
+
+}  // namespace npusim::npu

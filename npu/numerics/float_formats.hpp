@@ -1,0 +1,47 @@
+#pragma once
+/// Bit-exact conversions between fp32 and the 16-bit float formats.
+/// fp16 is IEEE 754 binary16 (1-5-10, subnormals, inf, NaN); bf16 is the upper half of fp32
+/// (1-8-7). Narrowing rounds to nearest, ties to even; overflow gives infinity; NaN stays NaN.
+#include <cstdint>
+#include <cstring>
+
+#include "npu/numerics/dtype.hpp"
+
+namespace npusim::npu {
+
+inline std::uint32_t float_bits(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+inline float bits_float(std::uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+std::uint16_t fp32_to_fp16(float f);
+float fp16_to_fp32(std::uint16_t h);
+
+inline std::uint16_t fp32_to_bf16(float f) {
+  std::uint32_t x = float_bits(f);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((x >> 16) | 0x0040u);
+  x += 0x7fffu + ((x >> 16) & 1u);
+  return static_cast<std::uint16_t>(x >> 16);
+}
+inline float bf16_to_fp32(std::uint16_t b) { return bits_float(static_cast<std::uint32_t>(b) << 16); }
+
+/// double -> fp32 with round-to-odd: exact values pass; inexact ones truncate toward zero and set
+/// the last bit. A later rounding to fp16 or bf16 then equals direct correct rounding.
+float double_to_float_round_odd(double v);
+
+/// Rounds an fp32 value to `t` (a float dtype) and returns it widened back to fp32.
+inline float round_to_float_dtype(float v, DType t) {
+  switch (t) {
+    case DType::fp16: return fp16_to_fp32(fp32_to_fp16(v));
+    case DType::bf16: return bf16_to_fp32(fp32_to_bf16(v));
+    default: return v;
+  }
+}
+
+}  // namespace npusim::npu

@@ -1,0 +1,66 @@
+#include "npu/scratchpad/bank_model.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace npusim::npu {
+namespace {
+
+// A contiguous stream of `len` bytes from `address`, in beats of `port` bytes. A beat touches
+// consecutive words, which land in consecutive banks, so its busiest bank holds
+// ceil(words / banks) of them.
+AccessCost stream_cost(std::uint64_t address, std::uint64_t len, std::uint32_t port, const ScratchpadConfig& sp) {
+  const std::uint64_t bw = sp.bank_width_bytes;
+  const std::uint64_t beats = ceil_div(len, port);
+  AccessCost c{0, beats};
+  if ((port - 1) / bw + 2 <= std::uint64_t{sp.banks} * sp.ports_per_bank) {
+    c.cycles = beats;  // no beat can touch more words than the banks serve in one cycle
+    return c;
+  }
+  for (std::uint64_t b = 0; b < beats; ++b) {
+    const std::uint64_t lo = address + b * port;
+    const std::uint64_t hi = std::min(lo + port, address + len);
+    const std::uint64_t words = (hi - 1) / bw - lo / bw + 1;
+    c.cycles += std::max<std::uint64_t>(1, ceil_div(ceil_div(words, sp.banks), sp.ports_per_bank));
+  }
+  return c;
+}
+
+}  // namespace
+
+AccessCost access_cost(const Region& r, std::uint32_t port, const ScratchpadConfig& sp) {
+  if (r.rows == 0 || r.row_bytes == 0) return {};
+  if (r.contiguous()) return stream_cost(r.address, r.bytes(), port, sp);
+  AccessCost total;
+  if (r.row_bytes >= port) {
+    for (std::uint32_t k = 0; k < r.rows; ++k) {
+      const AccessCost c = stream_cost(r.address + k * r.stride_bytes, r.row_bytes, port, sp);
+      total.cycles += c.cycles;
+      total.conflict_free_cycles += c.conflict_free_cycles;
+    }
+    return total;
+  }
+  // Gather: `per_beat` narrow rows share one beat; count the distinct words each bank serves.
+  const std::uint32_t per_beat = port / r.row_bytes;
+  const std::uint64_t bw = sp.bank_width_bytes;
+  std::vector<std::uint32_t> count(sp.banks);
+  for (std::uint32_t first = 0; first < r.rows; first += per_beat) {
+    std::fill(count.begin(), count.end(), 0);
+    std::uint64_t last_word = UINT64_MAX;
+    const std::uint32_t end = std::min(r.rows, first + per_beat);
+    for (std::uint32_t k = first; k < end; ++k) {
+      const std::uint64_t lo = r.address + k * r.stride_bytes;
+      for (std::uint64_t w = lo / bw; w <= (lo + r.row_bytes - 1) / bw; ++w) {
+        if (w == last_word) continue;  // rows visit addresses in increasing order
+        ++count[w % sp.banks];
+        last_word = w;
+      }
+    }
+    const std::uint32_t busiest = *std::max_element(count.begin(), count.end());
+    total.cycles += std::max<std::uint64_t>(1, ceil_div(busiest, sp.ports_per_bank));
+    total.conflict_free_cycles += 1;
+  }
+  return total;
+}
+
+}  // namespace npusim::npu

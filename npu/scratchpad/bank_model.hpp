@@ -1,0 +1,23 @@
+#pragma once
+/// Scratchpad port and bank model.
+///
+/// A requester moves at most `port_bytes` per cycle ("a beat"). Rows at least a port wide are
+/// streamed in contiguous beats; narrower rows are gathered, floor(port / row_bytes) rows per
+/// beat. Addresses interleave across banks word by word (bank = (address / bank_width) % banks)
+/// and each bank serves `ports_per_bank` distinct words per cycle, so a beat costs
+/// max over banks of ceil(words in that bank / ports_per_bank) cycles, at least 1.
+/// Conflict-free, an access costs exactly one cycle per beat.
+#include "npu/common/cycles.hpp"
+#include "npu/common/region.hpp"
+#include "npu/config.hpp"
+
+namespace npusim::npu {
+
+struct AccessCost {
+  Cycle cycles = 0;                ///< with bank conflicts
+  Cycle conflict_free_cycles = 0;  ///< one per beat
+};
+
+AccessCost access_cost(const Region& r, std::uint32_t port_bytes, const ScratchpadConfig& sp);
+
+}  // namespace npusim::npu

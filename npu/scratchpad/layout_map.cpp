@@ -1,0 +1,82 @@
+#include "npu/scratchpad/layout_map.hpp"
+
+#include <algorithm>
+
+namespace npusim::npu {
+
+void LayoutMap::assign(const Region& r, Layout l) {
+  if (r.contiguous()) {
+    assign_range(r.address, r.address + r.bytes(), l);
+    return;
+  }
+  for (std::uint32_t k = 0; k < r.rows; ++k) {
+    const std::uint64_t lo = r.address + k * r.stride_bytes;
+    assign_range(lo, lo + r.row_bytes, l);
+  }
+}
+
+std::uint64_t LayoutMap::bytes_in(const Region& r, Layout l) const {
+  if (m_spans.empty()) return 0;
+  if (r.contiguous()) return count_range(r.address, r.address + r.bytes(), l);
+  std::uint64_t n = 0;
+  for (std::uint32_t k = 0; k < r.rows; ++k) {
+    const std::uint64_t lo = r.address + k * r.stride_bytes;
+    n += count_range(lo, lo + r.row_bytes, l);
+  }
+  return n;
+}
+
+void LayoutMap::assign_range(std::uint64_t lo, std::uint64_t hi, Layout l) {
+  if (lo >= hi) return;
+  // Cut spans that straddle lo or hi, then drop everything inside [lo, hi).
+  auto it = m_spans.lower_bound(lo);
+  if (it != m_spans.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second.end > lo) {
+      const Span tail{prev->second.end, prev->second.layout};
+      prev->second.end = lo;
+      if (tail.end > hi) m_spans.emplace(hi, Span{tail.end, tail.layout});
+    }
+  }
+  it = m_spans.lower_bound(lo);
+  while (it != m_spans.end() && it->first < hi) {
+    if (it->second.end > hi) {
+      const Span rest{it->second.end, it->second.layout};
+      m_spans.erase(it);
+      m_spans.emplace(hi, rest);
+      break;
+    }
+    it = m_spans.erase(it);
+  }
+  if (l == Layout::neutral) return;
+  // Merge with equal neighbours so that repeated writes keep the map small.
+  std::uint64_t start = lo, end = hi;
+  auto next = m_spans.lower_bound(hi);
+  if (next != m_spans.end() && next->first == hi && next->second.layout == l) {
+    end = next->second.end;
+    m_spans.erase(next);
+  }
+  auto at = m_spans.lower_bound(lo);
+  if (at != m_spans.begin()) {
+    auto prev = std::prev(at);
+    if (prev->second.end == lo && prev->second.layout == l) {
+      start = prev->first;
+      m_spans.erase(prev);
+    }
+  }
+  m_spans.emplace(start, Span{end, l});
+}
+
+std::uint64_t LayoutMap::count_range(std::uint64_t lo, std::uint64_t hi, Layout l) const {
+  std::uint64_t n = 0;
+  auto it = m_spans.upper_bound(lo);
+  if (it != m_spans.begin()) --it;
+  for (; it != m_spans.end() && it->first < hi; ++it) {
+    if (it->second.layout != l) continue;
+    const std::uint64_t a = std::max(lo, it->first), b = std::min(hi, it->second.end);
+    if (b > a) n += b - a;
+  }
+  return n;
+}
+
+}  // namespace npusim::npu

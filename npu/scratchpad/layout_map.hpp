@@ -1,0 +1,33 @@
+#pragma once
+/// Which unit's data layout each scratchpad byte is in. The matrix unit writes results in its
+/// tile layout and the vector unit in its own; data written by DMA is neutral (arranged in DRAM
+/// for its consumer). Reading bytes of the other compute unit's layout costs a hand-off
+/// (config `handoff`), which is how npusim makes matrix <-> vector exchange visible.
+#include <cstdint>
+#include <map>
+
+#include "npu/common/region.hpp"
+
+namespace npusim::npu {
+
+enum class Layout : std::uint8_t { neutral, matrix, vector };
+
+class LayoutMap {
+ public:
+  /// Marks every byte of `r` as written in layout `l`.
+  void assign(const Region& r, Layout l);
+  /// Counts the bytes of `r` currently in layout `l`.
+  std::uint64_t bytes_in(const Region& r, Layout l) const;
+
+ private:
+  void assign_range(std::uint64_t lo, std::uint64_t hi, Layout l);
+  std::uint64_t count_range(std::uint64_t lo, std::uint64_t hi, Layout l) const;
+
+  struct Span {
+    std::uint64_t end;
+    Layout layout;
+  };
+  std::map<std::uint64_t, Span> m_spans;  ///< start -> span; disjoint; neutral bytes are absent
+};
+
+}  // namespace npusim::npu

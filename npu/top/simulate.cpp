@@ -1,0 +1,120 @@
+#include "npu/top/simulate.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+
+#include "npu/common/error.hpp"
+#include "npu/isa/asm.hpp"
+#include "npu/top/top.hpp"
+
+namespace npusim::npu {
+namespace {
+
+constexpr Cycle kProgressSliceCycles = 1 << 22;
+
+/// Gives one run its own SystemC kernel state, so that a process can elaborate and run models
+/// again and again (tests, sweeps, comparisons), as DRAMSys' test fixture does.
+class FreshSimContext {
+ public:
+  FreshSimContext() {
+    m_context = new sc_core::sc_simcontext;
+    sc_core::sc_curr_simcontext = m_context;
+    sc_core::sc_default_global_context = m_context;
+    using sc_core::sc_report_handler;
+    sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_THROW);
+    sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
+    sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);
+  }
+  ~FreshSimContext() {
+    delete m_context;
+    sc_core::sc_curr_simcontext = nullptr;
+    sc_core::sc_default_global_context = nullptr;
+  }
+  FreshSimContext(const FreshSimContext&) = delete;
+  FreshSimContext& operator=(const FreshSimContext&) = delete;
+
+ private:
+  sc_core::sc_simcontext* m_context;
+};
+
+/// Describes why a core did not finish, naming the instruction and its line.
+std::string stuck_core(const Program& p, const Top& top, std::uint32_t c, const CoreState& s) {
+  const Sequencer& seq = top.core(c).sequencer();
+  if (!seq.finished() && seq.current() != kNoInstruction) {
+    const Instruction& in = s.instruction(seq.current());
+    std::string why = "it can never continue";
+    if (in.op == Opcode::wait) {
+      why = fmt::format("flag '{}' is never signalled again (every core that could signal it is blocked too)",
+                        p.flags[in.operands[0].id]);
+    }
+    return fmt::format("core {}: the sequencer is blocked at {}:{} ({}): {}", c, p.source, in.line,
+                       format_instruction(p, in), why);
+  }
+  for (std::size_t i = 0; i < s.records.size(); ++i) {
+    if (s.records[i].done == kUnknownCycle) {
+      const Instruction& in = s.instruction(static_cast<std::uint32_t>(i));
+      return fmt::format("core {}: {}:{} ({}) never completed", c, p.source, in.line, format_instruction(p, in));
+    }
+  }
+  return fmt::format("core {} did not finish", c);
+}
+
+}  // namespace
+
+RunResult simulate(const NpuConfig& hw, const Program& program, const SimOptions& options,
+                   std::vector<std::uint8_t>* dram) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  FreshSimContext context;
+  RunResult result;
+  {
+    Top top("npu", hw, program, options.numerics, dram);
+    try {
+      // Run in slices so that long runs can report progress; stop when nothing is left to do.
+      const std::uint64_t total = std::max<std::uint64_t>(1, program.instruction_count());
+      do {
+        sc_core::sc_start(cycles_to_time(kProgressSliceCycles), sc_core::SC_EXIT_ON_STARVATION);
+        if (options.progress) {
+          std::uint64_t issued = 0;
+          for (std::uint32_t c = 0; c < hw.cores; ++c) {
+            const Sequencer& s = top.core(c).sequencer();
+            issued += s.finished() ? top.states()[c]->records.size() : s.current();
+          }
+          options.progress(double(issued) / double(total));
+        }
+      } while (sc_core::sc_pending_activity());
+    } catch (const sc_core::sc_report& r) {
+      throw InternalError(fmt::format("SystemC reported: {}", r.what()));
+    }
+    std::vector<std::string> stuck;
+    for (std::uint32_t c = 0; c < hw.cores; ++c) {
+      CoreState& s = *top.states()[c];
+      bool done = top.core(c).sequencer().finished();
+      for (const auto& r : s.records) done = done && r.done != kUnknownCycle;
+      if (!done) stuck.push_back(stuck_core(program, top, c, s));
+    }
+    if (!stuck.empty()) {
+      std::string msg = "deadlock: the program cannot finish";
+      for (const auto& s : stuck) msg += "\n  " + s;
+      throw SimError(msg);
+    }
+    for (std::uint32_t c = 0; c < hw.cores; ++c) {
+      CoreState& s = *top.states()[c];
+      CoreResult cr;
+      cr.end = top.core(c).sequencer().finish_cycle();
+      for (const auto& r : s.records) cr.end = std::max(cr.end, r.done);
+      cr.units = std::move(s.counters);
+      cr.records = std::move(s.records);
+      cr.dep_pool = std::move(s.dep_pool);
+      cr.numerics = s.numerics_counters;
+      result.cycles = std::max(result.cycles, cr.end);
+      result.instructions += cr.records.size();
+      result.cores.push_back(std::move(cr));
+    }
+    result.dram_active_cycles = top.dram().active_cycles();
+  }
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return result;
+}
+
+}  // namespace npusim::npu

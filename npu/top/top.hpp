@@ -1,0 +1,30 @@
+#pragma once
+/// The NPU: `cores` identical cores sharing one DRAM and one flag table.
+#include <memory>
+#include <systemc>
+#include <vector>
+
+#include "npu/core/core.hpp"
+#include "npu/dram/dram.hpp"
+#include "npu/sequencer/flags.hpp"
+
+namespace npusim::npu {
+
+class Top : public sc_core::sc_module {
+ public:
+  Top(const sc_core::sc_module_name& name, const NpuConfig& hw, const Program& program, bool numerics,
+      std::vector<std::uint8_t>* dram_bytes);
+
+  std::vector<std::unique_ptr<CoreState>>& states() { return m_states; }
+  const Core& core(std::size_t i) const { return *m_cores[i]; }
+  const Dram& dram() const { return m_dram; }
+
+ private:
+  Dram m_dram;
+  FlagTable m_flags;
+  Stream m_empty;  ///< the stream of a core the program gives no instructions
+  std::vector<std::unique_ptr<CoreState>> m_states;
+  std::vector<std::unique_ptr<Core>> m_cores;
+};
+
+}  // namespace npusim::npu

@@ -1,0 +1,57 @@
+#include "npu/vector/vector_timing.hpp"
+
+#include <algorithm>
+
+#include "npu/isa/access.hpp"
+#include "npu/scratchpad/bank_model.hpp"
+
+namespace npusim::npu {
+
+InstructionCost vector_cost(const Program& p, const Instruction& in, const CoreConfig& cfg) {
+  const VectorConfig& vc = cfg.vector;
+  const Operand& dst = in.operands[0];
+  const bool from_source = in.op == Opcode::vec_reduce_sum || in.op == Opcode::vec_reduce_max ||
+                           in.op == Opcode::vec_transpose;
+  const View& shape = from_source ? in.operands[1].view : dst.view;
+
+  DType compute = p.dtype_of(dst);
+  if (from_source) compute = p.dtype_of(in.operands[1]);
+  if (in.op == Opcode::vec_cast || in.op == Opcode::vec_requant) {
+    const DType src = p.dtype_of(in.operands[1]);
+    if (dtype_bytes(src) > dtype_bytes(compute)) compute = src;
+  }
+  const std::uint32_t lanes = vc.lanes(compute);
+
+  bool dense = dst.view.contiguous();
+  for (int i = 1; i < in.noperands; ++i) {
+    const Operand& o = in.operands[i];
+    const bool full = o.is_tensor() && o.view.rows == shape.rows && o.view.cols == shape.cols;
+    if (full) dense = dense && o.view.contiguous();
+  }
+
+  InstructionCost c;
+  c.elements = shape.elements();
+  c.vectors = dense ? ceil_div(c.elements, lanes) : std::uint64_t{shape.rows} * ceil_div(shape.cols, lanes);
+  c.lane_slots = c.vectors * lanes;
+  const VectorOpTiming& t = vc.op(in.info().vclass);
+  c.compute_cycles = c.vectors * t.interval_cycles;
+
+  const AccessSet acc = accesses(p, in);
+  Cycle reads_free = 0;
+  for (int i = 0; i < acc.nreads; ++i) {
+    const AccessCost a = access_cost(acc.reads[i], vc.port_bytes_per_cycle, cfg.scratchpad);
+    c.read_cycles += a.cycles;
+    reads_free += a.conflict_free_cycles;
+    c.sp_read_bytes += acc.reads[i].bytes();
+  }
+  const AccessCost w = access_cost(acc.write, vc.port_bytes_per_cycle, cfg.scratchpad);
+  c.write_cycles = w.cycles;
+  c.sp_write_bytes = acc.write.bytes();
+  c.busy = vc.startup_cycles + std::max({c.compute_cycles, c.read_cycles, c.write_cycles});
+  c.bank_conflict_cycles =
+      c.busy - (vc.startup_cycles + std::max({c.compute_cycles, reads_free, w.conflict_free_cycles}));
+  c.latency = t.latency_cycles;
+  return c;
+}
+
+}  // namespace npusim::npu

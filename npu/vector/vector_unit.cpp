@@ -1,0 +1,15 @@
+#include "npu/vector/vector_unit.hpp"
+
+#include "npu/core/units.hpp"
+#include "npu/vector/vector_timing.hpp"
+
+namespace npusim::npu {
+
+VectorUnit::VectorUnit(const sc_core::sc_module_name& name, CoreState& state)
+    : ComputeUnit(name, state, kVectorUnit, Layout::vector, Layout::matrix, state.hw.core.handoff.matrix_to_vector) {}
+
+InstructionCost VectorUnit::cost(const Instruction& in) const {
+  return vector_cost(m_state.program, in, m_state.hw.core);
+}
+
+}  // namespace npusim::npu

@@ -1,0 +1,102 @@
+#include "sim/report/json.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "npu/common/error.hpp"
+
+namespace npusim::sim {
+namespace {
+
+void write_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<int>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void write(std::string& out, const boost::json::value& v, int depth) {
+  const std::string pad(2 * (depth + 1), ' '), close(2 * depth, ' ');
+  switch (v.kind()) {
+    case boost::json::kind::null: out += "null"; break;
+    case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+    case boost::json::kind::int64: out += std::to_string(v.get_int64()); break;
+    case boost::json::kind::uint64: out += std::to_string(v.get_uint64()); break;
+    case boost::json::kind::double_: {
+      const double d = v.get_double();
+      if (!std::isfinite(d)) {
+        out += "null";
+        break;
+      }
+      std::string s = fmt::format("{}", d);
+      if (s.find_first_of(".e") == std::string::npos) s += ".0";
+      out += s;
+      break;
+    }
+    case boost::json::kind::string: write_string(out, v.get_string()); break;
+    case boost::json::kind::array: {
+      const auto& a = v.get_array();
+      if (a.empty()) {
+        out += "[]";
+        break;
+      }
+      out += "[\n";
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        out += pad;
+        write(out, a[i], depth + 1);
+        out += i + 1 < a.size() ? ",\n" : "\n";
+      }
+      out += close + "]";
+      break;
+    }
+    case boost::json::kind::object: {
+      const auto& o = v.get_object();
+      if (o.empty()) {
+        out += "{}";
+        break;
+      }
+      out += "{\n";
+      std::size_t i = 0;
+      for (const auto& kv : o) {
+        out += pad;
+        write_string(out, kv.key());
+        out += ": ";
+        write(out, kv.value(), depth + 1);
+        out += ++i < o.size() ? ",\n" : "\n";
+      }
+      out += close + "}";
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string to_json(const boost::json::value& v) {
+  std::string out;
+  write(out, v, 0);
+  out += '\n';
+  return out;
+}
+
+boost::json::value parse_json(const std::string& text, const std::string& source) {
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec) throw InputError(fmt::format("{}: invalid JSON: {}", source, ec.message()));
+  return v;
+}
+
+}  // namespace npusim::sim

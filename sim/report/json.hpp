@@ -1,0 +1,14 @@
+#pragma once
+/// Deterministic, readable JSON text: two-space indentation, keys in insertion order, numbers in
+/// their shortest round-trip form (doubles always with a '.' or exponent), non-finite as null.
+#include <boost/json.hpp>
+#include <string>
+
+namespace npusim::sim {
+
+std::string to_json(const boost::json::value& v);
+
+/// Parses JSON text; malformed text throws InputError naming `source`.
+boost::json::value parse_json(const std::string& text, const std::string& source);
+
+}  // namespace npusim::sim

@@ -1,0 +1,80 @@
+#include "sim/run/run_program.hpp"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+
+#include "npu/common/error.hpp"
+#include "npu/isa/asm.hpp"
+#include "npu/isa/check.hpp"
+#include "sim/config/hw_config.hpp"
+#include "sim/io/tensors.hpp"
+#include "sim/report/json.hpp"
+#include "sim/report/stats.hpp"
+#include "sim/run/progress.hpp"
+
+namespace npusim::sim {
+namespace fs = std::filesystem;
+
+npu::Program load_program(const std::string& path, const npu::NpuConfig& hw) {
+  npu::Program p = npu::parse_program(read_text_file(path), path);
+  npu::check_program(p, hw);
+  return p;
+}
+
+ProgramRun run_checked(npu::NpuConfig hw, npu::Program program, const std::string& hw_label, bool numerics,
+                       const std::map<std::string, std::string>& inputs, const std::string& base_dir, bool progress) {
+  ProgramRun run;
+  run.hw = std::move(hw);
+  run.program = std::move(program);
+  if (numerics) run.dram = build_dram_image(run.program, base_dir, inputs);
+  npu::SimOptions options;
+  options.numerics = numerics;
+  Progress bar("simulating " + run.program.source, progress);
+  options.progress = [&bar](double f) { bar.update(f); };
+  run.result = npu::simulate(run.hw, run.program, options, numerics ? &run.dram : nullptr);
+  run.stats = make_stats(run.hw, run.result, RunInfo{hw_label, run.program.source, numerics});
+  return run;
+}
+
+ProgramRun run_program(const RunOptions& o) {
+  npu::NpuConfig hw = read_hw_config(o.hw_path, o.overrides);
+  npu::Program program = load_program(o.program_path, hw);
+  const std::string base = fs::path(o.program_path).parent_path().string();
+  return run_checked(std::move(hw), std::move(program), o.hw_path, o.numerics, o.inputs, base, o.progress);
+}
+
+namespace {
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw InputError(fmt::format("{}: cannot write file", path.string()));
+}
+
+}  // namespace
+
+std::vector<std::string> write_outputs(const ProgramRun& run, const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(fmt::format("{}: cannot create output directory ({})", dir, ec.message()));
+  std::vector<std::string> written;
+  const fs::path d(dir);
+  write_file(d / "stats.json", to_json(run.stats));
+  written.push_back((d / "stats.json").string());
+  write_file(d / "config.yaml", write_hw_config(run.hw));
+  written.push_back((d / "config.yaml").string());
+  write_file(d / "program.npuasm", npu::print_program(run.program));
+  written.push_back((d / "program.npuasm").string());
+  if (!run.dram.empty()) {
+    for (const auto& t : run.program.tensors) {
+      if (!t.output) continue;
+      const fs::path path = d / (t.name + ".npy");
+      save_tensor(path.string(), t, run.dram);
+      written.push_back(path.string());
+    }
+  }
+  return written;
+}
+
+}  // namespace npusim::sim

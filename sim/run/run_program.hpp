@@ -1,0 +1,44 @@
+#pragma once
+/// Running a `.npuasm` program file on a hardware spec file and writing the results.
+#include <boost/json.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "npu/isa/program.hpp"
+#include "npu/top/simulate.hpp"
+
+namespace npusim::sim {
+
+struct RunOptions {
+  std::string hw_path;
+  std::vector<std::string> overrides;           ///< --set KEY=VALUE
+  std::string program_path;
+  std::map<std::string, std::string> inputs;    ///< --input TENSOR=FILE.npy
+  bool numerics = true;                         ///< false: --timing-only
+  bool progress = true;                         ///< progress on stderr for long runs
+};
+
+struct ProgramRun {
+  npu::NpuConfig hw;
+  npu::Program program;
+  npu::RunResult result;
+  std::vector<std::uint8_t> dram;  ///< final DRAM image (numerics only)
+  boost::json::object stats;
+};
+
+/// Reads and checks a program file against `hw`. Throws InputError.
+npu::Program load_program(const std::string& path, const npu::NpuConfig& hw);
+
+/// Runs a checked program: builds the DRAM image (numerics), simulates, makes the stats.
+ProgramRun run_checked(npu::NpuConfig hw, npu::Program program, const std::string& hw_label, bool numerics,
+                       const std::map<std::string, std::string>& inputs, const std::string& base_dir, bool progress);
+
+/// Reads everything named in `options` and runs it.
+ProgramRun run_program(const RunOptions& options);
+
+/// Writes stats.json, config.yaml (resolved), program.npuasm and every `output` tensor as
+/// TENSOR.npy into `dir`. Returns the paths written.
+std::vector<std::string> write_outputs(const ProgramRun& run, const std::string& dir);
+
+}  // namespace npusim::sim
