@@ -21,10 +21,7 @@ bool segment_meets(std::uint64_t lo, std::uint64_t hi, const Region& r) {
 
 }  // namespace
 
-bool regions_overlap(const Region& a, const Region& b) {
-  if (a.space != b.space || a.rows == 0 || b.rows == 0) return false;
-  if (a.end() <= b.address || b.end() <= a.address) return false;
-  if (a.contiguous() && b.contiguous()) return true;
+bool strided_regions_overlap(const Region& a, const Region& b) {
   const Region& few = a.rows <= b.rows ? a : b;
   const Region& many = a.rows <= b.rows ? b : a;
   for (std::uint32_t k = 0; k < few.rows; ++k) {

@@ -20,7 +20,15 @@ struct Region {
   std::uint64_t end() const { return rows == 0 ? address : address + (rows - 1) * stride_bytes + row_bytes; }
 };
 
+/// Exact test for strided regions whose bounds overlap (out of line, rarely needed).
+bool strided_regions_overlap(const Region& a, const Region& b);
+
 /// True when the two regions share at least one byte (exact for strided rows, not just bounds).
-bool regions_overlap(const Region& a, const Region& b);
+inline bool regions_overlap(const Region& a, const Region& b) {
+  if (a.space != b.space || a.rows == 0 || b.rows == 0) return false;
+  if (a.end() <= b.address || b.end() <= a.address) return false;
+  if (a.contiguous() && b.contiguous()) return true;
+  return strided_regions_overlap(a, b);
+}
 
 }  // namespace npusim::npu

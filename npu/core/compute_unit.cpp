@@ -24,12 +24,10 @@ Cycle ComputeUnit::handoff(std::uint32_t idx, const AccessSet& access) {
   return cycles;
 }
 
-void ComputeUnit::run(std::uint32_t idx) {
-  const Instruction& in = m_state.instruction(idx);
-  const AccessSet access = accesses(m_state.program, in);
-  const Cycle extra = handoff(idx, access);
-  m_state.layout.assign(access.write, m_own);
-  finish_compute(idx, cost(in), extra);
+void ComputeUnit::run(const QueueEntry& entry) {
+  const Cycle extra = handoff(entry.idx, entry.access);
+  m_state.layout.assign(entry.access.write, m_own);
+  finish_compute(entry.idx, cost(m_state.instruction(entry.idx), entry.access), extra);
 }
 
 }  // namespace npusim::npu

@@ -14,10 +14,10 @@ class ComputeUnit : public ExecUnit {
               const HandoffDirection& into_me);
 
   /// The instruction's cost on this unit (matrix_timing / vector_timing).
-  virtual InstructionCost cost(const Instruction& in) const = 0;
+  virtual InstructionCost cost(const Instruction& in, const AccessSet& access) const = 0;
 
  private:
-  void run(std::uint32_t idx) override;
+  void run(const QueueEntry& entry) override;
   /// Hand-off cycles for reading `idx`'s sources (0 if none is in the foreign layout).
   Cycle handoff(std::uint32_t idx, const AccessSet& access);
 

@@ -28,7 +28,8 @@ void ExecUnit::thread() {
   Cycle free_at = now_cycles();
   for (;;) {
     while (m_queue.empty()) sc_core::wait(m_queue.pushed());
-    const std::uint32_t idx = m_queue.front();
+    const QueueEntry entry = m_queue.front();
+    const std::uint32_t idx = entry.idx;
     InstrRecord& rec = m_state.records[idx];
     const Cycle now = now_cycles();
     if (rec.dispatch > now) wait_cycles(rec.dispatch - now);
@@ -43,7 +44,7 @@ void ExecUnit::thread() {
     m_queue.pop();
     rec.start = start;
     ++m_counters.instructions;
-    run(idx);
+    run(entry);
     free_at = now_cycles();
   }
 }

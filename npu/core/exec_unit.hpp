@@ -19,9 +19,9 @@ class ExecUnit : public sc_core::sc_module {
   std::uint32_t unit() const { return m_unit; }
 
  protected:
-  /// Runs instruction `idx`, which starts now: sets its end and done times, notifies progress,
+  /// Runs the instruction, which starts now: sets its end and done times, notifies progress,
   /// updates the unit's counters and returns when the unit is free again.
-  virtual void run(std::uint32_t idx) = 0;
+  virtual void run(const QueueEntry& entry) = 0;
 
   /// The common ending for units whose duration is known at start: records the times and the
   /// cost's counters, executes the numerics, waits `busy` cycles.

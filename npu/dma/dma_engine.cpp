@@ -7,14 +7,14 @@ namespace npusim::npu {
 DmaEngine::DmaEngine(const sc_core::sc_module_name& name, CoreState& state, std::uint32_t queue, Dram& dram)
     : ExecUnit(name, state, kFirstDmaUnit + queue, state.hw.core.sequencer.queue_depth), m_dram(dram) {}
 
-void DmaEngine::run(std::uint32_t idx) {
-  const Instruction& in = m_state.instruction(idx);
-  InstrRecord& rec = m_state.records[idx];
-  const InstructionCost c = dma_cost(m_state.program, in, m_state.hw.core, m_state.hw.dram);
+void DmaEngine::run(const QueueEntry& entry) {
+  const Instruction& in = m_state.instruction(entry.idx);
+  InstrRecord& rec = m_state.records[entry.idx];
+  const InstructionCost c = dma_cost(in, entry.access, m_state.hw.core, m_state.hw.dram);
   if (m_state.numerics) {
     execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
   }
-  if (in.op == Opcode::dma_load) m_state.layout.assign(region_of(m_state.program, in.operands[0]), Layout::neutral);
+  if (in.op == Opcode::dma_load) m_state.layout.assign(entry.access.write, Layout::neutral);
 
   wait_cycles(c.dma_fixed_cycles);
   const Cycle t0 = now_cycles();

@@ -11,7 +11,7 @@ class DmaEngine : public ExecUnit {
   DmaEngine(const sc_core::sc_module_name& name, CoreState& state, std::uint32_t queue, Dram& dram);
 
  private:
-  void run(std::uint32_t idx) override;
+  void run(const QueueEntry& entry) override;
 
   Dram& m_dram;
 };

@@ -13,6 +13,7 @@ std::uint64_t dram_bus_bytes(const Region& r, std::uint32_t burst) {
   };
   if (r.rows == 0 || r.row_bytes == 0) return 0;
   if (r.contiguous()) return segment(r.address, r.bytes());
+  if (r.stride_bytes % burst == 0) return r.rows * segment(r.address, r.row_bytes);  // rows align alike
   std::uint64_t total = 0;
   for (std::uint32_t k = 0; k < r.rows; ++k) total += segment(r.address + k * r.stride_bytes, r.row_bytes);
   return total;
@@ -24,8 +25,7 @@ Cycle transfer_cycles(double bytes, double bytes_per_cycle) {
   return static_cast<Cycle>(std::ceil(bytes / bytes_per_cycle * (1.0 - 1e-12)));
 }
 
-InstructionCost dma_cost(const Program& p, const Instruction& in, const CoreConfig& cfg, const DramConfig& dram) {
-  const AccessSet acc = accesses(p, in);
+InstructionCost dma_cost(const Instruction& in, const AccessSet& acc, const CoreConfig& cfg, const DramConfig& dram) {
   const bool load = in.op == Opcode::dma_load;
   const Region& dram_side = load ? acc.reads[0] : acc.write;
   InstructionCost c;

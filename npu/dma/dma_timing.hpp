@@ -5,6 +5,7 @@
 /// The transfer runs at min(dma.bandwidth, dram.bandwidth) when alone; when several engines
 /// (of this or other cores) transfer at once they share DRAM bandwidth (dram/dram.hpp).
 #include "npu/core/instruction_cost.hpp"
+#include "npu/isa/access.hpp"
 #include "npu/isa/program.hpp"
 
 namespace npusim::npu {
@@ -15,6 +16,7 @@ std::uint64_t dram_bus_bytes(const Region& r, std::uint32_t burst_bytes);
 /// Cycles to move `bytes` at `bytes_per_cycle` (whole cycles; exact when the ratio is integral).
 Cycle transfer_cycles(double bytes, double bytes_per_cycle);
 
-InstructionCost dma_cost(const Program& p, const Instruction& in, const CoreConfig& cfg, const DramConfig& dram);
+/// `access` is accesses(p, in).
+InstructionCost dma_cost(const Instruction& in, const AccessSet& access, const CoreConfig& cfg, const DramConfig& dram);
 
 }  // namespace npusim::npu

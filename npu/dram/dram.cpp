@@ -35,7 +35,8 @@ void Dram::advance() {
 
 void Dram::reshare() {
   // Water-filling in ascending cap order (ties keep arrival order, so results are deterministic).
-  std::vector<std::size_t> order(m_active.size());
+  std::vector<std::size_t>& order = m_order;
+  order.resize(m_active.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return m_active[a]->cap < m_active[b]->cap; });

@@ -38,6 +38,7 @@ class Dram : public sc_core::sc_module {
 
   const DramConfig m_cfg;
   std::vector<Transfer*> m_active;
+  std::vector<std::size_t> m_order;  ///< scratch for reshare()
   Cycle m_last = 0;
   Cycle m_active_cycles = 0;
   sc_core::sc_event m_wakeup;

@@ -89,8 +89,8 @@ class Checker {
     bool ok = true;
     for (std::size_t i = 0; i < roles.size(); ++i) {
       const Operand& o = in.operands[i];
-      const std::string pos = i == 0 ? "the destination" : fmt::format("operand {}", i + 1);
       auto need = [&](const char* what) {
+        const std::string pos = i == 0 ? "the destination" : fmt::format("operand {}", i + 1);
         fail(in, fmt::format("{} must be {}, got {}", pos, what, describe(o)));
         ok = false;
       };

@@ -54,10 +54,9 @@ MatmulShape matmul_shape(const Program& p, const Instruction& in) {
   return s;
 }
 
-InstructionCost matrix_cost(const Program& p, const Instruction& in, const CoreConfig& cfg) {
+InstructionCost matrix_cost(const Program& p, const Instruction& in, const AccessSet& acc, const CoreConfig& cfg) {
   const MatrixConfig& mx = cfg.matrix;
   const MatmulShape s = matmul_shape(p, in);
-  const AccessSet acc = accesses(p, in);
   InstructionCost c;
   c.compute_cycles = matmul_compute_cycles(mx, s);
   Cycle reads_free = 0, writes_free = 0;

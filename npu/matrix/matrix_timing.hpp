@@ -15,6 +15,7 @@
 /// On top of that, operands stream through the unit's scratchpad port (bank_model.hpp):
 /// busy = startup + max(compute, reads, writes), and results are ready pipeline_latency later.
 #include "npu/core/instruction_cost.hpp"
+#include "npu/isa/access.hpp"
 #include "npu/isa/program.hpp"
 
 namespace npusim::npu {
@@ -31,6 +32,7 @@ Cycle matmul_compute_cycles(const MatrixConfig& cfg, const MatmulShape& s);
 MatmulShape matmul_shape(const Program& p, const Instruction& in);
 
 /// Full cost of a matmul instruction on this core.
-InstructionCost matrix_cost(const Program& p, const Instruction& in, const CoreConfig& cfg);
+/// `access` is accesses(p, in).
+InstructionCost matrix_cost(const Program& p, const Instruction& in, const AccessSet& access, const CoreConfig& cfg);
 
 }  // namespace npusim::npu

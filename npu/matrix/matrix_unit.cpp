@@ -8,8 +8,8 @@ namespace npusim::npu {
 MatrixUnit::MatrixUnit(const sc_core::sc_module_name& name, CoreState& state)
     : ComputeUnit(name, state, kMatrixUnit, Layout::matrix, Layout::vector, state.hw.core.handoff.vector_to_matrix) {}
 
-InstructionCost MatrixUnit::cost(const Instruction& in) const {
-  return matrix_cost(m_state.program, in, m_state.hw.core);
+InstructionCost MatrixUnit::cost(const Instruction& in, const AccessSet& access) const {
+  return matrix_cost(m_state.program, in, access, m_state.hw.core);
 }
 
 }  // namespace npusim::npu

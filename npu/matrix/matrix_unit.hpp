@@ -9,7 +9,7 @@ class MatrixUnit : public ComputeUnit {
   MatrixUnit(const sc_core::sc_module_name& name, CoreState& state);
 
  private:
-  InstructionCost cost(const Instruction& in) const override;
+  InstructionCost cost(const Instruction& in, const AccessSet& access) const override;
 };
 
 }  // namespace npusim::npu

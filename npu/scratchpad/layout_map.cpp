@@ -28,6 +28,16 @@ std::uint64_t LayoutMap::bytes_in(const Region& r, Layout l) const {
 
 void LayoutMap::assign_range(std::uint64_t lo, std::uint64_t hi, Layout l) {
   if (lo >= hi) return;
+  // Fast paths: nothing to change (a unit rewriting its own data, DMA into neutral memory).
+  auto covering = m_spans.upper_bound(lo);
+  if (covering != m_spans.begin()) {
+    const auto& span = std::prev(covering);
+    if (span->second.end >= hi && span->second.layout == l) return;
+  }
+  if (l == Layout::neutral && (covering == m_spans.end() || covering->first >= hi) &&
+      (covering == m_spans.begin() || std::prev(covering)->second.end <= lo)) {
+    return;
+  }
   // Cut spans that straddle lo or hi, then drop everything inside [lo, hi).
   auto it = m_spans.lower_bound(lo);
   if (it != m_spans.begin()) {

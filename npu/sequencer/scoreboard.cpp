@@ -29,9 +29,9 @@ void Scoreboard::retire(Cycle at) {
                   m_entries.end());
 }
 
-void Scoreboard::dispatch(std::uint32_t idx, Cycle at) {
+void Scoreboard::dispatch(std::uint32_t idx, const AccessSet& access, Cycle at) {
   retire(at);
-  Entry e{idx, accesses(m_state.program, m_state.instruction(idx))};
+  const Entry e{idx, access};
   InstrRecord& rec = m_state.records[idx];
   rec.deps_begin = static_cast<std::uint32_t>(m_state.dep_pool.size());
   for (const Entry& other : m_entries) {

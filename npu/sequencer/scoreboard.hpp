@@ -14,8 +14,9 @@ class Scoreboard {
  public:
   explicit Scoreboard(CoreState& state) : m_state(state) {}
 
-  /// Enters instruction `idx` (dispatched at cycle `at`) and stores its dependencies in its record.
-  void dispatch(std::uint32_t idx, Cycle at);
+  /// Enters instruction `idx` (touching `access`, dispatched at cycle `at`) and stores its
+  /// dependencies in its record.
+  void dispatch(std::uint32_t idx, const AccessSet& access, Cycle at);
 
   /// Instructions that may still be running at cycle `at` (for barriers and signals).
   std::vector<std::uint32_t> in_flight(Cycle at);

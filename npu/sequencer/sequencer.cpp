@@ -66,9 +66,10 @@ void Sequencer::thread() {
       local = now_cycles();
       me.stall(Stall::queue_full) += local - before;
     }
-    m_scoreboard.dispatch(idx, local);
+    const QueueEntry entry{idx, accesses(m_state.program, in)};
+    m_scoreboard.dispatch(idx, entry.access, local);
     rec.dispatch = local;
-    q.push(idx);
+    q.push(entry);
   }
   m_current = kNoInstruction;
   m_finish_cycle = local;

@@ -7,7 +7,7 @@
 
 namespace npusim::npu {
 
-InstructionCost vector_cost(const Program& p, const Instruction& in, const CoreConfig& cfg) {
+InstructionCost vector_cost(const Program& p, const Instruction& in, const AccessSet& acc, const CoreConfig& cfg) {
   const VectorConfig& vc = cfg.vector;
   const Operand& dst = in.operands[0];
   const bool from_source = in.op == Opcode::vec_reduce_sum || in.op == Opcode::vec_reduce_max ||
@@ -36,7 +36,6 @@ InstructionCost vector_cost(const Program& p, const Instruction& in, const CoreC
   const VectorOpTiming& t = vc.op(in.info().vclass);
   c.compute_cycles = c.vectors * t.interval_cycles;
 
-  const AccessSet acc = accesses(p, in);
   Cycle reads_free = 0;
   for (int i = 0; i < acc.nreads; ++i) {
     const AccessCost a = access_cost(acc.reads[i], vc.port_bytes_per_cycle, cfg.scratchpad);

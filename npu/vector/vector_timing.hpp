@@ -11,11 +11,13 @@
 /// busy = startup + max(vectors x interval(op), port reads, port writes); results are ready
 /// latency(op) cycles after that. interval and latency come from the `vector.ops` table.
 #include "npu/core/instruction_cost.hpp"
+#include "npu/isa/access.hpp"
 #include "npu/isa/program.hpp"
 
 namespace npusim::npu {
 
 /// Full cost of a vector instruction on this core.
-InstructionCost vector_cost(const Program& p, const Instruction& in, const CoreConfig& cfg);
+/// `access` is accesses(p, in).
+InstructionCost vector_cost(const Program& p, const Instruction& in, const AccessSet& access, const CoreConfig& cfg);
 
 }  // namespace npusim::npu

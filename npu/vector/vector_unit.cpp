@@ -8,8 +8,8 @@ namespace npusim::npu {
 VectorUnit::VectorUnit(const sc_core::sc_module_name& name, CoreState& state)
     : ComputeUnit(name, state, kVectorUnit, Layout::vector, Layout::matrix, state.hw.core.handoff.matrix_to_vector) {}
 
-InstructionCost VectorUnit::cost(const Instruction& in) const {
-  return vector_cost(m_state.program, in, m_state.hw.core);
+InstructionCost VectorUnit::cost(const Instruction& in, const AccessSet& access) const {
+  return vector_cost(m_state.program, in, access, m_state.hw.core);
 }
 
 }  // namespace npusim::npu
