@@ -2,6 +2,7 @@
 // (1) a long stream of independent vector ops and (2) a GEMM-heavy tiled program.
 // Run through bench/run, which builds first. Not a test: it prints figures.
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <systemc>
 
 #include "kernels/gemm.hpp"
@@ -47,5 +48,8 @@ int sc_main(int argc, char* argv[]) {
   g.m = g.n = 4096;
   g.k = 8192;
   measure("gemm 4096x8192x4096 fp16 (tiled)", hw, kernels::build_gemm(hw, g));
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  fmt::print("peak resident memory {:.0f} MiB\n", usage.ru_maxrss / 1024.0);
   return 0;
 }

@@ -51,8 +51,9 @@ class Checker {
   void run() {
     for (const Stream& s : m_p.streams) {
       if (s.core >= m_hw.cores) {
-        error(s.line, fmt::format(".core {}: the hardware has {} core{} (cores 0 to {})", s.core, m_hw.cores,
-                                  m_hw.cores == 1 ? "" : "s", m_hw.cores - 1));
+        error(s.line, m_hw.cores == 1 ? fmt::format(".core {}: the hardware has 1 core (core 0)", s.core)
+                                      : fmt::format(".core {}: the hardware has {} cores (0 to {})", s.core,
+                                                    m_hw.cores, m_hw.cores - 1));
       }
       for (const Instruction& in : s.code) check_instruction(in);
     }
@@ -132,7 +133,7 @@ class Checker {
   void check_imm_fits(const Instruction& in, const Operand& o, DType t) {
     if (!o.is_imm() || is_float(t)) return;
     if (o.imm != std::floor(o.imm) || o.imm < double(int_min(t)) || o.imm > double(int_max(t))) {
-      fail(in, fmt::format("the immediate {} is not a {} value", o.imm, dtype_name(t)));
+      fail(in, fmt::format("the immediate {} is not representable in {}", o.imm, dtype_name(t)));
     }
   }
 
@@ -157,8 +158,10 @@ class Checker {
                            dtype_name(m_p.dtype_of(dst)), describe(src), dtype_name(m_p.dtype_of(src))));
     }
     if (in.attrs.queue >= m_hw.core.dma.queues) {
-      fail(in, fmt::format("q={} does not exist: the hardware has {} DMA queue{} (q=0 to q={})", in.attrs.queue,
-                           m_hw.core.dma.queues, m_hw.core.dma.queues == 1 ? "" : "s", m_hw.core.dma.queues - 1));
+      const std::uint32_t n = m_hw.core.dma.queues;
+      fail(in, n == 1 ? fmt::format("q={} does not exist: the hardware has 1 DMA queue (q=0)", in.attrs.queue)
+                      : fmt::format("q={} does not exist: the hardware has {} DMA queues (q=0 to q={})", in.attrs.queue,
+                                    n, n - 1));
     }
   }
 
@@ -195,28 +198,38 @@ class Checker {
     }
   }
 
+  /// "operand 2 (buffer 'x[0:4]')", or "the immediate 1.5" for numbers.
+  std::string which(const Instruction& in, int i) const {
+    const Operand& o = in.operands[i];
+    if (o.is_imm()) return describe(o);
+    return fmt::format("operand {} ({})", i + 1, describe(o));
+  }
+
   void check_vector(const Instruction& in) {
     const Operand& dst = in.operands[0];
     const DType td = m_p.dtype_of(dst);
     const View& d = dst.view;
-    auto same_dtype = [&](const Operand& o) {
+    auto same_dtype = [&](int i) {
+      const Operand& o = in.operands[i];
       if (o.is_tensor() && m_p.dtype_of(o) != td) {
-        fail(in, fmt::format("{} is {} but the destination is {}", describe(o), dtype_name(m_p.dtype_of(o)),
+        fail(in, fmt::format("{} is {} but the destination is {}", which(in, i), dtype_name(m_p.dtype_of(o)),
                              dtype_name(td)));
       }
       check_imm_fits(in, o, td);
     };
-    auto same_shape = [&](const Operand& o) {
+    auto same_shape = [&](int i) {
+      const Operand& o = in.operands[i];
       if (o.view.rows != d.rows || o.view.cols != d.cols) {
-        fail(in, fmt::format("{} is {} but the destination is {}", describe(o), shape(o.view), shape(d)));
+        fail(in, fmt::format("{} is {} but the destination is {}", which(in, i), shape(o.view), shape(d)));
       }
     };
-    auto broadcastable = [&](const Operand& o) {
+    auto broadcastable = [&](int i) {
+      const Operand& o = in.operands[i];
       if (!o.is_tensor()) return;
       const bool rows_ok = o.view.rows == d.rows || o.view.rows == 1;
       const bool cols_ok = o.view.cols == d.cols || o.view.cols == 1;
       if (!rows_ok || !cols_ok) {
-        fail(in, fmt::format("{} is {}, which does not broadcast to the destination shape {}", describe(o),
+        fail(in, fmt::format("{} is {}, which does not broadcast to the destination shape {}", which(in, i),
                              shape(o.view), shape(d)));
       }
     };
@@ -225,24 +238,24 @@ class Checker {
       case Opcode::vec_add: case Opcode::vec_sub: case Opcode::vec_mul: case Opcode::vec_max: case Opcode::vec_min:
       case Opcode::vec_fma:
         for (int i = 1; i < in.noperands; ++i) {
-          broadcastable(in.operands[i]);
-          same_dtype(in.operands[i]);
+          broadcastable(i);
+          same_dtype(i);
         }
         break;
       case Opcode::vec_select:
-        broadcastable(in.operands[1]);
+        broadcastable(1);
         for (int i = 2; i < 4; ++i) {
-          broadcastable(in.operands[i]);
-          same_dtype(in.operands[i]);
+          broadcastable(i);
+          same_dtype(i);
         }
         break;
       case Opcode::vec_exp: case Opcode::vec_recip:
-        same_shape(s);
-        same_dtype(s);
+        same_shape(1);
+        same_dtype(1);
         if (!is_float(td)) fail(in, fmt::format("needs a float dtype, got {}", dtype_name(td)));
         break;
       case Opcode::vec_reduce_sum: case Opcode::vec_reduce_max: {
-        same_dtype(s);
+        same_dtype(1);
         const bool ok = in.attrs.axis == 1 ? (d.rows == s.view.rows && d.cols == 1)
                                            : (d.cols == s.view.cols && d.rows == 1);
         if (!ok) {
@@ -254,21 +267,21 @@ class Checker {
         break;
       }
       case Opcode::vec_cast:
-        same_shape(s);
+        same_shape(1);
         break;
       case Opcode::vec_requant:
-        same_shape(s);
+        same_shape(1);
         if (!is_int(m_p.dtype_of(s)) || !is_int(td)) {
           fail(in, fmt::format("requantizes integers to integers, got {} to {} (use vec.cast for floats)",
                                dtype_name(m_p.dtype_of(s)), dtype_name(td)));
         }
         break;
       case Opcode::vec_band: case Opcode::vec_copy:
-        same_shape(s);
-        same_dtype(s);
+        same_shape(1);
+        same_dtype(1);
         break;
       case Opcode::vec_transpose:
-        same_dtype(s);
+        same_dtype(1);
         if (s.view.rows != d.cols || s.view.cols != d.rows) {
           fail(in, fmt::format("transposing {} gives {}x{}, but the destination is {}", shape(s.view), s.view.cols,
                                s.view.rows, shape(d)));

@@ -28,7 +28,7 @@ std::int64_t rounding_shift(std::int64_t v, int shift, Rounding r) {
     return v * (INT64_C(1) << -shift);
   }
   const std::int64_t q = v >> shift;  // arithmetic shift: floor division by 2^shift
-  const std::int64_t rem = v - (q << shift);
+  const std::int64_t rem = v - q * (INT64_C(1) << shift);
   const std::int64_t half = INT64_C(1) << (shift - 1);
   switch (r) {
     case Rounding::floor: return q;

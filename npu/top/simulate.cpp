@@ -1,6 +1,8 @@
 #include "npu/top/simulate.hpp"
 
 #include <chrono>
+#include <exception>
+#include <thread>
 #include <fmt/format.h>
 
 #include "npu/common/error.hpp"
@@ -59,10 +61,8 @@ std::string stuck_core(const Program& p, const Top& top, std::uint32_t c, const 
   return fmt::format("core {} did not finish", c);
 }
 
-}  // namespace
-
-RunResult simulate(const NpuConfig& hw, const Program& program, const SimOptions& options,
-                   std::vector<std::uint8_t>* dram) {
+RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimOptions& options,
+                         std::vector<std::uint8_t>* dram, std::string& deadlock) {
   const auto wall_start = std::chrono::steady_clock::now();
   FreshSimContext context;
   RunResult result;
@@ -93,9 +93,9 @@ RunResult simulate(const NpuConfig& hw, const Program& program, const SimOptions
       if (!done) stuck.push_back(stuck_core(program, top, c, s));
     }
     if (!stuck.empty()) {
-      std::string msg = "deadlock: the program cannot finish";
-      for (const auto& s : stuck) msg += "\n  " + s;
-      throw SimError(msg);
+      deadlock = "deadlock: the program cannot finish";
+      for (const auto& s : stuck) deadlock += "\n  " + s;
+      return result;
     }
     for (std::uint32_t c = 0; c < hw.cores; ++c) {
       CoreState& s = *top.states()[c];
@@ -114,6 +114,30 @@ RunResult simulate(const NpuConfig& hw, const Program& program, const SimOptions
   }
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return result;
+}
+
+}  // namespace
+
+RunResult simulate(const NpuConfig& hw, const Program& program, const SimOptions& options,
+                   std::vector<std::uint8_t>* dram) {
+  // SystemC switches stacks between its processes (QuickThreads) behind the back of tools that
+  // follow the stack, AddressSanitizer among them. Each run therefore gets a thread of its own,
+  // and errors cross back to the caller's stack as values, not as exceptions thrown on a stack
+  // that was switched.
+  RunResult result;
+  std::string deadlock;
+  std::exception_ptr error;
+  std::thread runner([&] {
+    try {
+      result = simulate_fresh(hw, program, options, dram, deadlock);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  runner.join();
+  if (error) std::rethrow_exception(error);
+  if (!deadlock.empty()) throw SimError(deadlock);
   return result;
 }
 

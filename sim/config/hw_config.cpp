@@ -40,8 +40,9 @@ std::uint32_t port_width(Map& m, const std::string& key, const std::string& desc
 
 double bandwidth(Map& m, const std::string& key, const std::string& description, std::optional<double> clock_hz,
                  std::optional<double> fallback = std::nullopt, bool allow_unlimited = false) {
-  const std::string expected = allow_unlimited ? "a bandwidth such as 64B/cycle or 100GB/s, or 'unlimited'"
-                                               : "a bandwidth > 0 such as 64B/cycle or 100GB/s";
+  std::string expected = allow_unlimited ? "a bandwidth such as 64B/cycle or 100GB/s, or 'unlimited'"
+                                         : "a bandwidth > 0 such as 64B/cycle or 100GB/s";
+  if (!clock_hz) expected += " (a rate per second needs a valid 'clock')";
   return m.value<double>(
       key, description, expected,
       [&](const std::string& s) -> std::optional<double> {

@@ -110,8 +110,8 @@ void YamlReader::declare(const std::string& path, const std::string& description
   if (m_declared.insert(path).second) m_keys.push_back({path, description, default_value});
 }
 
-YamlReader::Map::Map(YamlReader& reader, YAML::Node node, std::string path)
-    : m_reader(reader), m_node(std::move(node)), m_path(std::move(path)) {
+YamlReader::Map::Map(YamlReader& reader, YAML::Node node, std::string path, bool reported_missing)
+    : m_reader(reader), m_node(std::move(node)), m_path(std::move(path)), m_reported_missing(reported_missing) {
   if (!m_node.IsMap()) return;
   std::map<std::string, int> first_line;
   for (const auto& kv : m_node) {
@@ -177,12 +177,12 @@ YamlReader::Map YamlReader::Map::map(const std::string& key, const std::string& 
   const YAML::Node n = lookup(key);
   if (!n.IsDefined() || n.IsNull()) {
     if (required) m_reader.error(m_node, m_path, fmt::format("missing required section '{}' ({})", key, description));
-    return Map(m_reader, YAML::Node(), path);
+    return Map(m_reader, YAML::Node(), path, required || m_reported_missing);
   }
   m_reader.m_marks[path] = n.Mark();
   if (!n.IsMap()) {
     m_reader.error(n, path, fmt::format("expected a mapping ({}), got {}", description, shown_value(n)));
-    return Map(m_reader, YAML::Node(), path);
+    return Map(m_reader, YAML::Node(), path, true);
   }
   return Map(m_reader, n, path);
 }
@@ -203,7 +203,7 @@ std::optional<std::vector<std::string>> YamlReader::Map::list(const std::string&
   m_reader.declare(path, description, "");
   const YAML::Node n = lookup(key);
   if (!n.IsDefined() || n.IsNull()) {
-    m_reader.error(m_node, m_path, fmt::format("missing required key '{}' ({})", key, description));
+    if (!m_reported_missing) m_reader.error(m_node, m_path, fmt::format("missing required key '{}' ({})", key, description));
     return std::nullopt;
   }
   m_reader.m_marks[path] = n.Mark();

@@ -94,13 +94,14 @@ class YamlReader::Map {
 
  private:
   friend class YamlReader;
-  Map(YamlReader& reader, YAML::Node node, std::string path);
+  Map(YamlReader& reader, YAML::Node node, std::string path, bool reported_missing = false);
   YAML::Node lookup(const std::string& key);
 
   YamlReader& m_reader;
   YAML::Node m_node;
   std::string m_path;
   std::vector<std::string> m_known;  ///< keys asked for, present or not
+  bool m_reported_missing = false;   ///< the section itself is missing and was reported
   std::set<std::string> m_used;
 };
 
@@ -115,6 +116,7 @@ T YamlReader::Map::value(const std::string& key, const std::string& description,
   const YAML::Node n = lookup(key);
   if (!n.IsDefined() || n.IsNull()) {
     if (fallback) return *fallback;
+    if (m_reported_missing) return T{};  // one message for a missing section, not one per key
     m_reader.error(m_node, m_path,
                    "missing required key '" + key + "' (" + expected + "; " + description + ")");
     return T{};

@@ -38,8 +38,8 @@ void load_tensor(const std::string& path, const npu::DramTensor& t, std::uint8_t
     const double v = a.at(i);
     if (npu::is_int(t.dtype)) {
       if (v != std::floor(v) || v < double(npu::int_min(t.dtype)) || v > double(npu::int_max(t.dtype))) {
-        throw InputError(fmt::format("{}: element {} is {}, which is not a {} value (tensor '{}')", path, i, v,
-                                     npu::dtype_name(t.dtype), t.name));
+        throw InputError(fmt::format("{}: element {} is {}, which is not representable in {} (tensor '{}')", path, i,
+                                     v, npu::dtype_name(t.dtype), t.name));
       }
     }
     npu::store_element(dest, t.dtype, i, v);
@@ -65,7 +65,12 @@ std::vector<std::uint8_t> build_dram_image(const npu::Program& p, const std::str
       case npu::TensorInit::Kind::zeros: break;
       case npu::TensorInit::Kind::file: {
         const std::filesystem::path file(init.path);
-        load_tensor(file.is_absolute() ? init.path : (std::filesystem::path(base_dir) / file).string(), t, dest);
+        try {
+          load_tensor(file.is_absolute() ? init.path : (std::filesystem::path(base_dir) / file).string(), t, dest);
+        } catch (const InputError& e) {
+          throw InputError(fmt::format("{}:{}: tensor '{}' init=file(\"{}\"): {}", p.source, t.line, t.name, init.path,
+                                       e.what()));
+        }
         break;
       }
       case npu::TensorInit::Kind::identity: {

@@ -1,0 +1,338 @@
+// Boundary-cycle tests: each program completes exactly at the cycle its closed form gives, not
+// one earlier or later. The test NPU (helpers.hpp) issues one instruction per cycle, so the
+// first instruction is dispatched at cycle 1, the second at 2, ...
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+
+using namespace npusim;
+using npusim::test::run_asm;
+using npusim::test::test_hw;
+
+namespace {
+constexpr std::uint64_t kIssue = 1;           // sequencer.issue_cycles
+constexpr std::uint64_t kMatStartup = 3;      // matrix.startup_cycles
+constexpr std::uint64_t kMatLatency = 5;      // matrix.pipeline_latency
+constexpr std::uint64_t kVecStartup = 2;      // vector.startup_cycles
+constexpr std::uint64_t kVecLatency = 3;      // vector.ops.default.latency
+constexpr std::uint64_t kDmaFixed = 10 + 100; // dma.setup_cycles + dram.latency
+}  // namespace
+
+TEST_CASE("cube GEMM, compute-bound: ceil(M/16) ceil(K/16) ceil(N/16) tiles", "[timing][matrix]") {
+  const auto r = run_asm(R"(
+.buffer a fp16 [128, 64]
+.buffer b fp16 [64, 128]
+.buffer c fp16 [128, 128]
+matmul c, a, b
+)",
+                         test_hw(), false);
+  const std::uint64_t tiles = 8 * 4 * 8;                        // 256 cycles at 1 tile/cycle
+  const std::uint64_t reads = (128 * 64 * 2 + 64 * 128 * 2) / 256;  // 128 beats of 256 B
+  const std::uint64_t writes = 128 * 128 * 2 / 256;             // 128 beats
+  REQUIRE(tiles > reads);
+  REQUIRE(tiles > writes);
+  const std::uint64_t busy = kMatStartup + tiles;
+  CHECK(r.unit(npu::kMatrixUnit).busy_cycles == busy);
+  CHECK(r.done(0) == kIssue + busy + kMatLatency);
+  CHECK(r.result.cycles == kIssue + busy + kMatLatency);
+  CHECK(r.unit(npu::kMatrixUnit).macs == 128ull * 64 * 128);
+}
+
+TEST_CASE("cube GEMM, port-bound: operand reads through the 256 B/cycle port decide", "[timing][matrix]") {
+  const auto r = run_asm(R"(
+.buffer a fp16 [64, 32]
+.buffer b fp16 [32, 48]
+.buffer c fp16 [64, 48]
+matmul c, a, b
+)",
+                         test_hw(), false);
+  const std::uint64_t tiles = 4 * 2 * 3;                         // 24
+  const std::uint64_t reads = 64 * 32 * 2 / 256 + 32 * 48 * 2 / 256;  // 16 + 12 = 28
+  const std::uint64_t writes = 64 * 48 * 2 / 256;                // 24
+  const std::uint64_t busy = kMatStartup + std::max({tiles, reads, writes});
+  CHECK(busy == 31);
+  CHECK(r.done(0) == kIssue + busy + kMatLatency);
+}
+
+TEST_CASE("cube rate: int8 runs at two tiles per cycle, fp32 at a quarter", "[timing][matrix]") {
+  const auto int8 = run_asm(R"(
+.buffer a int8 [128, 64]
+.buffer b int8 [64, 128]
+.buffer c int32 [128, 128]
+matmul c, a, b
+)",
+                            test_hw(), false);
+  // 256 tiles / 2 = 128 cycles; the 64 KiB int32 result needs 256 write beats, so writes bind.
+  CHECK(int8.unit(npu::kMatrixUnit).busy_cycles == kMatStartup + 128 * 128 * 4 / 256);
+  const auto fp32 = run_asm(R"(
+.buffer a fp32 [32, 32]
+.buffer b fp32 [32, 32]
+.buffer c fp32 [32, 32]
+matmul c, a, b
+)",
+                            test_hw(), false);
+  CHECK(fp32.unit(npu::kMatrixUnit).busy_cycles == kMatStartup + 2 * 2 * 2 * 4);  // 8 tiles x 4
+}
+
+namespace {
+
+// SCALE-Sim fold time for r used rows, c used columns and temporal depth t: 2r + c + t - 2.
+std::uint64_t fold(std::uint64_t r, std::uint64_t c, std::uint64_t t) { return 2 * r + c + t - 2; }
+
+npusim::test::Run systolic_run(const std::string& dataflow, int arrays = 1) {
+  // M = 20, K = 12, N = 10 on an 8 x 4 array.
+  return run_asm(R"(
+.buffer a fp16 [20, 12]
+.buffer b fp16 [12, 10]
+.buffer c fp16 [20, 10]
+matmul c, a, b
+)",
+                 test_hw({}, npusim::test::systolic_matrix(8, 4, dataflow, arrays)), false);
+}
+
+}  // namespace
+
+TEST_CASE("systolic GEMM follows SCALE-Sim for each dataflow", "[timing][matrix][systolic]") {
+  SECTION("WS: S_R = K = 12 (folds of 8 and 4 rows), S_C = N = 10 (4, 4, 2), T = M = 20") {
+    const std::uint64_t expect = 2 * fold(8, 4, 20) + fold(8, 2, 20) + 2 * fold(4, 4, 20) + fold(4, 2, 20);
+    CHECK(expect == 200);
+    CHECK(systolic_run("ws").done(0) == kIssue + kMatStartup + expect);
+  }
+  SECTION("OS: S_R = M = 20 (8, 8, 4), S_C = N = 10 (4, 4, 2), T = K = 12") {
+    std::uint64_t expect = 0;
+    for (std::uint64_t r : {8, 8, 4})
+      for (std::uint64_t c : {4, 4, 2}) expect += fold(r, c, 12);
+    CHECK(expect == 240);
+    CHECK(systolic_run("os").done(0) == kIssue + kMatStartup + expect);
+  }
+  SECTION("IS: S_R = K = 12 (8, 4), S_C = M = 20 (five folds of 4), T = N = 10") {
+    const std::uint64_t expect = 5 * fold(8, 4, 10) + 5 * fold(4, 4, 10);
+    CHECK(expect == 240);
+    CHECK(systolic_run("is").done(0) == kIssue + kMatStartup + expect);
+  }
+  SECTION("two WS arrays take alternate folds; the busier array decides") {
+    // Folds in row-major order: 38, 38, 36 (8 rows), 30, 30, 28 (4 rows).
+    const std::uint64_t array0 = fold(8, 4, 20) + fold(8, 2, 20) + fold(4, 4, 20);  // folds 0, 2, 4
+    const std::uint64_t array1 = fold(8, 4, 20) + fold(4, 4, 20) + fold(4, 2, 20);  // folds 1, 3, 5
+    CHECK(systolic_run("ws", 2).done(0) == kIssue + kMatStartup + std::max(array0, array1));
+  }
+}
+
+TEST_CASE("vector op: dense operands pack into ceil(elements / lanes) vectors", "[timing][vector]") {
+  const auto r = run_asm(R"(
+.buffer x fp16 [8, 40]
+.buffer y fp16 [8, 40]
+.buffer z fp16 [8, 40]
+vec.add z, x, y
+)",
+                         test_hw(), false);
+  const std::uint64_t vectors = (8 * 40 + 31) / 32;   // 10 vectors of 32 fp16 lanes
+  const std::uint64_t reads = 2 * (8 * 40 * 2 / 64);  // two sources, 10 beats each
+  const std::uint64_t writes = 8 * 40 * 2 / 64;
+  const std::uint64_t busy = kVecStartup + std::max({vectors, reads, writes});
+  CHECK(busy == 22);
+  CHECK(r.done(0) == kIssue + busy + kVecLatency);
+  CHECK(r.unit(npu::kVectorUnit).vectors == vectors);
+}
+
+TEST_CASE("vector op: strided rows issue one by one and waste lanes", "[timing][vector]") {
+  const auto r = run_asm(R"(
+.buffer x fp16 [8, 40]
+.buffer z fp16 [8, 20]
+vec.add z, x[:, 0:20], x[:, 20:40]
+)",
+                         test_hw(), false);
+  // 8 rows x ceil(20/32) = 8 vectors; each source is 8 gathered 40 B rows (one per 64 B beat).
+  const std::uint64_t busy = kVecStartup + std::max<std::uint64_t>({8, 8 + 8, 8 * 20 * 2 / 64});
+  CHECK(r.done(0) == kIssue + busy + kVecLatency);
+  const auto& v = r.unit(npu::kVectorUnit);
+  CHECK(v.elements == 160);
+  CHECK(v.lane_slots == 8 * 32);
+}
+
+TEST_CASE("vector op: the op's interval and latency come from the table", "[timing][vector]") {
+  const auto r = run_asm(R"(
+.buffer x fp32 [4, 16]
+.buffer y fp32 [4, 16]
+vec.exp y, x
+)",
+                         test_hw(), false);
+  const std::uint64_t busy = kVecStartup + 4 * 4;  // 4 vectors of 16 fp32 lanes, interval 4
+  CHECK(r.done(0) == kIssue + busy + 10);          // exp latency 10
+}
+
+TEST_CASE("DMA of N bytes: setup + DRAM latency + N / bandwidth", "[timing][dma]") {
+  const auto r = run_asm(R"(
+.dram A fp32 [1, 1024]
+.buffer a fp32 [1, 1024]
+dma.load a, A
+)",
+                         test_hw(), false);
+  CHECK(r.done(0) == kIssue + kDmaFixed + 4096 / 32);  // the queue's 32 B/cycle binds (DRAM has 64)
+  CHECK(r.unit(npu::kFirstDmaUnit).dram_read_bytes == 4096);
+}
+
+TEST_CASE("DMA of narrow strided rows pays whole bursts", "[timing][dma]") {
+  const auto r = run_asm(R"(
+.dram A fp16 [64, 64]
+.buffer a fp16 [64, 8]
+dma.load a, A[:, 0:8]
+)",
+                         test_hw(), false);
+  // 64 rows of 16 B, each in its own 64 B burst: 4096 bus bytes for 1024 payload bytes.
+  CHECK(r.unit(npu::kFirstDmaUnit).dram_read_bytes == 64 * 64);
+  CHECK(r.unit(npu::kFirstDmaUnit).dram_read_payload_bytes == 64 * 16);
+  CHECK(r.done(0) == kIssue + kDmaFixed + 64 * 64 / 32);
+}
+
+TEST_CASE("two DMA queues share DRAM bandwidth", "[timing][dma][dram]") {
+  const auto r = run_asm(R"(
+.dram A fp32 [1, 1024]
+.dram B fp32 [1, 1024]
+.buffer a fp32 [1, 1024]
+.buffer b fp32 [1, 1024]
+dma.load a, A
+dma.load b, B q=1
+)",
+                         test_hw({"dram.bandwidth=48B/cycle"}), false);
+  // q0 transfers alone at its 32 B/cycle cap during cycle 111; from 112 both get 48/2 = 24.
+  // q0 has 4064 B left: ceil(4064/24) = 170 cycles -> 282. q1 then has 4096 - 170*24 = 16 B,
+  // alone at 32 B/cycle: one more cycle -> 283.
+  CHECK(r.done(0) == 282);
+  CHECK(r.done(1) == 283);
+  const std::uint64_t ideal = 4096 / 32;
+  CHECK(r.unit(npu::kFirstDmaUnit).stall(npu::Stall::dram_bandwidth) == (282 - 111) - ideal);
+  CHECK(r.unit(npu::kFirstDmaUnit + 1).stall(npu::Stall::dram_bandwidth) == (283 - 112) - ideal);
+}
+
+TEST_CASE("dependency chain: load -> vector -> store, each waits for its producer", "[timing][scoreboard]") {
+  const auto r = run_asm(R"(
+.dram X fp16 [1, 32] init=random(1)
+.dram Y fp16 [1, 32] output
+.buffer x fp16 [1, 32]
+.buffer y fp16 [1, 32]
+dma.load x, X
+vec.add y, x, x
+dma.store Y, y
+)",
+                         test_hw());
+  const std::uint64_t load_done = 1 + kDmaFixed + 64 / 32;            // 113
+  const std::uint64_t add_done = load_done + (kVecStartup + 2) + kVecLatency;  // reads: 2 beats
+  const std::uint64_t store_done = add_done + kDmaFixed + 64 / 32;
+  CHECK(r.done(0) == load_done);
+  CHECK(r.start(1) == load_done);
+  CHECK(r.done(1) == add_done);
+  CHECK(r.start(2) == add_done);
+  CHECK(r.done(2) == store_done);
+  CHECK(r.result.cycles == store_done);
+  // The vector unit waited for dma0 from its dispatch (cycle 2) to the load's completion.
+  CHECK(r.unit(npu::kVectorUnit).dependency_cycles[npu::kFirstDmaUnit] == load_done - 2);
+  CHECK(r.unit(npu::kFirstDmaUnit).dependency_cycles[npu::kVectorUnit] == add_done - load_done);
+  for (int i = 0; i < 32; ++i) CHECK(r.tensor("Y", i) == 2 * r.tensor("X", i));
+}
+
+TEST_CASE("independent instructions overlap across units", "[timing][scoreboard]") {
+  const auto r = run_asm(R"(
+.dram X fp16 [1, 32]
+.buffer x fp16 [1, 32]
+.buffer p fp16 [1, 32]
+.buffer q fp16 [1, 32]
+dma.load x, X
+vec.add q, p, p
+)",
+                         test_hw(), false);
+  CHECK(r.start(1) == 2);  // no dependency on the load: starts at dispatch
+  CHECK(r.unit(npu::kVectorUnit).dependency_cycles[npu::kFirstDmaUnit] == 0);
+}
+
+TEST_CASE("a full queue stalls issue", "[timing][sequencer]") {
+  std::string text = ".buffer x fp16 [4, 64]\n.buffer y fp16 [4, 64]\n.buffer z fp16 [40, 64]\n";
+  for (int i = 0; i < 10; ++i) text += "vec.add z[" + std::to_string(4 * i) + ":" + std::to_string(4 * i + 4) + "], x, y\n";
+  const auto r = run_asm(text, test_hw(), false);  // queue_depth 4
+  const std::uint64_t b = kVecStartup + 2 * (4 * 64 * 2 / 64);  // 18: two sources of 8 beats
+  CHECK(r.unit(npu::kVectorUnit).busy_cycles == 10 * b);
+  CHECK(r.result.cycles == 1 + 10 * b + kVecLatency);
+  // Ops 5..9 wait for a slot: op k is dispatched when op k-4 starts at 1 + (k-4) b, while the
+  // sequencer was ready one cycle after dispatching op k-1.
+  CHECK(r.unit(npu::kSequencerUnit).stall(npu::Stall::queue_full) == (b - 5) + 4 * (b - 1));
+  CHECK(r.dispatch(5) == 1 + b);  // op 1 started, freeing a slot
+  CHECK(r.start(5) == 1 + 5 * b);
+}
+
+TEST_CASE("bank conflicts: rows one bank period apart serialise; padding removes it", "[timing][scratchpad]") {
+  // 8 banks x 32 B: a 256 B row stride puts every row of a column slice into the same bank.
+  const auto conflicted = run_asm(R"(
+.buffer s fp16 [64, 128]
+.buffer b fp16 [16, 16]
+.buffer c fp32 [64, 16]
+matmul c, s[:, 0:16], b
+)",
+                                  test_hw(), false);
+  // A: 8 gathered 32 B rows per 256 B beat, all in bank 0: 8 cycles a beat, 8 beats. B: 2 beats.
+  // C: 16 beats. Conflict-free the reads would take 8 + 2.
+  const std::uint64_t busy = kMatStartup + std::max<std::uint64_t>({4, 8 * 8 + 2, 16});
+  const std::uint64_t busy_free = kMatStartup + std::max<std::uint64_t>({4, 8 + 2, 16});
+  CHECK(conflicted.done(0) == kIssue + busy + kMatLatency);
+  CHECK(conflicted.unit(npu::kMatrixUnit).stall(npu::Stall::bank_conflict) == busy - busy_free);
+
+  const auto padded = run_asm(R"(
+.buffer s fp16 [64, 144]
+.buffer b fp16 [16, 16]
+.buffer c fp32 [64, 16]
+matmul c, s[:, 0:16], b
+)",
+                              test_hw(), false);
+  // A 288 B stride moves each row one bank on: 8 rows in 8 banks, one cycle a beat.
+  CHECK(padded.done(0) == kIssue + busy_free + kMatLatency);
+  CHECK(padded.unit(npu::kMatrixUnit).stall(npu::Stall::bank_conflict) == 0);
+}
+
+TEST_CASE("matrix -> vector hand-off costs fixed cycles plus bytes at its bandwidth", "[timing][handoff]") {
+  const auto hw = test_hw({"handoff.matrix_to_vector.fixed_cycles=20", "handoff.matrix_to_vector.bandwidth=32B/cycle",
+                           "handoff.vector_to_matrix.fixed_cycles=7"});
+  const auto r = run_asm(R"(
+.buffer a fp16 [16, 16]
+.buffer b fp16 [16, 16]
+.buffer c fp32 [16, 16]
+.buffer d fp32 [16, 16]
+.buffer e fp32 [16, 16]
+matmul c, a, b
+vec.add d, c, c
+vec.add e, d, d
+)",
+                         hw, false);
+  const std::uint64_t mm_done = kIssue + kMatStartup + 4 + kMatLatency;  // writes: 1 KiB = 4 beats
+  const std::uint64_t handoff = 20 + 2 * 1024 / 32;  // both sources are matrix-layout bytes
+  const std::uint64_t add_busy = kVecStartup + 2 * 16 + handoff;  // reads 2 x 16 beats
+  CHECK(r.start(1) == mm_done);
+  CHECK(r.done(1) == mm_done + add_busy + kVecLatency);
+  const auto& v = r.unit(npu::kVectorUnit);
+  CHECK(v.handoffs == 1);  // the second add reads vector-layout data: no hand-off
+  CHECK(v.handoff_bytes == 2048);
+  CHECK(v.handoff_cycles == handoff);
+}
+
+TEST_CASE("barrier waits for every earlier instruction", "[timing][sequencer]") {
+  const auto r = run_asm(R"(
+.dram X fp32 [1, 1024]
+.buffer x fp32 [1, 1024]
+.buffer p fp16 [1, 32]
+dma.load x, X
+barrier
+vec.add p, p, p
+)",
+                         test_hw(), false);
+  const std::uint64_t load_done = 1 + kDmaFixed + 4096 / 32;
+  CHECK(r.done(1) == load_done);          // the barrier ends when the load completes
+  CHECK(r.start(2) == load_done + 1);     // then the add is issued (1 cycle)
+  CHECK(r.unit(npu::kSequencerUnit).stall(npu::Stall::barrier) == load_done - 2);
+}
+
+TEST_CASE("timing does not depend on numerics", "[timing]") {
+  const std::string text = test::source_file("traces/programs/gemm.npuasm");
+  const auto hw = sim::read_hw_config(std::string(NPUSIM_SOURCE_DIR) + "/configs/npu/hexagon-like.yaml");
+  const auto with = run_asm(text, hw, true);
+  const auto without = run_asm(text, hw, false);
+  CHECK(with.result.cycles == without.result.cycles);
+  for (std::size_t i = 0; i < with.result.cores[0].records.size(); ++i) CHECK(with.done(i) == without.done(i));
+}

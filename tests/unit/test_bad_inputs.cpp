@@ -1,0 +1,103 @@
+// Bad-input corpora: every file under tests/bad_inputs/{configs,programs} ends with
+// `# expect: MESSAGE` lines, and the reader must report exactly those messages, in order.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <sstream>
+
+#include "helpers.hpp"
+#include "npu/common/error.hpp"
+
+using namespace npusim;
+
+namespace {
+
+std::vector<std::string> expected_messages(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  const std::string tag = "# expect: ";
+  while (std::getline(in, line)) {
+    if (line.rfind(tag, 0) == 0) out.push_back(line.substr(tag.size()));
+  }
+  return out;
+}
+
+std::vector<std::string> corpus(const std::string& dir, const std::string& extension) {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(NPUSIM_SOURCE_DIR) + "/" + dir)) {
+    if (e.path().extension() == extension) files.push_back(dir + "/" + e.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+template <class F>
+std::vector<std::string> messages_of(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.messages();
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("bad configs: every problem reported at once, with file:line:col and key path", "[bad-input][config]") {
+  const auto files = corpus("tests/bad_inputs/configs", ".yaml");
+  REQUIRE(files.size() >= 15);
+  for (const auto& file : files) {
+    DYNAMIC_SECTION(file) {
+      const std::string text = test::source_file(file);
+      const auto expected = expected_messages(text);
+      REQUIRE(!expected.empty());
+      CHECK(messages_of([&] { sim::parse_hw_config(text, file); }) == expected);
+    }
+  }
+}
+
+TEST_CASE("bad programs: line-numbered messages naming the instruction", "[bad-input][program]") {
+  const auto files = corpus("tests/bad_inputs/programs", ".npuasm");
+  REQUIRE(files.size() >= 19);
+  const auto hw = test::test_hw();
+  for (const auto& file : files) {
+    DYNAMIC_SECTION(file) {
+      const std::string text = test::source_file(file);
+      const auto expected = expected_messages(text);
+      REQUIRE(!expected.empty());
+      CHECK(messages_of([&] {
+              npu::Program p = npu::parse_program(text, file);
+              npu::check_program(p, hw);
+            }) == expected);
+    }
+  }
+}
+
+TEST_CASE("overrides (--set) are checked like the file and reported against the override", "[bad-input][config]") {
+  const auto msgs = messages_of([] { test::test_hw({"matrix.cube.m=abc", "vector.widht=64B", "dram"}); });
+  CHECK(msgs == std::vector<std::string>{
+                    "--set dram: expected KEY.PATH=VALUE",
+                    "--set matrix.cube.m=abc: matrix.cube.m: expected an integer in [1, 4096], got 'abc'",
+                    "--set vector.widht=64B: vector.widht: unknown key; did you mean 'width'? (known keys here: width, "
+                    "startup_cycles, port, dtypes, ops)"});
+}
+
+TEST_CASE("overrides (--set) change the config and the resolved config records them", "[config]") {
+  const auto hw = test::test_hw({"matrix.cube.m=32", "dram.bandwidth=12.5GB/s", "sequencer.queue_depth=2"});
+  CHECK(hw.core.matrix.cube.m == 32);
+  CHECK(hw.dram.bytes_per_cycle == 12.5);
+  CHECK(hw.core.sequencer.queue_depth == 2);
+  // The resolved YAML reads back to the same config.
+  const auto again = sim::parse_hw_config(sim::write_hw_config(hw), "resolved.yaml");
+  CHECK(sim::write_hw_config(again) == sim::write_hw_config(hw));
+}
+
+TEST_CASE("every preset validates and resolves to a fixed point", "[config]") {
+  for (const auto& file : corpus("configs/npu", ".yaml")) {
+    DYNAMIC_SECTION(file) {
+      const auto hw = sim::read_hw_config(std::string(NPUSIM_SOURCE_DIR) + "/" + file);
+      const std::string resolved = sim::write_hw_config(hw);
+      CHECK(sim::write_hw_config(sim::parse_hw_config(resolved, "resolved.yaml")) == resolved);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Every stats key and every config key is documented where users look for it.
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+#include "sim/report/stats.hpp"
+
+using namespace npusim;
+
+TEST_CASE("every stats key is documented in README.md", "[docs]") {
+  const std::string readme = test::source_file("README.md");
+  for (const auto& d : sim::stat_docs()) {
+    INFO(d.key);
+    CHECK(readme.find("`" + d.key + "`") != std::string::npos);
+  }
+}
+
+TEST_CASE("every config key is documented in configs/README.md", "[docs]") {
+  const std::string doc = test::source_file("configs/README.md");
+  std::vector<std::string> files = {"configs/npu/hexagon-like.yaml", "configs/npu/tpu-v5e-like.yaml"};
+  for (const auto& f : files) {
+    std::vector<sim::KeyDoc> keys;
+    sim::read_hw_config(std::string(NPUSIM_SOURCE_DIR) + "/" + f, {}, &keys);
+    for (auto k : keys) {
+      // vector.ops.add.latency is documented as vector.ops.<op>.latency
+      const std::string ops = "vector.ops.";
+      if (k.path.rfind(ops, 0) == 0 && k.path.substr(ops.size()) != "default") {
+        const auto dot = k.path.find('.', ops.size());
+        k.path = ops + "<op>" + (dot == std::string::npos ? "" : k.path.substr(dot));
+      }
+      INFO(k.path);
+      CHECK(doc.find("`" + k.path + "`") != std::string::npos);
+    }
+  }
+}
