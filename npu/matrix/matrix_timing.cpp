@@ -59,19 +59,7 @@ InstructionCost matrix_cost(const Program& p, const Instruction& in, const Acces
   const MatmulShape s = matmul_shape(p, in);
   InstructionCost c;
   c.compute_cycles = matmul_compute_cycles(mx, s);
-  Cycle reads_free = 0, writes_free = 0;
-  for (int i = 0; i < acc.nreads; ++i) {
-    const AccessCost a = access_cost(acc.reads[i], mx.port_bytes_per_cycle, cfg.scratchpad);
-    c.read_cycles += a.cycles;
-    reads_free += a.conflict_free_cycles;
-    c.sp_read_bytes += acc.reads[i].bytes();
-  }
-  const AccessCost w = access_cost(acc.write, mx.port_bytes_per_cycle, cfg.scratchpad);
-  c.write_cycles = w.cycles;
-  writes_free = w.conflict_free_cycles;
-  c.sp_write_bytes = acc.write.bytes();
-  c.busy = mx.startup_cycles + std::max({c.compute_cycles, c.read_cycles, c.write_cycles});
-  c.bank_conflict_cycles = c.busy - (mx.startup_cycles + std::max({c.compute_cycles, reads_free, writes_free}));
+  charge_ports(c, mx.startup_cycles, acc, mx.port_bytes_per_cycle, cfg.scratchpad);
   c.latency = mx.pipeline_latency_cycles;
   c.macs = std::uint64_t{s.m} * s.k * s.n;
   c.peak_mac_cycles = double(c.macs) / peak_macs_per_cycle(mx, s.dtype);

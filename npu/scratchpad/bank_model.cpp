@@ -63,4 +63,20 @@ AccessCost access_cost(const Region& r, std::uint32_t port, const ScratchpadConf
   return total;
 }
 
+void charge_ports(InstructionCost& c, Cycle startup, const AccessSet& access, std::uint32_t port_bytes,
+                  const ScratchpadConfig& sp) {
+  Cycle reads_free = 0;
+  for (int i = 0; i < access.nreads; ++i) {
+    const AccessCost a = access_cost(access.reads[i], port_bytes, sp);
+    c.read_cycles += a.cycles;
+    reads_free += a.conflict_free_cycles;
+    c.sp_read_bytes += access.reads[i].bytes();
+  }
+  const AccessCost w = access_cost(access.write, port_bytes, sp);
+  c.write_cycles = w.cycles;
+  c.sp_write_bytes = access.write.bytes();
+  c.busy = startup + std::max({c.compute_cycles, c.read_cycles, c.write_cycles});
+  c.bank_conflict_cycles = c.busy - (startup + std::max({c.compute_cycles, reads_free, w.conflict_free_cycles}));
+}
+
 }  // namespace npusim::npu

@@ -10,6 +10,8 @@
 #include "npu/common/cycles.hpp"
 #include "npu/common/region.hpp"
 #include "npu/config.hpp"
+#include "npu/core/instruction_cost.hpp"
+#include "npu/isa/access.hpp"
 
 namespace npusim::npu {
 
@@ -19,5 +21,12 @@ struct AccessCost {
 };
 
 AccessCost access_cost(const Region& r, std::uint32_t port_bytes, const ScratchpadConfig& sp);
+
+/// Completes the cost of a compute instruction whose `compute_cycles` are set: its operands
+/// stream through a read port and a write port of `port_bytes` each, so
+/// busy = startup + max(compute, reads, writes), and bank_conflict_cycles is how much longer
+/// that is than with conflict-free beats. Also fills the read/write cycles and bytes.
+void charge_ports(InstructionCost& c, Cycle startup, const AccessSet& access, std::uint32_t port_bytes,
+                  const ScratchpadConfig& sp);
 
 }  // namespace npusim::npu

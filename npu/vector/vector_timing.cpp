@@ -36,19 +36,7 @@ InstructionCost vector_cost(const Program& p, const Instruction& in, const Acces
   const VectorOpTiming& t = vc.op(in.info().vclass);
   c.compute_cycles = c.vectors * t.interval_cycles;
 
-  Cycle reads_free = 0;
-  for (int i = 0; i < acc.nreads; ++i) {
-    const AccessCost a = access_cost(acc.reads[i], vc.port_bytes_per_cycle, cfg.scratchpad);
-    c.read_cycles += a.cycles;
-    reads_free += a.conflict_free_cycles;
-    c.sp_read_bytes += acc.reads[i].bytes();
-  }
-  const AccessCost w = access_cost(acc.write, vc.port_bytes_per_cycle, cfg.scratchpad);
-  c.write_cycles = w.cycles;
-  c.sp_write_bytes = acc.write.bytes();
-  c.busy = vc.startup_cycles + std::max({c.compute_cycles, c.read_cycles, c.write_cycles});
-  c.bank_conflict_cycles =
-      c.busy - (vc.startup_cycles + std::max({c.compute_cycles, reads_free, w.conflict_free_cycles}));
+  charge_ports(c, vc.startup_cycles, acc, vc.port_bytes_per_cycle, cfg.scratchpad);
   c.latency = t.latency_cycles;
   return c;
 }
