@@ -39,10 +39,8 @@ Program build_gemm(const NpuConfig& hw, const GemmParams& g) {
   ProgramBuilder b("gemm");
   b.comment(fmt::format("C[{}x{}] = A[{}x{}] x B[{}x{}], {} operands, {}x{}x{} tiles", g.m, g.n, g.m, g.k, g.k, g.n,
                         dtype_name(g.dtype), tm, tk, tn));
-  const TensorInit ra{TensorInit::Kind::random, g.seed, -1.0, 1.0, ""};
-  const TensorInit rb{TensorInit::Kind::random, g.seed + 1, -1.0, 1.0, ""};
-  const TensorRef A = b.dram("A", g.dtype, {g.m, g.k}, ra);
-  const TensorRef B = b.dram("B", g.dtype, {g.k, g.n}, rb);
+  const TensorRef A = b.dram("A", g.dtype, {g.m, g.k}, TensorInit::random(g.seed));
+  const TensorRef B = b.dram("B", g.dtype, {g.k, g.n}, TensorInit::random(g.seed + 1));
   const TensorRef C = b.dram("C", acc, {g.m, g.n}, {}, true);
   const BufferRef a[2] = {b.buffer("a0", g.dtype, tm, tk), b.buffer("a1", g.dtype, tm, tk)};
   const BufferRef bb[2] = {b.buffer("b0", g.dtype, tk, tn), b.buffer("b1", g.dtype, tk, tn)};

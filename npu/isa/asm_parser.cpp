@@ -285,6 +285,21 @@ class Parser {
       init.kind = TensorInit::Kind::identity;
       return init;
     }
+    if (k.text == "band") {
+      init.kind = TensorInit::Kind::band;
+      expect('(', "after band");
+      constexpr std::int64_t lim = std::numeric_limits<std::int32_t>::max();
+      init.band_lo = static_cast<std::int32_t>(parse_int(take(), -lim, lim, "the lower diagonal offset"));
+      expect(',', "between the diagonal offsets");
+      init.band_hi = static_cast<std::int32_t>(parse_int(take(), -lim, lim, "the upper diagonal offset"));
+      if (peek().is(',')) {
+        take();
+        init.value = parse_double(take(), "the value");
+      }
+      expect(')', "to close band(...)");
+      if (init.band_lo > init.band_hi) throw LineError{k.col, "band(LO, HI) needs LO <= HI"};
+      return init;
+    }
     if (k.text == "random") {
       init.kind = TensorInit::Kind::random;
       expect('(', "after random");
@@ -308,7 +323,8 @@ class Parser {
       expect(')', "to close file(...)");
       return init;
     }
-    throw LineError{k.col, fmt::format("expected zeros, identity, random(SEED[, LO, HI]) or file(\"PATH.npy\"), found {}",
+    throw LineError{k.col, fmt::format("expected zeros, identity, band(LO, HI[, VALUE]), random(SEED[, LO, HI]) or "
+                                       "file(\"PATH.npy\"), found {}",
                                        k.shown())};
   }
 
@@ -322,8 +338,18 @@ class Parser {
     b.cols = shape[1];
     if (peek().is('@')) {
       take();
-      b.fixed_address = static_cast<std::uint64_t>(
-          parse_int(take(), 0, std::numeric_limits<std::int64_t>::max(), "the scratchpad address"));
+      const Token at = take();
+      if (at.kind == Token::Kind::end) throw LineError{at.col, "expected an address or a buffer name after '@'"};
+      if (at.kind == Token::Kind::ident) {
+        const Buffer* target = m_program.find_buffer(at.text);
+        if (!target) {
+          throw LineError{at.col, fmt::format("'@{}': no buffer '{}' is declared before this line", at.text, at.text)};
+        }
+        b.alias_of = static_cast<std::uint32_t>(target - m_program.buffers.data());
+      } else {
+        b.fixed_address = static_cast<std::uint64_t>(
+            parse_int(at, 0, std::numeric_limits<std::int64_t>::max(), "the scratchpad address or a buffer name"));
+      }
     }
     expect_end();
     b.note = add_note(m_program, std::move(notes));

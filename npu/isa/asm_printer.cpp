@@ -9,6 +9,9 @@ std::string format_init(const TensorInit& init) {
   switch (init.kind) {
     case TensorInit::Kind::zeros: return "";
     case TensorInit::Kind::identity: return " init=identity";
+    case TensorInit::Kind::band:
+      if (init.value == 1.0) return fmt::format(" init=band({}, {})", init.band_lo, init.band_hi);
+      return fmt::format(" init=band({}, {}, {})", init.band_lo, init.band_hi, init.value);
     case TensorInit::Kind::file: return fmt::format(" init=file(\"{}\")", init.path);
     case TensorInit::Kind::random:
       if (init.lo == -1.0 && init.hi == 1.0) return fmt::format(" init=random({})", init.seed);
@@ -55,6 +58,7 @@ void emit(const Program& p, std::string* out, Program* assign) {
     if (out) {
       text = fmt::format(".buffer {} {} [{}, {}]", b.name, dtype_name(b.dtype), b.rows, b.cols);
       if (b.fixed_address) text += fmt::format(" @0x{:x}", *b.fixed_address);
+      if (b.alias_of) text += " @" + p.buffers[*b.alias_of].name;
     }
     const auto l = statement(b.note, text);
     if (assign) assign->buffers[i].line = l;

@@ -56,6 +56,13 @@ BufferRef ProgramBuilder::buffer(const std::string& name, DType dtype, std::uint
   return BufferRef(static_cast<std::uint32_t>(m_program.buffers.size() - 1), rows, cols);
 }
 
+BufferRef ProgramBuilder::alias(const std::string& name, DType dtype, std::uint32_t rows, std::uint32_t cols,
+                                const BufferRef& of) {
+  const BufferRef ref = buffer(name, dtype, rows, cols);
+  m_program.buffers.back().alias_of = of.id();
+  return ref;
+}
+
 void ProgramBuilder::core(std::uint32_t n) {
   for (std::size_t i = 0; i < m_program.streams.size(); ++i) {
     if (m_program.streams[i].core == n) {

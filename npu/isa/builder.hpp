@@ -60,6 +60,8 @@ class ProgramBuilder {
                  bool output = false);
   BufferRef buffer(const std::string& name, DType dtype, std::uint32_t rows, std::uint32_t cols,
                    std::optional<std::uint64_t> address = std::nullopt);
+  /// Another view of `of`'s bytes, with its own dtype and shape (it must fit in `of`).
+  BufferRef alias(const std::string& name, DType dtype, std::uint32_t rows, std::uint32_t cols, const BufferRef& of);
 
   /// Following instructions go to core `n`.
   void core(std::uint32_t n);

@@ -372,6 +372,20 @@ class Checker {
     std::uint64_t cursor = 0;
     for (Buffer& b : m_p.buffers) {
       if (b.fixed_address) continue;
+      if (b.alias_of) {  // declared after its target, so the target already has its address
+        const Buffer& target = m_p.buffers[*b.alias_of];
+        b.address = target.address;
+        if (b.size_bytes() > target.size_bytes()) {
+          error(b.line, fmt::format("buffer '{}' ({}) is larger than buffer '{}' ({}) it aliases", b.name,
+                                    human_bytes(double(b.size_bytes())), target.name,
+                                    human_bytes(double(target.size_bytes()))));
+        }
+        if (b.address % dtype_bytes(b.dtype) != 0) {
+          error(b.line, fmt::format("buffer '{}': address 0x{:x} of '{}' is not aligned to its {}-byte elements",
+                                    b.name, b.address, target.name, dtype_bytes(b.dtype)));
+        }
+        continue;
+      }
       std::uint64_t addr = (cursor + align - 1) / align * align;
       for (const Span& f : fixed) {  // sorted: one pass moves past every fixed buffer in the way
         if (addr < f.end && f.begin < addr + b.size_bytes()) addr = (f.end + align - 1) / align * align;

@@ -19,12 +19,32 @@ struct Notes {
 
 /// How a DRAM tensor is filled before the run.
 struct TensorInit {
-  enum class Kind : std::uint8_t { zeros, random, identity, file };
+  enum class Kind : std::uint8_t { zeros, random, identity, band, file };
   Kind kind = Kind::zeros;
   std::uint64_t seed = 0;   ///< random
   double lo = -1.0;         ///< random: uniform in [lo, hi) (integers: [lo, hi])
   double hi = 1.0;
+  std::int32_t band_lo = 0;  ///< band: `value` where band_lo <= row - col <= band_hi, else 0
+  std::int32_t band_hi = 0;
+  double value = 1.0;
   std::string path;         ///< file: a .npy path, relative to the program file
+
+  static TensorInit random(std::uint64_t seed, double lo = -1.0, double hi = 1.0) {
+    TensorInit t;
+    t.kind = Kind::random;
+    t.seed = seed;
+    t.lo = lo;
+    t.hi = hi;
+    return t;
+  }
+  static TensorInit band(std::int32_t lo, std::int32_t hi, double value = 1.0) {
+    TensorInit t;
+    t.kind = Kind::band;
+    t.band_lo = lo;
+    t.band_hi = hi;
+    t.value = value;
+    return t;
+  }
 };
 
 struct DramTensor {
@@ -49,6 +69,7 @@ struct Buffer {
   std::uint32_t rows = 0;
   std::uint32_t cols = 0;
   std::optional<std::uint64_t> fixed_address;  ///< `@ADDR` in the text form
+  std::optional<std::uint32_t> alias_of;       ///< `@NAME`: the same bytes as an earlier buffer
   std::uint64_t address = 0;                   ///< assigned by check_program()
   std::uint32_t line = 0;
   std::uint32_t note = 0;

@@ -6,10 +6,17 @@
 namespace npusim::npu {
 
 MatrixUnit::MatrixUnit(const sc_core::sc_module_name& name, CoreState& state)
-    : ComputeUnit(name, state, kMatrixUnit, Layout::matrix, Layout::vector, state.hw.core.handoff.vector_to_matrix) {}
+    : ComputeUnit(name, state, kMatrixUnit, state.hw.core.handoff.vector_to_matrix) {}
 
 InstructionCost MatrixUnit::cost(const Instruction& in, const AccessSet& access) const {
   return matrix_cost(m_state.program, in, access, m_state.hw.core);
+}
+
+LayoutPlan MatrixUnit::plan_layout(const Instruction&, const AccessSet& access) const {
+  LayoutPlan plan;
+  for (int i = 0; i < access.nreads; ++i) plan.convert_bytes += m_state.layout.bytes_in(access.reads[i], Layout::vector);
+  plan.result = Layout::matrix;
+  return plan;
 }
 
 }  // namespace npusim::npu

@@ -1,5 +1,6 @@
 #pragma once
-/// The matrix unit: runs matmul instructions; timing in matrix_timing.hpp.
+/// The matrix unit: runs matmul instructions; timing in matrix_timing.hpp. Operands the vector
+/// unit wrote are handed off into the matrix layout; results are in the matrix layout.
 #include "npu/core/compute_unit.hpp"
 
 namespace npusim::npu {
@@ -10,6 +11,7 @@ class MatrixUnit : public ComputeUnit {
 
  private:
   InstructionCost cost(const Instruction& in, const AccessSet& access) const override;
+  LayoutPlan plan_layout(const Instruction& in, const AccessSet& access) const override;
 };
 
 }  // namespace npusim::npu

@@ -73,11 +73,16 @@ std::vector<std::uint8_t> build_dram_image(const npu::Program& p, const std::str
         }
         break;
       }
-      case npu::TensorInit::Kind::identity: {
+      case npu::TensorInit::Kind::identity:
+      case npu::TensorInit::Kind::band: {
+        const bool identity = init.kind == npu::TensorInit::Kind::identity;
+        const std::int64_t lo = identity ? 0 : init.band_lo, hi = identity ? 0 : init.band_hi;
+        const double value = identity ? 1.0 : init.value;
         const std::uint64_t rows = t.rows(), cols = t.cols();
         for (std::uint64_t i = 0; i < t.elements(); ++i) {
           const std::uint64_t in_matrix = i % (rows * cols);
-          if (in_matrix / cols == in_matrix % cols) npu::store_element(dest, t.dtype, i, 1.0);
+          const std::int64_t diag = std::int64_t(in_matrix / cols) - std::int64_t(in_matrix % cols);
+          if (diag >= lo && diag <= hi) npu::store_element(dest, t.dtype, i, value);
         }
         break;
       }

@@ -287,29 +287,42 @@ matmul c, s[:, 0:16], b
   CHECK(padded.unit(npu::kMatrixUnit).stall(npu::Stall::bank_conflict) == 0);
 }
 
-TEST_CASE("matrix -> vector hand-off costs fixed cycles plus bytes at its bandwidth", "[timing][handoff]") {
+TEST_CASE("hand-offs: position-dependent vector ops pay to see matrix-layout data", "[timing][handoff]") {
   const auto hw = test_hw({"handoff.matrix_to_vector.fixed_cycles=20", "handoff.matrix_to_vector.bandwidth=32B/cycle",
                            "handoff.vector_to_matrix.fixed_cycles=7"});
   const auto r = run_asm(R"(
-.buffer a fp16 [16, 16]
-.buffer b fp16 [16, 16]
+.buffer a fp32 [16, 16]
 .buffer c fp32 [16, 16]
 .buffer d fp32 [16, 16]
+.buffer s fp32 [16, 1]
+.buffer v fp32 [16, 16]
 .buffer e fp32 [16, 16]
-matmul c, a, b
+.buffer g fp32 [16, 16]
+matmul c, a, a
 vec.add d, c, c
-vec.add e, d, d
+vec.reduce_sum s, d
+vec.identity v
+vec.add e, d, v
+matmul g, v, a
 )",
                          hw, false);
-  const std::uint64_t mm_done = kIssue + kMatStartup + 4 + kMatLatency;  // writes: 1 KiB = 4 beats
-  const std::uint64_t handoff = 20 + 2 * 1024 / 32;  // both sources are matrix-layout bytes
-  const std::uint64_t add_busy = kVecStartup + 2 * 16 + handoff;  // reads 2 x 16 beats
-  CHECK(r.start(1) == mm_done);
-  CHECK(r.done(1) == mm_done + add_busy + kVecLatency);
+  // 1: element-wise on matrix-layout data: no hand-off, d stays in the matrix layout.
+  // 2: a reduction depends on positions: d (1 KiB) is handed off, 20 + 1024/32 cycles.
+  // 4: mixes d (matrix layout) with v (vector layout): d is handed off again.
+  // 5: the matrix unit reads v, written by the vector unit: fixed 7, unlimited bandwidth.
+  const std::uint64_t handoff = 20 + 1024 / 32;
+  const std::uint64_t reduce_busy = kVecStartup + 16;  // 16 vectors of 16 fp32 lanes; 16 read beats
+  CHECK(r.done(2) - r.start(2) == reduce_busy + handoff + kVecLatency);
+  CHECK(r.result.cores[0].records[1].handoff_cycles == 0);
+  CHECK(r.result.cores[0].records[4].handoff_cycles == handoff);
   const auto& v = r.unit(npu::kVectorUnit);
-  CHECK(v.handoffs == 1);  // the second add reads vector-layout data: no hand-off
+  CHECK(v.handoffs == 2);
   CHECK(v.handoff_bytes == 2048);
-  CHECK(v.handoff_cycles == handoff);
+  CHECK(v.handoff_cycles == 2 * handoff);
+  const auto& m = r.unit(npu::kMatrixUnit);
+  CHECK(m.handoffs == 1);
+  CHECK(m.handoff_bytes == 1024);
+  CHECK(m.handoff_cycles == 7);
 }
 
 TEST_CASE("barrier waits for every earlier instruction", "[timing][sequencer]") {

@@ -22,7 +22,9 @@ TEST_CASE("printing is canonical and a fixed point", "[asm]") {
   const std::string messy = R"(
    # leading comment
 .buffer b   fp16 [ 4,8 ]   @0x100   # trailing
+.buffer b2 fp32 [2, 8] @ b
 .dram   A fp16 [2,4,8] init=random( 3 ) output
+.dram   M fp16 [4, 4] init=band(0, 3, 2.5)
 vec.add  b[0:2 , :], b[0:2], -1.5e0    # note
 dma.load b[ 1 ], A[1, 2:3]  q=0
 dma.store A[0], b[:, :] q=1
@@ -32,9 +34,11 @@ matmul b[0:4, 0:4], b[:, 0:4], b[0:4, 0:4] acc   tb
   const std::string once = npu::print_program(p);
   // Comments travel with their statement; declarations print tensors first, then buffers.
   CHECK(once == R"(.dram A fp16 [2, 4, 8] init=random(3) output
+.dram M fp16 [4, 4] init=band(0, 3, 2.5)
 
 # leading comment
 .buffer b fp16 [4, 8] @0x100  # trailing
+.buffer b2 fp32 [2, 8] @b
 vec.add b[0:2], b[0:2], -1.5  # note
 dma.load b[1], A[1, 2]
 dma.store A[0], b q=1
@@ -56,7 +60,7 @@ TEST_CASE("immediates round-trip exactly", "[asm]") {
 
 TEST_CASE("built programs equal their printed text, line numbers included", "[asm][builder]") {
   npu::ProgramBuilder b("built");
-  const auto A = b.dram("A", npu::DType::fp16, {4, 64, 64}, {npu::TensorInit::Kind::random, 5, -1, 1, ""});
+  const auto A = b.dram("A", npu::DType::fp16, {4, 64, 64}, npu::TensorInit::random(5));
   const auto a = b.buffer("a", npu::DType::fp16, 64, 64);
   const auto c = b.buffer("c", npu::DType::fp32, 64, 64);
   b.comment("load matrix 2 of the batch");
