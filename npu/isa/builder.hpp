@@ -83,6 +83,8 @@ class ProgramBuilder {
 
   /// Instructions emitted so far.
   std::size_t size() const { return m_program.instruction_count(); }
+  /// The program as built so far.
+  const Program& program() const { return m_program; }
 
   /// Finishes the program: numbers its lines as print_program() would.
   Program finish();

@@ -11,6 +11,11 @@
 namespace npusim::npu {
 namespace {
 
+/// Automatic buffer placement aligns every buffer to the bank width (at least 4 bytes).
+std::uint64_t buffer_alignment(const ScratchpadConfig& sp) { return std::max<std::uint64_t>(sp.bank_width_bytes, 4); }
+
+std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
+
 /// What an operand position accepts.
 enum class Role { sp_dst, sp_src, dram_dst, dram_src, src_or_imm, imm, flag };
 
@@ -368,7 +373,7 @@ class Checker {
       fixed.push_back({begin, end, i});
     }
     std::sort(fixed.begin(), fixed.end(), [](const Span& x, const Span& y) { return x.begin < y.begin; });
-    const std::uint64_t align = std::max<std::uint64_t>(sp.bank_width_bytes, 4);
+    const std::uint64_t align = buffer_alignment(sp);
     std::uint64_t cursor = 0;
     for (Buffer& b : m_p.buffers) {
       if (b.fixed_address) continue;
@@ -386,9 +391,9 @@ class Checker {
         }
         continue;
       }
-      std::uint64_t addr = (cursor + align - 1) / align * align;
+      std::uint64_t addr = align_up(cursor, align);
       for (const Span& f : fixed) {  // sorted: one pass moves past every fixed buffer in the way
-        if (addr < f.end && f.begin < addr + b.size_bytes()) addr = (f.end + align - 1) / align * align;
+        if (addr < f.end && f.begin < addr + b.size_bytes()) addr = align_up(f.end, align);
       }
       b.address = addr;
       cursor = addr + b.size_bytes();
@@ -405,7 +410,7 @@ class Checker {
     std::uint64_t cursor = 0;
     for (DramTensor& t : m_p.tensors) {
       t.address = cursor;
-      cursor += (t.size_bytes() + kDramAlignment - 1) / kDramAlignment * kDramAlignment;
+      cursor += align_up(t.size_bytes(), kDramAlignment);
     }
   }
 
@@ -417,6 +422,14 @@ class Checker {
 }  // namespace
 
 void check_program(Program& p, const NpuConfig& hw) { Checker(p, hw).run(); }
+
+std::uint64_t scratchpad_footprint(const Program& p, const ScratchpadConfig& sp) {
+  std::uint64_t total = 0;
+  for (const Buffer& b : p.buffers) {
+    if (!b.alias_of) total = align_up(total, buffer_alignment(sp)) + b.size_bytes();
+  }
+  return total;
+}
 
 std::uint64_t dram_footprint(const Program& p) {
   if (p.tensors.empty()) return 0;

@@ -15,6 +15,10 @@ inline constexpr std::uint64_t kDramAlignment = 4096;
 /// problem as "SOURCE:LINE: message".
 void check_program(Program& p, const NpuConfig& hw);
 
+/// Bytes of scratchpad the program's buffers need when laid out automatically (aliases take no
+/// space; each buffer starts at the bank-width alignment).
+std::uint64_t scratchpad_footprint(const Program& p, const ScratchpadConfig& sp);
+
 /// Bytes of DRAM the program's tensors occupy once laid out.
 std::uint64_t dram_footprint(const Program& p);
 

@@ -1,15 +1,18 @@
 #include "sim/cli/cli.hpp"
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <fmt/format.h>
 #include <npusim_version.hpp>
 #include <ostream>
 
 #include "npu/common/error.hpp"
 #include "npu/common/text.hpp"
+#include "npu/isa/asm.hpp"
 #include "sim/config/hw_config.hpp"
 #include "sim/report/json.hpp"
 #include "sim/report/stats.hpp"
+#include "sim/run/run_kernel.hpp"
 #include "sim/run/run_program.hpp"
 
 namespace npusim::sim {
@@ -25,6 +28,9 @@ commands:
   validate   check a hardware spec:   npusim validate --hw FILE.yaml [--set KEY=VALUE]...
   run        run a program:           npusim run --hw FILE.yaml --program FILE.npuasm [--out DIR] [--json]
                                                   [--timing-only] [--input TENSOR=FILE.npy]... [--set KEY=VALUE]...
+             or an inverse kernel:    npusim run --hw FILE.yaml --kernel NAME --chunk C [--dtype D] [--batch B]
+                                                  [--order N] [--steps S] [--input A.npy] [--dump-output T.npy] ...
+  kernels    list the inverse kernels and their parameters
   version    print the version
   help       this text; `npusim COMMAND --help` describes a command's options
 
@@ -73,10 +79,15 @@ po::options_description hw_options() {
   return d;
 }
 
+bool wants_help(const std::vector<std::string>& args) {
+  return std::find(args.begin(), args.end(), "--help") != args.end() ||
+         std::find(args.begin(), args.end(), "-h") != args.end();
+}
+
 int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description desc("npusim validate: check a hardware spec and print it resolved");
   desc.add(hw_options());
-  if (std::find(args.begin(), args.end(), "--help") != args.end() || std::find(args.begin(), args.end(), "-h") != args.end()) {
+  if (wants_help(args)) {
     out << desc << '\n';
     return kExitOk;
   }
@@ -88,30 +99,22 @@ int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {
   return kExitOk;
 }
 
-int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
-  po::options_description desc("npusim run: run a program and report cycles, utilization, stalls and traffic");
-  desc.add(hw_options());
-  desc.add_options()("program", po::value<std::string>()->required(), "program in .npuasm text form")(
-      "out", po::value<std::string>()->default_value("npusim-out"),
-      "output directory: stats.json, config.yaml, program.npuasm, output tensors")(
-      "json", "print the stats object on stdout instead of the summary")(
-      "timing-only", "skip numerics (same cycles, faster, no tensor outputs)")(
-      "input", po::value<std::vector<std::string>>()->composing(),
-      "initialise a DRAM tensor from a .npy file: --input A=a.npy (repeatable)")(
-      "quiet", "print nothing on success (files are still written)");
-  if (std::find(args.begin(), args.end(), "--help") != args.end() || std::find(args.begin(), args.end(), "-h") != args.end()) {
-    out << desc << '\n';
-    return kExitOk;
-  }
-  const auto vm = parse(args, desc);
-  RunOptions o;
-  o.hw_path = vm["hw"].as<std::string>();
-  if (vm.count("set")) o.overrides = vm["set"].as<std::vector<std::string>>();
-  o.program_path = vm["program"].as<std::string>();
-  if (vm.count("input")) o.inputs = parse_inputs(vm["input"].as<std::vector<std::string>>());
-  o.numerics = vm.count("timing-only") == 0;
-  const ProgramRun run = run_program(o);
-  const auto written = write_outputs(run, vm["out"].as<std::string>());
+npu::DType dtype_option(const std::string& v) {
+  const auto t = npu::parse_dtype(v);
+  if (!t) throw UsageError{fmt::format("--dtype {}: expected one of {}", v, npu::dtype_choices())};
+  return *t;
+}
+
+kernels::SumMethod sum_option(const std::string& v) {
+  if (v == "doubling") return kernels::SumMethod::doubling;
+  if (v == "horner") return kernels::SumMethod::horner;
+  throw UsageError{fmt::format("--sum {}: expected doubling or horner", v)};
+}
+
+int finish_run(const ProgramRun& run, const po::variables_map& vm, bool tensors, std::ostream& out,
+               std::vector<std::string> extra_files) {
+  auto written = write_outputs(run, vm["out"].as<std::string>(), tensors);
+  written.insert(written.end(), extra_files.begin(), extra_files.end());
   if (vm.count("json")) {
     out << to_json(run.stats);
   } else if (!vm.count("quiet")) {
@@ -120,6 +123,112 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
     for (const auto& w : written) files += (files.empty() ? "" : ", ") + w;
     out << "  wrote " << files << '\n';
   }
+  return kExitOk;
+}
+
+int run_kernel_command(const po::variables_map& vm, std::ostream& out) {
+  KernelRunOptions o;
+  o.hw_path = vm["hw"].as<std::string>();
+  if (vm.count("set")) o.overrides = vm["set"].as<std::vector<std::string>>();
+  o.kernel = vm["kernel"].as<std::string>();
+  o.params.chunk = vm.count("chunk") ? vm["chunk"].as<std::uint32_t>() : 0;
+  o.params.dtype = dtype_option(vm["dtype"].as<std::string>());
+  o.params.batch = vm["batch"].as<std::uint32_t>();
+  o.batch_given = !vm["batch"].defaulted();
+  if (vm.count("order")) o.params.order = vm["order"].as<std::uint32_t>();
+  if (vm.count("steps")) o.params.steps = vm["steps"].as<std::uint32_t>();
+  if (vm.count("sum")) o.params.sum = sum_option(vm["sum"].as<std::string>());
+  o.params.interleave = vm["interleave"].as<std::uint32_t>();
+  o.generator.seed = vm["seed"].as<std::uint64_t>();
+  o.generator.correlation = vm["correlation"].as<double>();
+  if (!(o.generator.correlation >= 0 && o.generator.correlation <= 1)) {
+    throw UsageError{fmt::format("--correlation {}: expected a value in [0, 1]", o.generator.correlation)};
+  }
+  if (vm.count("input")) {
+    const auto inputs = vm["input"].as<std::vector<std::string>>();
+    if (inputs.size() != 1) throw UsageError{"--kernel takes one --input A.npy"};
+    o.input_path = inputs[0].rfind("A=", 0) == 0 ? inputs[0].substr(2) : inputs[0];
+  }
+  o.numerics = vm.count("timing-only") == 0;
+  if (!o.numerics && vm.count("dump-output")) throw UsageError{"--dump-output needs numerics (drop --timing-only)"};
+  const KernelRun k = run_kernel(o);
+  std::vector<std::string> extra;
+  if (vm.count("emit-program")) {
+    write_text_file(vm["emit-program"].as<std::string>(), npu::print_program(k.run.program));
+    extra.push_back(vm["emit-program"].as<std::string>());
+  }
+  if (k.t) {
+    const std::string t_path = vm["out"].as<std::string>() + "/T.npy";
+    std::filesystem::create_directories(vm["out"].as<std::string>());
+    write_matrices(t_path, *k.t);
+    extra.push_back(t_path);
+    if (vm.count("dump-output")) {
+      write_matrices(vm["dump-output"].as<std::string>(), *k.t);
+      extra.push_back(vm["dump-output"].as<std::string>());
+    }
+  }
+  return finish_run(k.run, vm, false, out, extra);
+}
+
+int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description desc("npusim run: run a program or an inverse kernel; report cycles, utilization, stalls, "
+                                "traffic (and accuracy)");
+  desc.add(hw_options());
+  po::options_description common("output");
+  common.add_options()("out", po::value<std::string>()->default_value("npusim-out"),
+                       "output directory: stats.json, config.yaml, program.npuasm, output tensors")(
+      "json", "print the stats object on stdout instead of the summary")(
+      "timing-only", "skip numerics (same cycles, faster; no tensor outputs or accuracy)")(
+      "quiet", "print nothing on success (files are still written)");
+  po::options_description program("program runs");
+  program.add_options()("program", po::value<std::string>(), "program in .npuasm text form")(
+      "input", po::value<std::vector<std::string>>()->composing(),
+      "program: initialise a DRAM tensor from a .npy file, --input A=a.npy (repeatable); kernel: A as .npy, "
+      "(C, C) or (batch, C, C)");
+  po::options_description kernel("inverse kernels (npusim kernels lists them)");
+  kernel.add_options()("kernel", po::value<std::string>(), "fwdsub, fla_blocked, neumann, doubling, newton_schulz")(
+      "chunk", po::value<std::uint32_t>(), "chunk size C: 16, 32, 64 or 128")(
+      "dtype", po::value<std::string>()->default_value("fp16"), "fp32, fp16, bf16, int16 or int8")(
+      "batch", po::value<std::uint32_t>()->default_value(1), "chunk matrices (heads x chunks)")(
+      "order", po::value<std::uint32_t>(), "neumann: series order N")(
+      "steps", po::value<std::uint32_t>(), "neumann: residual terms S; newton_schulz: iterations")(
+      "sum", po::value<std::string>(), "neumann: residual sum by doubling or horner (default: doubling if S is a "
+                                        "power of two)")(
+      "interleave", po::value<std::uint32_t>()->default_value(2), "chunks computed together per core")(
+      "seed", po::value<std::uint64_t>()->default_value(1), "generator seed")(
+      "correlation", po::value<double>()->default_value(0.5), "generator key correlation in [0, 1]")(
+      "dump-output", po::value<std::string>(), "also write the computed T to this .npy file")(
+      "emit-program", po::value<std::string>(), "write the generated program (.npuasm) to this file");
+  desc.add(common).add(program).add(kernel);
+  if (wants_help(args)) {
+    out << desc << '\n';
+    return kExitOk;
+  }
+  const auto vm = parse(args, desc);
+  if (vm.count("program") == vm.count("kernel")) throw UsageError{"give either --program FILE or --kernel NAME"};
+  if (vm.count("kernel")) return run_kernel_command(vm, out);
+  for (const char* k : {"chunk", "order", "steps", "sum", "dump-output", "emit-program"}) {
+    if (vm.count(k)) throw UsageError{fmt::format("--{} applies to --kernel runs", k)};
+  }
+  RunOptions o;
+  o.hw_path = vm["hw"].as<std::string>();
+  if (vm.count("set")) o.overrides = vm["set"].as<std::vector<std::string>>();
+  o.program_path = vm["program"].as<std::string>();
+  if (vm.count("input")) o.inputs = parse_inputs(vm["input"].as<std::vector<std::string>>());
+  o.numerics = vm.count("timing-only") == 0;
+  return finish_run(run_program(o), vm, true, out, {});
+}
+
+int cmd_kernels(std::ostream& out) {
+  out << "inverse kernels (npusim run --kernel NAME --chunk C ...):\n";
+  for (const auto& k : kernels::inverse_kernels()) {
+    std::string dtypes;
+    for (auto t : k.dtypes) dtypes += (dtypes.empty() ? "" : ", ") + std::string(npu::dtype_name(t));
+    out << fmt::format("\n  {}\n    {}\n    dtypes: {}\n", k.name, k.summary, dtypes);
+    if (!k.parameters.empty()) out << fmt::format("    options: {}\n", k.parameters);
+  }
+  out << "\ncommon options: --chunk 16|32|64|128, --dtype, --batch B, --interleave G, --seed X, --correlation RHO,\n"
+         "                --input A.npy, --dump-output T.npy, --emit-program FILE.npuasm\n";
   return kExitOk;
 }
 
@@ -139,7 +248,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     const auto args = args_of(argc, argv);
     if (command == "validate") return cmd_validate(args, out);
     if (command == "run") return cmd_run(args, out);
-    const auto near = closest_match(command, {"validate", "run", "version", "help"});
+    if (command == "kernels") return cmd_kernels(out);
+    const auto near = closest_match(command, {"validate", "run", "kernels", "version", "help"});
     throw UsageError{near.empty() ? fmt::format("unknown command '{}'", command)
                                   : fmt::format("unknown command '{}'; did you mean '{}'?", command, near)};
   } catch (const UsageError& e) {

@@ -153,6 +153,10 @@ std::string format_summary(const json::object& s) {
   o += fmt::format("npusim: {} on {} ({} core{}, {})\n", prog.at("file").as_string().c_str(),
                    hw.at("name").as_string().c_str(), u64(hw.at("cores")), u64(hw.at("cores")) == 1 ? "" : "s",
                    s.at("mode").as_string().c_str());
+  if (const auto* k = s.if_contains("kernel")) {
+    o += fmt::format("  kernel: {} ({} chunk{})\n", k->as_object().at("summary").as_string().c_str(),
+                     u64(k->as_object().at("batch")), u64(k->as_object().at("batch")) == 1 ? "" : "s");
+  }
   o += fmt::format("  cycles {}  ({:.2f} us at {:.3g} GHz), {} instructions\n", grouped(u64(s.at("cycles"))),
                    dbl(s.at("time_us")), dbl(hw.at("clock_hz")) / 1e9, grouped(u64(s.at("instructions"))));
   o += fmt::format("  {:<10} {:>9} {:>12} {:>7}  {}\n", "unit", "instr", "busy", "util", "");
@@ -192,6 +196,19 @@ std::string format_summary(const json::object& s) {
   o += fmt::format("  hand-offs: matrix->vector {} ({} cycles), vector->matrix {} ({} cycles)\n",
                    grouped(u64(m2v.at("count"))), grouped(u64(m2v.at("cycles"))), grouped(u64(v2m.at("count"))),
                    grouped(u64(v2m.at("cycles"))));
+  if (const auto* a = s.if_contains("accuracy"); a && a->is_object()) {
+    const auto& acc = a->as_object();
+    auto num = [](const json::value& v, const char* fmt_spec) {
+      return v.is_null() ? std::string("n/a") : fmt::format(fmt::runtime(fmt_spec), v.to_number<double>());
+    };
+    const auto& snr = acc.at("snr_db").as_object();
+    const auto& rel = acc.at("rel_fro_error").as_object();
+    o += fmt::format("  accuracy vs fp64: SNR {} dB mean, {} dB worst; relative error {} worst; max abs error {}; {} "
+                     "non-finite, {} saturations\n",
+                     num(snr.at("mean"), "{:.1f}"), num(snr.at("worst"), "{:.1f}"), num(rel.at("worst"), "{:.3g}"),
+                     num(acc.at("max_abs_error"), "{:.3g}"), grouped(u64(acc.at("nonfinite"))),
+                     grouped(u64(acc.at("saturations"))));
+  }
   if (s.at("mode").as_string() == "numerics") {
     const auto& n = s.at("numerics").as_object();
     o += fmt::format("  numerics: {} saturations, {} non-finite results\n", grouped(u64(n.at("saturations"))),

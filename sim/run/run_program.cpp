@@ -22,12 +22,12 @@ npu::Program load_program(const std::string& path, const npu::NpuConfig& hw) {
   return p;
 }
 
-ProgramRun run_checked(npu::NpuConfig hw, npu::Program program, const std::string& hw_label, bool numerics,
-                       const std::map<std::string, std::string>& inputs, const std::string& base_dir, bool progress) {
+ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numerics, std::vector<std::uint8_t> dram,
+                            const std::string& hw_label, bool progress) {
   ProgramRun run;
   run.hw = std::move(hw);
   run.program = std::move(program);
-  if (numerics) run.dram = build_dram_image(run.program, base_dir, inputs);
+  if (numerics) run.dram = std::move(dram);
   npu::SimOptions options;
   options.numerics = numerics;
   Progress bar("simulating " + run.program.source, progress);
@@ -41,32 +41,30 @@ ProgramRun run_program(const RunOptions& o) {
   npu::NpuConfig hw = read_hw_config(o.hw_path, o.overrides);
   npu::Program program = load_program(o.program_path, hw);
   const std::string base = fs::path(o.program_path).parent_path().string();
-  return run_checked(std::move(hw), std::move(program), o.hw_path, o.numerics, o.inputs, base, o.progress);
+  std::vector<std::uint8_t> dram;
+  if (o.numerics) dram = build_dram_image(program, base, o.inputs);
+  return simulate_program(std::move(hw), std::move(program), o.numerics, std::move(dram), o.hw_path, o.progress);
 }
 
-namespace {
-
-void write_file(const fs::path& path, const std::string& text) {
+void write_text_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
-  if (!out) throw InputError(fmt::format("{}: cannot write file", path.string()));
+  if (!out) throw InputError(fmt::format("{}: cannot write file", path));
 }
 
-}  // namespace
-
-std::vector<std::string> write_outputs(const ProgramRun& run, const std::string& dir) {
+std::vector<std::string> write_outputs(const ProgramRun& run, const std::string& dir, bool tensors) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw InputError(fmt::format("{}: cannot create output directory ({})", dir, ec.message()));
   std::vector<std::string> written;
   const fs::path d(dir);
-  write_file(d / "stats.json", to_json(run.stats));
+  write_text_file((d / "stats.json").string(), to_json(run.stats));
   written.push_back((d / "stats.json").string());
-  write_file(d / "config.yaml", write_hw_config(run.hw));
+  write_text_file((d / "config.yaml").string(), write_hw_config(run.hw));
   written.push_back((d / "config.yaml").string());
-  write_file(d / "program.npuasm", npu::print_program(run.program));
+  write_text_file((d / "program.npuasm").string(), npu::print_program(run.program));
   written.push_back((d / "program.npuasm").string());
-  if (!run.dram.empty()) {
+  if (tensors && !run.dram.empty()) {
     for (const auto& t : run.program.tensors) {
       if (!t.output) continue;
       const fs::path path = d / (t.name + ".npy");

@@ -30,15 +30,19 @@ struct ProgramRun {
 /// Reads and checks a program file against `hw`. Throws InputError.
 npu::Program load_program(const std::string& path, const npu::NpuConfig& hw);
 
-/// Runs a checked program: builds the DRAM image (numerics), simulates, makes the stats.
-ProgramRun run_checked(npu::NpuConfig hw, npu::Program program, const std::string& hw_label, bool numerics,
-                       const std::map<std::string, std::string>& inputs, const std::string& base_dir, bool progress);
+/// Simulates a checked program and makes the stats. With `numerics`, `dram` is the initial DRAM
+/// image (build_dram_image()); without, it is ignored and only timing is simulated.
+ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numerics, std::vector<std::uint8_t> dram,
+                            const std::string& hw_label, bool progress);
 
 /// Reads everything named in `options` and runs it.
 ProgramRun run_program(const RunOptions& options);
 
-/// Writes stats.json, config.yaml (resolved), program.npuasm and every `output` tensor as
-/// TENSOR.npy into `dir`. Returns the paths written.
-std::vector<std::string> write_outputs(const ProgramRun& run, const std::string& dir);
+/// Writes stats.json, config.yaml (resolved), program.npuasm and, when `tensors`, every `output`
+/// tensor as TENSOR.npy into `dir`. Returns the paths written.
+std::vector<std::string> write_outputs(const ProgramRun& run, const std::string& dir, bool tensors = true);
+
+/// Writes a text file; InputError if it cannot.
+void write_text_file(const std::string& path, const std::string& text);
 
 }  // namespace npusim::sim

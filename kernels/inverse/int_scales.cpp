@@ -1,0 +1,55 @@
+// Calibration of the integer variants' power-of-two scales (README.md, "Integer scaling").
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/inverse/inverse.hpp"
+#include "npu/numerics/dtype.hpp"
+
+namespace npusim::kernels {
+namespace {
+
+/// The largest s with m * 2^s * headroom <= qmax, kept in [0, 30].
+int scale_for(double m, double qmax, double headroom) {
+  if (!(m > 0)) return 14;
+  const int s = static_cast<int>(std::floor(std::log2(qmax / (m * headroom))));
+  return std::clamp(s, 0, 30);
+}
+
+}  // namespace
+
+IntScales calibrate_int_scales(const MatrixBatch& a, const MatrixBatch& exact, npu::DType dtype, std::uint32_t order) {
+  const double qmax = double(npu::int_max(dtype));
+  const std::uint32_t n = a.n;
+  double max_a = 0, max_t = 0, max_e = 0;
+  for (double v : a.values) max_a = std::max(max_a, std::fabs(v));
+  for (double v : exact.values) max_t = std::max(max_t, std::fabs(v));
+  // E = I - (I + A) band_N(T) = -(A band_N(T))_{i-j > N} + (what the band leaves out), computed
+  // block by block with the block size the kernel uses (64 for C = 128).
+  const std::uint32_t cb = n == 128 ? 64 : n;
+  for (std::uint32_t b = 0; b < a.batch; ++b) {
+    for (std::uint32_t o = 0; o < n; o += cb) {
+      for (std::uint32_t i = 0; i < cb; ++i) {
+        for (std::uint32_t j = 0; j < i; ++j) {
+          double e = 0;  // -(row i of (I + A)) . (column j of T0), both within the diagonal block
+          for (std::uint32_t k = j; k <= i && k - j <= order; ++k) {
+            const double m = k == i ? 1.0 : a.at(b, o + i, o + k);
+            e -= m * exact.at(b, o + k, o + j);
+          }
+          max_e = std::max(max_e, std::fabs(e));
+        }
+      }
+    }
+  }
+  IntScales s;
+  // -(I + A) is stored at A's scale too, so its unit diagonal must fit: 2^a <= qmax.
+  s.a = std::min(scale_for(max_a, qmax, 1.0), static_cast<int>(std::floor(std::log2(qmax))));
+  s.t = scale_for(max_t, qmax, 2.0);
+  s.e = scale_for(max_e, qmax, 2.0);
+  s.p = scale_for(1.0 + max_e, qmax, 2.0);
+  // The identity at the product's scale must fit the int32 accumulator.
+  s.a = std::min(s.a, 30 - s.t);
+  s.p = std::min(s.p, 30 - s.e);
+  return s;
+}
+
+}  // namespace npusim::kernels

@@ -1,0 +1,84 @@
+#pragma once
+/// Kernels that compute T = (I + A)^-1 for a batch of strictly lower-triangular C x C matrices
+/// (the chunk-wise Gated DeltaNet inverse, ../shared/PAPER.md section 2):
+///   fwdsub         row-by-row forward substitution on the vector unit (the reference algorithm)
+///   fla_blocked    16x16 diagonal blocks by substitution (fp32, all blocks at once), merged by
+///                  small matmuls: the flash-linear-attention scheme, the publication's baseline
+///   neumann        truncated series of order N, band mask, residual correction with S terms
+///   doubling       the exact product (I - A)(I + A^2)(I + A^4)...
+///   newton_schulz  T_{m+1} = T_m + T_m R_m, R_m = I - (I + A) T_m
+/// Each builder reads tile sizes, lanes and the scratchpad size from the config, so the same
+/// kernel adapts to any preset. Builders are SystemC-free and data-independent: they only need
+/// the shapes, and for integer dtypes the power-of-two scales (calibrate_int_scales()).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kernels/gdn_inputs.hpp"
+#include "npu/config.hpp"
+#include "npu/isa/program.hpp"
+
+namespace npusim::kernels {
+
+enum class SumMethod : std::uint8_t { automatic, doubling, horner };
+
+/// Power-of-two scales of the integer variants: a value v is stored as round(v * 2^s).
+/// One scale per matrix role, fixed for the batch (README.md, "Integer scaling").
+struct IntScales {
+  int a = 14;  ///< A and -A
+  int t = 11;  ///< T and its pieces: the series H, the band T0, the corrected products R
+  int e = 11;  ///< the residual E = I - (I + A) T0 and its powers
+  int p = 11;  ///< the residual sum P = sum E^s (Horner)
+};
+
+struct InverseParams {
+  std::uint32_t chunk = 64;  ///< C: 16, 32, 64 or 128
+  npu::DType dtype = npu::DType::fp16;
+  std::uint32_t batch = 1;   ///< matrices (heads x chunks)
+  std::uint32_t order = 0;   ///< neumann N (0: the default for C)
+  std::uint32_t steps = 0;   ///< neumann S, newton_schulz iterations (0: the default)
+  SumMethod sum = SumMethod::automatic;  ///< neumann residual sum
+  std::uint32_t interleave = 2;  ///< chunks computed together per core (hides latencies)
+  IntScales scales;              ///< integer dtypes only
+};
+
+/// A built inverse program and how to feed and read it.
+struct InverseProgram {
+  npu::Program program;
+  std::string input = "A";   ///< DRAM tensor [batch, C, C]: A (stored as round(A * 2^input_scale))
+  std::string output = "T";  ///< DRAM tensor [batch, C, C]: T (stored as T * 2^output_scale)
+  int input_scale = 0;
+  int output_scale = 0;
+  std::string summary;       ///< e.g. "neumann C=64 N=3 S=8 (doubling), fp16"
+  std::uint32_t order = 0;   ///< resolved parameters (0 where they do not apply)
+  std::uint32_t steps = 0;
+  std::string sum;
+  std::uint32_t interleave = 0;  ///< chunks in flight per core after fitting the scratchpad
+};
+
+/// One kernel of the registry.
+struct InverseKernel {
+  std::string name;
+  std::string summary;
+  std::vector<npu::DType> dtypes;   ///< dtypes it is built for
+  std::string parameters;           ///< its options, for `npusim kernels`
+  std::function<InverseProgram(const npu::NpuConfig&, const InverseParams&)> build;
+};
+
+const std::vector<InverseKernel>& inverse_kernels();
+/// The kernel called `name`; throws InputError naming the choices (with a did-you-mean).
+const InverseKernel& find_inverse_kernel(const std::string& name);
+
+/// Builds `name` for `hw`; checks the parameters (InputError on bad ones).
+InverseProgram build_inverse(const std::string& name, const npu::NpuConfig& hw, const InverseParams& params);
+
+/// Neumann defaults by chunk size (PAPER s.2.4d): 32 -> (4, 3), 64 -> (3, 8), 128 -> (3, 8)
+/// per 64x64 block; 16 -> (3, 4), exact since S(N + 1) >= C.
+std::pair<std::uint32_t, std::uint32_t> neumann_defaults(std::uint32_t chunk);
+
+/// Chooses the integer scales for `a` from the batch's own ranges (calibration): A from max|A|,
+/// T from max|T|, E from max|E| with E = I - (I + A) band_N(T), P from 1 + max|E|; one bit of
+/// headroom for computed roles. `order` is the neumann N.
+IntScales calibrate_int_scales(const MatrixBatch& a, const MatrixBatch& exact, npu::DType dtype, std::uint32_t order);
+
+}  // namespace npusim::kernels

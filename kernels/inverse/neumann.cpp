@@ -1,0 +1,302 @@
+// neumann: the publication's multiplication-only inverse (../shared/PAPER.md s.2.4). With L = -A:
+//   a. T_N = sum_{n=0}^{N} L^n by Horner, H_1 = I + L, H_m = I + L H_{m-1}   (N - 1 matmuls)
+//   b. T0 = band_N(T_N): entries 0 <= i - j <= N, where the truncated sum is exact
+//   c. E = I - (I + A) T0 (one matmul), zero within N of the diagonal, and
+//      T = T0 sum_{s<S} E^s, exact for i - j < S(N + 1): by doubling when S is a power of two,
+//      R_0 = T0, R_{j+1} = R_j + R_j E^(2^j) (2 log2 S - 1 matmuls), or by Horner,
+//      P = I + E (I + E (...)), T = T0 P (S - 1 matmuls)
+// Identity terms enter as the accumulator's initial value (matmul ... acc), the mask as an
+// element-wise select with a constant band mask, so everything stays in the matrix unit's
+// layout: no hand-off. C = 128 is split into 64x64 blocks: both diagonal blocks are inverted
+// this way, then T21 = T22 (-A21) T11.
+//
+// Integer dtypes (README.md, "Integer scaling"): operands are int16 or int8 with power-of-two
+// scales per role (A, T, E, P); matmuls accumulate exactly in int32 starting from the identity
+// at the product's scale, and vec.requant (round to nearest even, saturating) brings each result
+// back to its role's scale. The band mask is applied to every Horner accumulator, so the series
+// never holds the entries that would grow like binomial coefficients.
+#include <cmath>
+#include <fmt/format.h>
+
+#include "kernels/inverse/kernels.hpp"
+#include "kernels/inverse/scaffold.hpp"
+#include "npu/common/error.hpp"
+
+namespace npusim::kernels {
+using namespace npu;
+
+std::pair<std::uint32_t, std::uint32_t> neumann_defaults(std::uint32_t chunk) {
+  switch (chunk) {
+    case 16: return {3, 4};
+    case 32: return {4, 3};
+    default: return {3, 8};  // 64, and each 64x64 block of 128
+  }
+}
+
+namespace {
+
+bool power_of_two(std::uint32_t v) { return v && !(v & (v - 1)); }
+
+class Neumann final : public InverseScaffold {
+ public:
+  Neumann(const NpuConfig& hw, const InverseParams& p)
+      : InverseScaffold(hw, p, "neumann"), Cb(p.chunk == 128 ? 64 : p.chunk), blocks(p.chunk / Cb) {
+    const auto [n, s] = neumann_defaults(p.chunk);
+    N = p.order ? p.order : n;
+    S = p.steps ? p.steps : s;
+    doubling = p.sum == SumMethod::doubling || (p.sum == SumMethod::automatic && power_of_two(S));
+    if (N >= Cb) throw InputError(fmt::format("neumann: --order {} must be below the block size {}", N, Cb));
+    if (doubling && !power_of_two(S)) {
+      throw InputError(fmt::format("neumann: --sum doubling needs --steps to be a power of two, got {}", S));
+    }
+  }
+
+ private:
+  /// Work buffers of one diagonal block being inverted.
+  struct Work {
+    BufferRef l, nm, h[2], e, f[2], r[2], acc[2];
+  };
+  struct Slot {
+    std::vector<Work> work;  // one per diagonal block
+    BufferRef l21, tmp, acc21;
+  };
+  /// One diagonal block in flight: its input, its output, its buffers.
+  struct Item {
+    Operand a, out;
+    const Work* w;
+  };
+
+  void declare_slot(std::size_t slot) override {
+    if (slot == 0) {
+      m_slots.clear();
+      const DType acc = DType::int32;
+      const IntScales& sc = m_params.scales;
+      if (is_int()) {
+        m_eye_a = constant("eye_a", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.a)));
+        m_eye_t = constant("eye_t", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.t)));
+        m_eye_p = constant("eye_p", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.p)));
+        m_eye_at = constant("eye_at", acc, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.a + sc.t)));
+        m_eye_ep = constant("eye_ep", acc, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.e + sc.p)));
+        m_mask = constant("mask", dt, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
+        m_mask32 = constant("mask32", acc, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
+      } else {
+        m_eye_a = constant("eye", dt, Cb, Cb, TensorInit::band(0, 0));
+        m_mask = constant("mask", dt, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
+      }
+    }
+    Slot s;
+    for (std::uint32_t blk = 0; blk < blocks; ++blk) {
+      const std::string tag = blocks > 1 ? std::to_string(blk) : "";
+      auto buf = [&](const std::string& name, DType t) { return buffer(name + tag, t, Cb, Cb); };
+      Work w;
+      w.l = buf("l", dt);
+      w.nm = buf("nm", dt);
+      for (int i = 0; i < 2; ++i) {
+        w.h[i] = buf(fmt::format("h{}_", i), dt);
+        w.f[i] = buf(fmt::format("f{}_", i), dt);
+        w.r[i] = buf(fmt::format("r{}_", i), dt);
+        if (is_int()) w.acc[i] = buf(fmt::format("acc{}_", i), DType::int32);
+      }
+      w.e = buf("e", dt);
+      s.work.push_back(w);
+    }
+    if (blocks > 1) {
+      s.l21 = buffer("l21", dt, Cb, Cb);
+      s.tmp = buffer("tmp21", dt, Cb, Cb);
+      if (is_int()) s.acc21 = buffer("acc21", DType::int32, Cb, Cb);
+    }
+    m_slots.push_back(std::move(s));
+  }
+
+  void prepare() override {
+    if (blocks == 1) return;
+    for (std::size_t s = 0; s < slots(); ++s) {  // the upper-right block of T stays zero
+      b().vec(Opcode::vec_fill, slot_output(s).view(0, Cb, Cb, Cb), ProgramBuilder::imm(0));
+    }
+  }
+
+  Operand blk(const BufferRef& m, std::uint32_t i, std::uint32_t j) const { return m.view(Cb * i, Cb, Cb * j, Cb); }
+
+  void emit(const std::vector<ChunkSlot>& group) override {
+    std::vector<Item> items;
+    for (const auto& c : group) {
+      for (std::uint32_t d = 0; d < blocks; ++d) items.push_back({blk(c.a, d, d), blk(c.t, d, d), &m_slots[c.slot].work[d]});
+    }
+    if (is_int()) {
+      invert_int(items);
+    } else {
+      invert_float(items);
+    }
+    if (blocks == 1) return;
+    // T21 = T22 (-A21) T11
+    const auto imm = ProgramBuilder::imm;
+    const IntScales& sc = m_params.scales;
+    for (const auto& c : group) b().vec(Opcode::vec_mul, m_slots[c.slot].l21.all(), blk(c.a, 1, 0), imm(-1));
+    for (const auto& c : group) {
+      const Slot& s = m_slots[c.slot];
+      if (is_int()) {
+        b().matmul(s.acc21.all(), s.l21.all(), blk(c.t, 0, 0));
+        b().vec(Opcode::vec_requant, s.tmp.all(), s.acc21.all(), {}, {}, requant(sc.a));
+      } else {
+        b().matmul(s.tmp.all(), s.l21.all(), blk(c.t, 0, 0));
+      }
+    }
+    for (const auto& c : group) {
+      const Slot& s = m_slots[c.slot];
+      if (is_int()) {
+        b().matmul(s.acc21.all(), blk(c.t, 1, 1), s.tmp.all());
+        b().vec(Opcode::vec_requant, blk(c.t, 1, 0), s.acc21.all(), {}, {}, requant(sc.t));
+      } else {
+        b().matmul(blk(c.t, 1, 0), blk(c.t, 1, 1), s.tmp.all());
+      }
+    }
+  }
+
+  void invert_float(const std::vector<Item>& items) {
+    const auto imm = ProgramBuilder::imm;
+    const Operand eye = m_eye_a.all();
+    for (const auto& it : items) b().vec(Opcode::vec_mul, it.w->l.all(), it.a, imm(-1));
+    for (const auto& it : items) b().vec(Opcode::vec_sub, it.w->nm.all(), it.w->l.all(), eye);  // -(I + A)
+    for (const auto& it : items) b().vec(Opcode::vec_add, it.w->h[1].all(), it.w->l.all(), eye);  // H_1 = I + L
+    for (std::uint32_t m = 2; m <= N; ++m) {
+      for (const auto& it : items) {
+        const Operand hm = it.w->h[m % 2].all();
+        b().vec(Opcode::vec_copy, hm, eye);
+        b().matmul(hm, it.w->l.all(), it.w->h[(m - 1) % 2].all(), true);  // H_m = I + L H_{m-1}
+      }
+    }
+    // T0 = band_N(T_N), with a select so that overflowed entries outside the band vanish.
+    const auto t0 = [&](const Item& it) { return it.w->h[N % 2 == 0 ? 0 : 1].all(); };
+    for (const auto& it : items) b().vec(Opcode::vec_select, t0(it), m_mask.all(), t0(it), imm(0));
+    for (const auto& it : items) {
+      b().vec(Opcode::vec_copy, it.w->e.all(), eye);
+      b().matmul(it.w->e.all(), it.w->nm.all(), t0(it), true);  // E = I - (I + A) T0
+    }
+    if (doubling) {
+      const std::uint32_t k = static_cast<std::uint32_t>(std::log2(S));
+      if (k == 0) {
+        for (const auto& it : items) b().vec(Opcode::vec_copy, it.out, t0(it));
+      }
+      for (std::uint32_t j = 0; j < k; ++j) {
+        auto f = [&](const Item& it, std::uint32_t jj) { return jj == 0 ? it.w->e.all() : it.w->f[jj % 2].all(); };
+        auto r = [&](const Item& it, std::uint32_t jj) { return jj == 0 ? t0(it) : it.w->r[jj % 2].all(); };
+        for (const auto& it : items) {
+          const Operand dest = j + 1 == k ? it.out : r(it, j + 1);
+          b().vec(Opcode::vec_copy, dest, r(it, j));
+          b().matmul(dest, r(it, j), f(it, j), true);  // R_{j+1} = R_j + R_j E^(2^j)
+          if (j + 1 < k) b().matmul(f(it, j + 1), f(it, j), f(it, j));
+        }
+      }
+      return;
+    }
+    // Horner: P_1 = I + E, P_{s+1} = I + E P_s, T = T0 P.
+    if (S == 1) {
+      for (const auto& it : items) b().vec(Opcode::vec_copy, it.out, t0(it));
+      return;
+    }
+    for (const auto& it : items) b().vec(Opcode::vec_add, it.w->r[1].all(), it.w->e.all(), eye);
+    for (std::uint32_t s = 2; s < S; ++s) {
+      for (const auto& it : items) {
+        b().vec(Opcode::vec_copy, it.w->r[s % 2].all(), eye);
+        b().matmul(it.w->r[s % 2].all(), it.w->e.all(), it.w->r[(s - 1) % 2].all(), true);
+      }
+    }
+    for (const auto& it : items) b().matmul(it.out, t0(it), it.w->r[(S - 1) % 2].all());
+  }
+
+  void invert_int(const std::vector<Item>& items) {
+    const auto imm = ProgramBuilder::imm;
+    const IntScales& sc = m_params.scales;
+    auto requant_to = [&](const Operand& dst, const Operand& src, int shift) {
+      b().vec(Opcode::vec_requant, dst, src, {}, {}, requant(shift));
+    };
+    for (const auto& it : items) b().vec(Opcode::vec_mul, it.w->l.all(), it.a, imm(-1));
+    for (const auto& it : items) b().vec(Opcode::vec_sub, it.w->nm.all(), it.w->l.all(), m_eye_a.all());
+    for (const auto& it : items) {  // H_1 = band(I + L) at the T scale
+      const Operand h1 = it.w->h[1].all();
+      requant_to(h1, it.w->l.all(), sc.a - sc.t);
+      b().vec(Opcode::vec_add, h1, h1, m_eye_t.all());
+      b().vec(Opcode::vec_select, h1, m_mask.all(), h1, imm(0));
+    }
+    for (std::uint32_t m = 2; m <= N; ++m) {
+      for (const auto& it : items) {
+        const Operand acc = it.w->acc[m % 2].all();
+        b().vec(Opcode::vec_copy, acc, m_eye_at.all());
+        b().matmul(acc, it.w->l.all(), it.w->h[(m - 1) % 2].all(), true);
+        b().vec(Opcode::vec_select, acc, m_mask32.all(), acc, imm(0));
+        requant_to(it.w->h[m % 2].all(), acc, sc.a);
+      }
+    }
+    const auto t0 = [&](const Item& it) { return it.w->h[N % 2 == 0 ? 0 : 1].all(); };
+    for (const auto& it : items) {  // E = I - (I + A) T0 at the E scale
+      const Operand acc = it.w->acc[0].all();
+      b().vec(Opcode::vec_copy, acc, m_eye_at.all());
+      b().matmul(acc, it.w->nm.all(), t0(it), true);
+      requant_to(it.w->e.all(), acc, sc.a + sc.t - sc.e);
+    }
+    if (doubling) {
+      const std::uint32_t k = static_cast<std::uint32_t>(std::log2(S));
+      if (k == 0) {
+        for (const auto& it : items) b().vec(Opcode::vec_copy, it.out, t0(it));
+      }
+      auto f = [&](const Item& it, std::uint32_t jj) { return jj == 0 ? it.w->e.all() : it.w->f[jj % 2].all(); };
+      auto r = [&](const Item& it, std::uint32_t jj) { return jj == 0 ? t0(it) : it.w->r[jj % 2].all(); };
+      for (std::uint32_t j = 0; j < k; ++j) {
+        for (const auto& it : items) {
+          const Operand acc = it.w->acc[j % 2].all();
+          requant_to(acc, r(it, j), -sc.e);  // R_j at the product's scale
+          b().matmul(acc, r(it, j), f(it, j), true);
+          requant_to(j + 1 == k ? it.out : r(it, j + 1), acc, sc.e);
+          if (j + 1 < k) {
+            const Operand sq = it.w->acc[(j + 1) % 2].all();
+            b().matmul(sq, f(it, j), f(it, j));
+            requant_to(f(it, j + 1), sq, sc.e);
+          }
+        }
+      }
+      return;
+    }
+    if (S == 1) {
+      for (const auto& it : items) b().vec(Opcode::vec_copy, it.out, t0(it));
+      return;
+    }
+    for (const auto& it : items) {  // P_1 = I + E at the P scale
+      requant_to(it.w->r[1].all(), it.w->e.all(), sc.e - sc.p);
+      b().vec(Opcode::vec_add, it.w->r[1].all(), it.w->r[1].all(), m_eye_p.all());
+    }
+    for (std::uint32_t s = 2; s < S; ++s) {
+      for (const auto& it : items) {
+        const Operand acc = it.w->acc[s % 2].all();
+        b().vec(Opcode::vec_copy, acc, m_eye_ep.all());
+        b().matmul(acc, it.w->e.all(), it.w->r[(s - 1) % 2].all(), true);
+        requant_to(it.w->r[s % 2].all(), acc, sc.e);
+      }
+    }
+    for (const auto& it : items) {
+      const Operand acc = it.w->acc[0].all();
+      b().matmul(acc, t0(it), it.w->r[(S - 1) % 2].all());
+      requant_to(it.out, acc, sc.p);
+    }
+  }
+
+  void describe(InverseProgram& out) const override {
+    out.order = N;
+    out.steps = S;
+    out.sum = doubling ? "doubling" : "horner";
+    const std::string exact = S * (N + 1) >= Cb ? "exact" : fmt::format("exact for i - j < {}", S * (N + 1));
+    out.summary = fmt::format("neumann C={} {}: N={} S={} ({}, {}){}", C, dtype_name(dt), N, S, out.sum, exact,
+                              blocks > 1 ? ", 64x64 blocks" : "");
+  }
+
+  const std::uint32_t Cb, blocks;
+  std::uint32_t N = 3, S = 8;
+  bool doubling = true;
+  std::vector<Slot> m_slots;
+  BufferRef m_eye_a, m_eye_t, m_eye_p, m_eye_at, m_eye_ep, m_mask, m_mask32;
+};
+
+}  // namespace
+
+InverseProgram build_neumann(const NpuConfig& hw, const InverseParams& p) { return Neumann(hw, p).build(); }
+
+}  // namespace npusim::kernels

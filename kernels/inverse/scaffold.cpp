@@ -1,0 +1,123 @@
+#include "kernels/inverse/scaffold.hpp"
+
+#include <fmt/format.h>
+
+#include "npu/common/error.hpp"
+#include "npu/common/text.hpp"
+#include "npu/isa/check.hpp"
+
+namespace npusim::kernels {
+using namespace npu;
+
+Attrs axis0() {
+  Attrs a;
+  a.axis = 0;
+  return a;
+}
+
+Attrs band(std::int32_t lo, std::int32_t hi) {
+  Attrs a;
+  a.lo = lo;
+  a.hi = hi;
+  return a;
+}
+
+Attrs requant(int shift) {
+  Attrs a;
+  a.shift = shift;
+  return a;
+}
+
+InverseScaffold::InverseScaffold(const NpuConfig& hw, const InverseParams& params, std::string name)
+    : m_hw(hw), m_params(params), C(params.chunk), dt(params.dtype), m_name(std::move(name)) {}
+
+void InverseScaffold::prepare() {}
+
+BufferRef InverseScaffold::constant(const std::string& name, DType dtype, std::uint32_t rows, std::uint32_t cols,
+                                    const TensorInit& init) {
+  for (const auto& [buf, tensor] : m_constants) {
+    if (b().program().buffers[buf.id()].name == name) return buf;
+  }
+  const TensorRef t = b().dram(name + "_const", dtype, {rows, cols}, init);
+  const BufferRef buf = b().buffer(name, dtype, rows, cols);
+  m_constants.emplace_back(buf, t);
+  return buf;
+}
+
+BufferRef InverseScaffold::buffer(const std::string& name, DType dtype, std::uint32_t rows, std::uint32_t cols) {
+  return b().buffer(name + m_suffix, dtype, rows, cols);
+}
+
+void InverseScaffold::attempt(std::uint32_t interleave, std::uint32_t sets) {
+  m_b = std::make_unique<ProgramBuilder>(m_name);
+  m_constants.clear();
+  m_slot_a.clear();
+  m_slot_t.clear();
+  const std::uint32_t batch = m_params.batch;
+  b().comment(fmt::format("{}: T = (I + A)^-1 for {} chunk{} of {}x{}, {}", m_name, batch, batch == 1 ? "" : "s", C, C,
+                          dtype_name(dt)));
+  const TensorRef A = b().dram("A", dt, {batch, C, C});
+  const TensorRef T = b().dram("T", dt, {batch, C, C}, {}, true);
+  const std::size_t slots = std::size_t{interleave} * sets;
+  for (std::size_t s = 0; s < slots; ++s) {
+    m_suffix = fmt::format("_s{}", s);
+    m_slot_a.push_back(buffer("a", dt, C, C));
+    m_slot_t.push_back(buffer("t", dt, C, C));
+    declare_slot(s);
+  }
+  m_suffix.clear();
+
+  const std::uint8_t load_q = 0;
+  const std::uint8_t store_q = static_cast<std::uint8_t>(m_hw.core.dma.queues > 1 ? 1 : 0);
+  for (std::uint32_t core = 0; core < m_hw.cores && core < batch; ++core) {
+    if (m_hw.cores > 1) b().core(core);
+    for (const auto& [buf, tensor] : m_constants) b().dma_load(buf.all(), tensor.all(), load_q);
+    prepare();
+    std::vector<std::vector<ChunkSlot>> groups;
+    for (std::uint32_t chunk = core, n = 0; chunk < batch; chunk += m_hw.cores, ++n) {
+      const std::size_t g = n / interleave;
+      if (groups.size() <= g) groups.emplace_back();
+      const std::size_t slot = (g % sets) * interleave + groups[g].size();
+      groups[g].push_back({chunk, slot, m_slot_a[slot], m_slot_t[slot]});
+    }
+    auto loads = [&](const std::vector<ChunkSlot>& group) {
+      for (const ChunkSlot& c : group) b().dma_load(c.a.all(), A.matrix(c.chunk), load_q);
+    };
+    // With two buffer sets the next group's loads go ahead of this group's compute (prefetch);
+    // with one set they must follow it, or they would overwrite inputs still to be read.
+    const bool prefetch = sets > 1;
+    if (prefetch) loads(groups.front());
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      if (!prefetch) loads(groups[g]);
+      if (prefetch && g + 1 < groups.size()) loads(groups[g + 1]);
+      std::string chunks;
+      for (const ChunkSlot& c : groups[g]) chunks += (chunks.empty() ? "" : ", ") + std::to_string(c.chunk);
+      b().comment(fmt::format("chunk{} {}", groups[g].size() == 1 ? "" : "s", chunks));
+      emit(groups[g]);
+      for (const ChunkSlot& c : groups[g]) b().dma_store(T.matrix(c.chunk), c.t.all(), store_q);
+    }
+  }
+}
+
+InverseProgram InverseScaffold::build() {
+  if (m_params.batch == 0) throw InputError("the batch must hold at least one chunk");
+  const std::uint64_t capacity = m_hw.core.scratchpad.size_bytes;
+  std::uint64_t need = 0;
+  for (std::uint32_t interleave = std::max<std::uint32_t>(1, m_params.interleave); interleave >= 1; --interleave) {
+    for (std::uint32_t sets : {2u, 1u}) {
+      attempt(interleave, sets);
+      need = scratchpad_footprint(b().program(), m_hw.core.scratchpad);
+      if (need <= capacity) {
+        InverseProgram out;
+        out.interleave = interleave;
+        describe(out);
+        out.program = b().finish();
+        return out;
+      }
+    }
+  }
+  throw InputError(fmt::format("{}: one chunk of {}x{} {} needs {} of scratchpad, but {} has {}", m_name, C, C,
+                               dtype_name(dt), human_bytes(double(need)), m_hw.name, human_bytes(double(capacity))));
+}
+
+}  // namespace npusim::kernels

@@ -1,0 +1,79 @@
+#pragma once
+/// What every inverse kernel shares: the DRAM tensors, constants loaded once per core, buffers
+/// per chunk slot, chunks spread over cores, and software pipelining. A kernel says which
+/// buffers one chunk needs (declare_slot) and what to compute for a group of chunks (emit);
+/// the scaffold emits, per core:
+///   constants; loads(group 0); for each group g: loads(g + 1), compute(g), stores(g)
+/// Groups of `interleave` chunks alternate between two buffer sets, so the loads of the next
+/// group and the stores of the previous one overlap the compute of this one, and the kernel
+/// interleaves the steps of the chunks in a group to hide unit latencies.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/inverse/inverse.hpp"
+#include "npu/isa/builder.hpp"
+
+namespace npusim::kernels {
+
+/// One chunk being computed: its index in the batch and its slot's input and output buffers.
+struct ChunkSlot {
+  std::uint32_t chunk = 0;
+  std::size_t slot = 0;
+  npu::BufferRef a;  ///< A of the chunk (input dtype)
+  npu::BufferRef t;  ///< T of the chunk (output dtype)
+};
+
+class InverseScaffold {
+ public:
+  InverseScaffold(const npu::NpuConfig& hw, const InverseParams& params, std::string name);
+  virtual ~InverseScaffold() = default;
+
+  /// Builds the program, reducing the chunks in flight until the buffers fit the scratchpad.
+  InverseProgram build();
+
+ protected:
+  /// Declares the kernel's buffers for slot `slot` with buffer() (slot 0 comes first on every
+  /// attempt, so a kernel resets its slot list there) and its constants with constant().
+  virtual void declare_slot(std::size_t slot) = 0;
+  /// Emits one-off work on each core after the constants are loaded (zeroing, building a
+  /// constant on chip). Default: nothing.
+  virtual void prepare();
+  /// Emits the computation of a group of chunks (their A is loaded; T must be complete after).
+  virtual void emit(const std::vector<ChunkSlot>& group) = 0;
+  /// Fills in summary and resolved parameters.
+  virtual void describe(InverseProgram& out) const = 0;
+
+  /// A constant matrix in DRAM, loaded into a buffer of the same name once per core.
+  npu::BufferRef constant(const std::string& name, npu::DType dtype, std::uint32_t rows, std::uint32_t cols,
+                          const npu::TensorInit& init);
+  /// A slot buffer: `name` + suffix.
+  npu::BufferRef buffer(const std::string& name, npu::DType dtype, std::uint32_t rows, std::uint32_t cols);
+
+  bool is_int() const { return npu::is_int(m_params.dtype); }
+  /// Accumulator dtype of matmuls on `dtype` operands: int32, or the output dtype for floats.
+  npu::DType acc_dtype() const { return is_int() ? npu::DType::int32 : m_params.dtype; }
+
+  const npu::NpuConfig& m_hw;
+  InverseParams m_params;
+  const std::uint32_t C;
+  const npu::DType dt;
+  std::unique_ptr<npu::ProgramBuilder> m_b;
+  npu::ProgramBuilder& b() { return *m_b; }
+  std::size_t slots() const { return m_slot_a.size(); }
+  npu::BufferRef slot_output(std::size_t s) const { return m_slot_t[s]; }
+
+ private:
+  void attempt(std::uint32_t interleave, std::uint32_t sets);
+  std::string m_name;
+  std::string m_suffix;  ///< appended to slot buffer names during declare_slot
+  std::vector<std::pair<npu::BufferRef, npu::TensorRef>> m_constants;
+  std::vector<npu::BufferRef> m_slot_a, m_slot_t;
+};
+
+/// Shorthand attribute sets for vector instructions.
+npu::Attrs axis0();
+npu::Attrs band(std::int32_t lo, std::int32_t hi);
+npu::Attrs requant(int shift);
+
+}  // namespace npusim::kernels

@@ -1,0 +1,156 @@
+#include "sim/run/run_kernel.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <fmt/format.h>
+
+#include "npu/common/error.hpp"
+#include "npu/isa/check.hpp"
+#include "npu/numerics/execute.hpp"
+#include "sim/config/hw_config.hpp"
+#include "sim/io/npy.hpp"
+#include "sim/io/tensors.hpp"
+
+namespace npusim::sim {
+namespace json = boost::json;
+
+kernels::MatrixBatch read_input_matrices(const std::string& path) {
+  const NpyArray a = read_npy(path);
+  if (!a.is_float()) {
+    throw InputError(fmt::format("{}: A must be float32 or float64, got '{}'", path, a.descr));
+  }
+  if ((a.shape.size() != 2 && a.shape.size() != 3) || a.shape[a.shape.size() - 1] != a.shape[a.shape.size() - 2]) {
+    throw InputError(fmt::format("{}: A must have shape (C, C) or (batch, C, C), got {}", path, a.shape_text()));
+  }
+  kernels::MatrixBatch m;
+  m.n = static_cast<std::uint32_t>(a.shape.back());
+  m.batch = a.shape.size() == 3 ? static_cast<std::uint32_t>(a.shape[0]) : 1;
+  if (m.batch == 0 || m.n == 0) throw InputError(fmt::format("{}: A is empty {}", path, a.shape_text()));
+  m.values.resize(a.elements());
+  for (std::uint64_t i = 0; i < a.elements(); ++i) {
+    const double v = a.at(i);
+    const std::uint64_t b = i / (std::uint64_t{m.n} * m.n), r = i / m.n % m.n, c = i % m.n;
+    if (!std::isfinite(v)) throw InputError(fmt::format("{}: A[{}, {}, {}] is {}; A must be finite", path, b, r, c, v));
+    if (c >= r && v != 0) {
+      throw InputError(fmt::format("{}: A[{}, {}, {}] = {} is on or above the diagonal; A must be strictly "
+                                   "lower-triangular",
+                                   path, b, r, c, v));
+    }
+    m.values[i] = v;
+  }
+  return m;
+}
+
+void write_matrices(const std::string& path, const kernels::MatrixBatch& m) {
+  std::vector<float> f(m.values.begin(), m.values.end());
+  write_npy(path, "<f4", {m.batch, m.n, m.n}, reinterpret_cast<const std::uint8_t*>(f.data()), f.size() * 4);
+}
+
+namespace {
+
+json::value optional_number(const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); }
+
+json::object accuracy_object(const kernels::Accuracy& a, std::uint64_t saturations) {
+  json::object o;
+  o["rel_fro_error"] = json::object{{"worst", optional_number(a.rel_fro_error_worst)},
+                                    {"mean", optional_number(a.rel_fro_error_mean)}};
+  o["max_abs_error"] = optional_number(a.max_abs_error);
+  o["snr_db"] = json::object{{"mean", optional_number(a.snr_db_mean)}, {"worst", optional_number(a.snr_db_worst)}};
+  o["nonfinite"] = a.nonfinite;
+  o["saturations"] = saturations;
+  o["exact"] = a.exact;
+  return o;
+}
+
+}  // namespace
+
+KernelRun run_kernel(const KernelRunOptions& o) {
+  KernelRun k;
+  npu::NpuConfig hw = read_hw_config(o.hw_path, o.overrides);
+  kernels::InverseParams params = o.params;
+  const kernels::InverseKernel& kernel = kernels::find_inverse_kernel(o.kernel);
+
+  if (!o.input_path.empty()) {
+    k.a = read_input_matrices(o.input_path);
+    if (params.chunk && params.chunk != k.a.n) {
+      throw InputError(fmt::format("{}: A is {}x{} but --chunk is {}", o.input_path, k.a.n, k.a.n, params.chunk));
+    }
+    if (o.batch_given && params.batch != k.a.batch) {
+      throw InputError(fmt::format("{}: A holds {} matrices but --batch is {}", o.input_path, k.a.batch, params.batch));
+    }
+    params.chunk = k.a.n;
+    params.batch = k.a.batch;
+  } else {
+    if (params.chunk == 0) throw InputError("--kernel needs --chunk C (or --input A.npy)");
+    kernels::GdnInputParams g = o.generator;
+    g.chunk = params.chunk;
+    g.batch = params.batch;
+    k.a = kernels::generate_gdn_inputs(g);
+  }
+  k.exact = kernels::exact_inverse(k.a);
+  if (npu::is_int(params.dtype)) {
+    const std::uint32_t order = params.order ? params.order : kernels::neumann_defaults(params.chunk).first;
+    params.scales = kernels::calibrate_int_scales(k.a, k.exact, params.dtype, order);
+  }
+  k.built = kernels::build_inverse(kernel.name, hw, params);
+  npu::check_program(k.built.program, hw);
+
+  std::vector<std::uint8_t> dram;
+  const npu::DramTensor a_tensor = *k.built.program.find_tensor(k.built.input);
+  const npu::DramTensor t_tensor = *k.built.program.find_tensor(k.built.output);
+  if (o.numerics) {
+    dram = build_dram_image(k.built.program, ".", {});
+    const double scale = std::ldexp(1.0, k.built.input_scale);
+    for (std::size_t i = 0; i < k.a.values.size(); ++i) {
+      if (npu::store_element(dram.data() + a_tensor.address, a_tensor.dtype, i, k.a.values[i] * scale)) {
+        ++k.input_saturations;
+      }
+    }
+  }
+  const std::string label = o.hw_path;
+  k.run = simulate_program(std::move(hw), k.built.program, o.numerics, std::move(dram), label, o.progress);
+
+  json::object info;
+  info["name"] = kernel.name;
+  info["summary"] = k.built.summary;
+  info["chunk"] = params.chunk;
+  info["dtype"] = npu::dtype_name(params.dtype);
+  info["batch"] = params.batch;
+  info["order"] = k.built.order;
+  info["steps"] = k.built.steps;
+  info["sum"] = k.built.sum;
+  info["interleave"] = k.built.interleave;
+  info["input"] = o.input_path.empty() ? json::value(json::object{{"generator", "gdn"},
+                                                                  {"seed", o.generator.seed},
+                                                                  {"correlation", o.generator.correlation}})
+                                       : json::value(json::object{{"file", o.input_path}});
+  info["int_scales"] = npu::is_int(params.dtype)
+                           ? json::value(json::object{{"a", params.scales.a},
+                                                      {"t", params.scales.t},
+                                                      {"e", params.scales.e},
+                                                      {"p", params.scales.p}})
+                           : json::value(nullptr);
+  k.run.stats["program"].as_object()["file"] = "kernel:" + kernel.name;
+  k.run.stats["kernel"] = std::move(info);
+
+  if (o.numerics) {
+    kernels::MatrixBatch t;
+    t.batch = k.a.batch;
+    t.n = k.a.n;
+    t.values.resize(k.a.values.size());
+    const double scale = std::ldexp(1.0, -k.built.output_scale);
+    for (std::size_t i = 0; i < t.values.size(); ++i) {
+      t.values[i] = npu::load_element(k.run.dram.data() + t_tensor.address, t_tensor.dtype, i) * scale;
+    }
+    k.accuracy = kernels::measure_accuracy(t, k.exact);
+    k.t = std::move(t);
+    std::uint64_t saturations = k.input_saturations;
+    for (const auto& c : k.run.result.cores) saturations += c.numerics.saturations;
+    k.run.stats["accuracy"] = accuracy_object(*k.accuracy, saturations);
+  } else {
+    k.run.stats["accuracy"] = nullptr;
+  }
+  return k;
+}
+
+}  // namespace npusim::sim
