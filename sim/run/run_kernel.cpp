@@ -64,14 +64,15 @@ json::object accuracy_object(const kernels::Accuracy& a, std::uint64_t saturatio
 
 }  // namespace
 
-KernelRun run_kernel(const KernelRunOptions& o) {
+KernelRun run_kernel(const KernelRunOptions& o) { return run_kernel(read_hw_config(o.hw_path, o.overrides), o); }
+
+KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
   KernelRun k;
-  npu::NpuConfig hw = read_hw_config(o.hw_path, o.overrides);
   kernels::InverseParams params = o.params;
   const kernels::InverseKernel& kernel = kernels::find_inverse_kernel(o.kernel);
 
-  if (!o.input_path.empty()) {
-    k.a = read_input_matrices(o.input_path);
+  if (!o.input_path.empty() || o.input) {
+    k.a = o.input ? *o.input : read_input_matrices(o.input_path);
     if (params.chunk && params.chunk != k.a.n) {
       throw InputError(fmt::format("{}: A is {}x{} but --chunk is {}", o.input_path, k.a.n, k.a.n, params.chunk));
     }
@@ -120,10 +121,13 @@ KernelRun run_kernel(const KernelRunOptions& o) {
   info["steps"] = k.built.steps;
   info["sum"] = k.built.sum;
   info["interleave"] = k.built.interleave;
-  info["input"] = o.input_path.empty() ? json::value(json::object{{"generator", "gdn"},
-                                                                  {"seed", o.generator.seed},
-                                                                  {"correlation", o.generator.correlation}})
-                                       : json::value(json::object{{"file", o.input_path}});
+  if (o.input) {
+    info["input"] = json::object{{"given", "in memory"}};
+  } else if (!o.input_path.empty()) {
+    info["input"] = json::object{{"file", o.input_path}};
+  } else {
+    info["input"] = json::object{{"generator", "gdn"}, {"seed", o.generator.seed}, {"correlation", o.generator.correlation}};
+  }
   info["int_scales"] = npu::is_int(params.dtype)
                            ? json::value(json::object{{"a", params.scales.a},
                                                       {"t", params.scales.t},

@@ -19,6 +19,7 @@ struct KernelRunOptions {
   bool batch_given = false;            ///< --batch was given (an input file must agree)
   kernels::GdnInputParams generator;   ///< when there is no input file
   std::string input_path;              ///< A as .npy, (C, C) or (batch, C, C)
+  std::optional<kernels::MatrixBatch> input;  ///< A given directly (programmatic runs)
   bool numerics = true;
   bool progress = true;
 };
@@ -37,6 +38,8 @@ struct KernelRun {
 kernels::MatrixBatch read_input_matrices(const std::string& path);
 
 KernelRun run_kernel(const KernelRunOptions& options);
+/// The same on a config already read (options.hw_path only labels the stats).
+KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& options);
 
 /// Writes T, dequantised, as float32 (batch, C, C).
 void write_matrices(const std::string& path, const kernels::MatrixBatch& m);
