@@ -18,7 +18,7 @@ std::string_view dataflow_name(Dataflow d) {
 std::string_view vector_op_class_name(VectorOpClass c) {
   static constexpr std::string_view names[kVectorOpClassCount] = {
       "add", "sub", "mul", "fma", "max", "exp", "recip", "reduce",
-      "cast", "requant", "select", "copy", "transpose"};
+      "cast", "requant", "select", "copy", "transpose", "broadcast"};
   return names[static_cast<int>(c)];
 }
 

@@ -63,9 +63,10 @@ struct MatrixConfig {
 
 /// Vector op timing classes: every vector instruction maps to one row of the latency table.
 enum class VectorOpClass : std::uint8_t {
-  add, sub, mul, fma, max, exp, recip, reduce, cast, requant, select, copy, transpose
+  add, sub, mul, fma, max, exp, recip, reduce, cast, requant, select, copy, transpose,
+  broadcast,  ///< a splat: replicating scalars of a broadcast operand across lanes
 };
-inline constexpr int kVectorOpClassCount = 13;
+inline constexpr int kVectorOpClassCount = 14;
 std::string_view vector_op_class_name(VectorOpClass c);
 
 struct VectorOpTiming {

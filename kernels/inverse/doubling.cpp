@@ -36,7 +36,7 @@ class Doubling final : public InverseScaffold {
     m_slots.push_back(s);
   }
 
-  void emit(const std::vector<ChunkSlot>& group) override {
+  void emit(const std::vector<ChunkSlot>& group, std::uint32_t) override {
     const auto imm = ProgramBuilder::imm;
     for (const auto& c : group) b().vec(Opcode::vec_mul, m_slots[c.slot].l.all(), c.a.all(), imm(-1));
     auto f = [&](const ChunkSlot& c, std::uint32_t j) { return j == 0 ? m_slots[c.slot].l.all() : m_slots[c.slot].f[j % 2].all(); };
@@ -83,7 +83,7 @@ class NewtonSchulz final : public InverseScaffold {
     m_slots.push_back(s);
   }
 
-  void emit(const std::vector<ChunkSlot>& group) override {
+  void emit(const std::vector<ChunkSlot>& group, std::uint32_t) override {
     const auto imm = ProgramBuilder::imm;
     auto x = [&](const ChunkSlot& c, std::uint32_t m) { return m == iterations ? c.t.all() : m_slots[c.slot].x[m % 2].all(); };
     for (const auto& c : group) b().vec(Opcode::vec_mul, m_slots[c.slot].l.all(), c.a.all(), imm(-1));

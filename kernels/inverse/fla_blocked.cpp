@@ -10,7 +10,7 @@
 // 2. The off-diagonal blocks are merged with 16x16 matmuls, by distance from the diagonal:
 //      T_ij = T_ii * sum_{k=j}^{i-1} (-A_ik) T_kj      (n(n-1)/2 blocks; 16 matmuls at C = 64)
 // Integer dtypes: the substitution still runs in fp32 (A is dequantised, T_b quantised back to
-// the T scale), the merges are integer matmuls requantised to the T scale.
+// the T scale), the merges are integer matmuls requantised to the T scale on write-back.
 #include <fmt/format.h>
 
 #include "kernels/inverse/kernels.hpp"
@@ -36,7 +36,6 @@ class FlaBlocked final : public InverseScaffold {
     BufferRef tdiag;         // [16, 16n] in the kernel dtype: T_b side by side
     BufferRef na;            // -A in the kernel dtype
     std::vector<BufferRef> tmp;    // per off-diagonal block: the partial sum (dtype)
-    std::vector<BufferRef> acc32;  // integer dtypes: int32 accumulators per off-diagonal block
   };
 
   void declare_slot(std::size_t slot) override {
@@ -58,7 +57,6 @@ class FlaBlocked final : public InverseScaffold {
     for (std::uint32_t i = 1; i < n; ++i) {
       for (std::uint32_t j = 0; j < i; ++j) {
         s.tmp.push_back(buffer(fmt::format("tmp{}{}", i, j), dt, kBlock, kBlock));
-        if (is_int()) s.acc32.push_back(buffer(fmt::format("acc{}{}", i, j), DType::int32, kBlock, kBlock));
       }
     }
     m_slots.push_back(std::move(s));
@@ -78,7 +76,15 @@ class FlaBlocked final : public InverseScaffold {
   Operand slab_block(const BufferRef& slab, std::uint32_t blk) const { return slab.view(0, kBlock, kBlock * blk, kBlock); }
   std::size_t pair_index(std::uint32_t i, std::uint32_t j) const { return std::size_t{i} * (i - 1) / 2 + j; }
 
-  void emit(const std::vector<ChunkSlot>& group) override {
+  /// Phase 0: the diagonal blocks (vector unit); phase 1: the merges (matrix unit), so that one
+  /// group's merges overlap the next group's substitution.
+  std::uint32_t phases() const override { return 2; }
+
+  void emit(const std::vector<ChunkSlot>& group, std::uint32_t phase) override {
+    if (phase == 1) {
+      merges(group);
+      return;
+    }
     const auto imm = ProgramBuilder::imm;
     const int sa = m_params.scales.a, st = m_params.scales.t;
     // Diagonal blocks side by side in fp32, transposed into the interleaved layout.
@@ -114,7 +120,11 @@ class FlaBlocked final : public InverseScaffold {
     for (const auto& c : group) {
       for (std::uint32_t blk = 0; blk < n; ++blk) b().vec(Opcode::vec_copy, block(c.t, blk, blk), slab_block(m_slots[c.slot].tdiag, blk));
     }
-    // Merges, nearest the diagonal first: T_ij needs T_kj for j <= k < i.
+  }
+
+  /// Merges, nearest the diagonal first: T_ij needs T_kj for j <= k < i.
+  void merges(const std::vector<ChunkSlot>& group) {
+    const int sa = m_params.scales.a, st = m_params.scales.t;
     for (std::uint32_t d = 1; d < n; ++d) {
       for (std::uint32_t i = d; i < n; ++i) {
         const std::uint32_t j = i - d;
@@ -123,19 +133,14 @@ class FlaBlocked final : public InverseScaffold {
     }
   }
 
+  // Integer dtypes requantise on the matrix unit's write-back: partial sums to the T scale.
   void merge(const ChunkSlot& c, std::uint32_t i, std::uint32_t j, int sa, int st) {
     const Slot& s = m_slots[c.slot];
-    const std::size_t at = pair_index(i, j);
+    const Operand sum = s.tmp[pair_index(i, j)].all();
     auto t_block = [&](std::uint32_t k) { return k == j ? slab_block(s.tdiag, j) : block(c.t, k, j); };
-    const Operand sum = is_int() ? s.acc32[at].all() : s.tmp[at].all();
-    for (std::uint32_t k = j; k < i; ++k) b().matmul(sum, block(s.na, i, k), t_block(k), k > j);
-    if (is_int()) {
-      b().vec(Opcode::vec_requant, s.tmp[at].all(), sum, {}, {}, requant(sa));
-      b().matmul(sum, slab_block(s.tdiag, i), s.tmp[at].all());
-      b().vec(Opcode::vec_requant, block(c.t, i, j), sum, {}, {}, requant(st));
-    } else {
-      b().matmul(block(c.t, i, j), slab_block(s.tdiag, i), s.tmp[at].all());
-    }
+    const int shift_a = is_int() ? sa : 0, shift_t = is_int() ? st : 0;
+    for (std::uint32_t k = j; k < i; ++k) b().matmul(sum, block(s.na, i, k), t_block(k), k > j, false, false, shift_a);
+    b().matmul(block(c.t, i, j), slab_block(s.tdiag, i), sum, false, false, false, shift_t);
   }
 
   void describe(InverseProgram& out) const override {

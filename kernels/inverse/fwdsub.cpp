@@ -31,7 +31,7 @@ class FwdSub final : public InverseScaffold {
     m_slots.push_back({buffer("nt", dt, C, C), buffer("p", dt, C, C)});
   }
 
-  void emit(const std::vector<ChunkSlot>& group) override {
+  void emit(const std::vector<ChunkSlot>& group, std::uint32_t) override {
     for (const auto& c : group) b().vec(Opcode::vec_transpose, m_slots[c.slot].nt.all(), c.a.all());
     for (const auto& c : group) b().vec(Opcode::vec_sub, m_slots[c.slot].nt.all(), m_eye.all(), m_slots[c.slot].nt.all());
     for (const auto& c : group) b().vec(Opcode::vec_copy, c.t.all(), m_eye.all());

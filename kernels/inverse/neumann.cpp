@@ -11,10 +11,11 @@
 // this way, then T21 = T22 (-A21) T11.
 //
 // Integer dtypes (README.md, "Integer scaling"): operands are int16 or int8 with power-of-two
-// scales per role (A, T, E, P); matmuls accumulate exactly in int32 starting from the identity
-// at the product's scale, and vec.requant (round to nearest even, saturating) brings each result
-// back to its role's scale. The band mask is applied to every Horner accumulator, so the series
-// never holds the entries that would grow like binomial coefficients.
+// scales per role (A, T, E, P); matmuls accumulate exactly in int32, starting from the old
+// destination (the identity, or R_j) at the product's scale, and the matrix unit's output stage
+// (matmul shift=) rounds to nearest even and saturates back to the role's scale. The band mask
+// is applied to every step of the series, so it never holds the entries that would grow like
+// binomial coefficients.
 #include <cmath>
 #include <fmt/format.h>
 
@@ -54,11 +55,11 @@ class Neumann final : public InverseScaffold {
  private:
   /// Work buffers of one diagonal block being inverted.
   struct Work {
-    BufferRef l, nm, h[2], e, f[2], r[2], acc[2];
+    BufferRef l, nm, h[2], e, f[2], r[2], acc32;
   };
   struct Slot {
     std::vector<Work> work;  // one per diagonal block
-    BufferRef l21, tmp, acc21;
+    BufferRef l21, tmp;
   };
   /// One diagonal block in flight: its input, its output, its buffers.
   struct Item {
@@ -76,9 +77,7 @@ class Neumann final : public InverseScaffold {
         m_eye_t = constant("eye_t", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.t)));
         m_eye_p = constant("eye_p", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.p)));
         m_eye_at = constant("eye_at", acc, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.a + sc.t)));
-        m_eye_ep = constant("eye_ep", acc, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.e + sc.p)));
         m_mask = constant("mask", dt, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
-        m_mask32 = constant("mask32", acc, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
       } else {
         m_eye_a = constant("eye", dt, Cb, Cb, TensorInit::band(0, 0));
         m_mask = constant("mask", dt, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
@@ -95,15 +94,14 @@ class Neumann final : public InverseScaffold {
         w.h[i] = buf(fmt::format("h{}_", i), dt);
         w.f[i] = buf(fmt::format("f{}_", i), dt);
         w.r[i] = buf(fmt::format("r{}_", i), dt);
-        if (is_int()) w.acc[i] = buf(fmt::format("acc{}_", i), DType::int32);
       }
       w.e = buf("e", dt);
+      if (is_int()) w.acc32 = buf("acc", DType::int32);
       s.work.push_back(w);
     }
     if (blocks > 1) {
       s.l21 = buffer("l21", dt, Cb, Cb);
       s.tmp = buffer("tmp21", dt, Cb, Cb);
-      if (is_int()) s.acc21 = buffer("acc21", DType::int32, Cb, Cb);
     }
     m_slots.push_back(std::move(s));
   }
@@ -117,7 +115,7 @@ class Neumann final : public InverseScaffold {
 
   Operand blk(const BufferRef& m, std::uint32_t i, std::uint32_t j) const { return m.view(Cb * i, Cb, Cb * j, Cb); }
 
-  void emit(const std::vector<ChunkSlot>& group) override {
+  void emit(const std::vector<ChunkSlot>& group, std::uint32_t) override {
     std::vector<Item> items;
     for (const auto& c : group) {
       for (std::uint32_t d = 0; d < blocks; ++d) items.push_back({blk(c.a, d, d), blk(c.t, d, d), &m_slots[c.slot].work[d]});
@@ -132,23 +130,12 @@ class Neumann final : public InverseScaffold {
     const auto imm = ProgramBuilder::imm;
     const IntScales& sc = m_params.scales;
     for (const auto& c : group) b().vec(Opcode::vec_mul, m_slots[c.slot].l21.all(), blk(c.a, 1, 0), imm(-1));
+    const int shift_a = is_int() ? sc.a : 0, shift_t = is_int() ? sc.t : 0;
     for (const auto& c : group) {
-      const Slot& s = m_slots[c.slot];
-      if (is_int()) {
-        b().matmul(s.acc21.all(), s.l21.all(), blk(c.t, 0, 0));
-        b().vec(Opcode::vec_requant, s.tmp.all(), s.acc21.all(), {}, {}, requant(sc.a));
-      } else {
-        b().matmul(s.tmp.all(), s.l21.all(), blk(c.t, 0, 0));
-      }
+      b().matmul(m_slots[c.slot].tmp.all(), m_slots[c.slot].l21.all(), blk(c.t, 0, 0), false, false, false, shift_a);
     }
     for (const auto& c : group) {
-      const Slot& s = m_slots[c.slot];
-      if (is_int()) {
-        b().matmul(s.acc21.all(), blk(c.t, 1, 1), s.tmp.all());
-        b().vec(Opcode::vec_requant, blk(c.t, 1, 0), s.acc21.all(), {}, {}, requant(sc.t));
-      } else {
-        b().matmul(blk(c.t, 1, 0), blk(c.t, 1, 1), s.tmp.all());
-      }
+      b().matmul(blk(c.t, 1, 0), blk(c.t, 1, 1), m_slots[c.slot].tmp.all(), false, false, false, shift_t);
     }
   }
 
@@ -218,18 +205,19 @@ class Neumann final : public InverseScaffold {
       b().vec(Opcode::vec_add, h1, h1, m_eye_t.all());
       b().vec(Opcode::vec_select, h1, m_mask.all(), h1, imm(0));
     }
-    for (std::uint32_t m = 2; m <= N; ++m) {
+    for (std::uint32_t m = 2; m <= N; ++m) {  // H_m = band(I + L H_{m-1}), requantised on write-back
       for (const auto& it : items) {
-        const Operand acc = it.w->acc[m % 2].all();
-        b().vec(Opcode::vec_copy, acc, m_eye_at.all());
-        b().matmul(acc, it.w->l.all(), it.w->h[(m - 1) % 2].all(), true);
-        b().vec(Opcode::vec_select, acc, m_mask32.all(), acc, imm(0));
-        requant_to(it.w->h[m % 2].all(), acc, sc.a);
+        const Operand hm = it.w->h[m % 2].all();
+        b().vec(Opcode::vec_copy, hm, m_eye_t.all());
+        b().matmul(hm, it.w->l.all(), it.w->h[(m - 1) % 2].all(), true, false, false, sc.a);
+        b().vec(Opcode::vec_select, hm, m_mask.all(), hm, imm(0));
       }
     }
-    const auto t0 = [&](const Item& it) { return it.w->h[N % 2 == 0 ? 0 : 1].all(); };
-    for (const auto& it : items) {  // E = I - (I + A) T0 at the E scale
-      const Operand acc = it.w->acc[0].all();
+    const auto t0 = [&](const Item& it) { return it.w->h[N % 2].all(); };
+    // E = I - (I + A) T0. Its identity cancels the unit diagonal of (I + A) T0 exactly, which
+    // the E scale cannot always hold, so this one sum runs in an int32 accumulator.
+    for (const auto& it : items) {
+      const Operand acc = it.w->acc32.all();
       b().vec(Opcode::vec_copy, acc, m_eye_at.all());
       b().matmul(acc, it.w->nm.all(), t0(it), true);
       requant_to(it.w->e.all(), acc, sc.a + sc.t - sc.e);
@@ -243,15 +231,10 @@ class Neumann final : public InverseScaffold {
       auto r = [&](const Item& it, std::uint32_t jj) { return jj == 0 ? t0(it) : it.w->r[jj % 2].all(); };
       for (std::uint32_t j = 0; j < k; ++j) {
         for (const auto& it : items) {
-          const Operand acc = it.w->acc[j % 2].all();
-          requant_to(acc, r(it, j), -sc.e);  // R_j at the product's scale
-          b().matmul(acc, r(it, j), f(it, j), true);
-          requant_to(j + 1 == k ? it.out : r(it, j + 1), acc, sc.e);
-          if (j + 1 < k) {
-            const Operand sq = it.w->acc[(j + 1) % 2].all();
-            b().matmul(sq, f(it, j), f(it, j));
-            requant_to(f(it, j + 1), sq, sc.e);
-          }
+          const Operand dest = j + 1 == k ? it.out : r(it, j + 1);
+          b().vec(Opcode::vec_copy, dest, r(it, j));
+          b().matmul(dest, r(it, j), f(it, j), true, false, false, sc.e);  // R_j (I + F_j) at the T scale
+          if (j + 1 < k) b().matmul(f(it, j + 1), f(it, j), f(it, j), false, false, false, sc.e);
         }
       }
       return;
@@ -264,19 +247,14 @@ class Neumann final : public InverseScaffold {
       requant_to(it.w->r[1].all(), it.w->e.all(), sc.e - sc.p);
       b().vec(Opcode::vec_add, it.w->r[1].all(), it.w->r[1].all(), m_eye_p.all());
     }
-    for (std::uint32_t s = 2; s < S; ++s) {
+    for (std::uint32_t s = 2; s < S; ++s) {  // P_s = I + E P_{s-1}
       for (const auto& it : items) {
-        const Operand acc = it.w->acc[s % 2].all();
-        b().vec(Opcode::vec_copy, acc, m_eye_ep.all());
-        b().matmul(acc, it.w->e.all(), it.w->r[(s - 1) % 2].all(), true);
-        requant_to(it.w->r[s % 2].all(), acc, sc.e);
+        const Operand p = it.w->r[s % 2].all();
+        b().vec(Opcode::vec_copy, p, m_eye_p.all());
+        b().matmul(p, it.w->e.all(), it.w->r[(s - 1) % 2].all(), true, false, false, sc.e);
       }
     }
-    for (const auto& it : items) {
-      const Operand acc = it.w->acc[0].all();
-      b().matmul(acc, t0(it), it.w->r[(S - 1) % 2].all());
-      requant_to(it.out, acc, sc.p);
-    }
+    for (const auto& it : items) b().matmul(it.out, t0(it), it.w->r[(S - 1) % 2].all(), false, false, false, sc.p);
   }
 
   void describe(InverseProgram& out) const override {
@@ -292,7 +270,7 @@ class Neumann final : public InverseScaffold {
   std::uint32_t N = 3, S = 8;
   bool doubling = true;
   std::vector<Slot> m_slots;
-  BufferRef m_eye_a, m_eye_t, m_eye_p, m_eye_at, m_eye_ep, m_mask, m_mask32;
+  BufferRef m_eye_a, m_eye_t, m_eye_p, m_eye_at, m_mask;
 };
 
 }  // namespace

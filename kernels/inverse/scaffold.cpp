@@ -4,6 +4,7 @@
 
 #include "npu/common/error.hpp"
 #include "npu/common/text.hpp"
+#include "kernels/inverse/schedule.hpp"
 #include "npu/isa/check.hpp"
 
 namespace npusim::kernels {
@@ -80,21 +81,50 @@ void InverseScaffold::attempt(std::uint32_t interleave, std::uint32_t sets) {
       const std::size_t slot = (g % sets) * interleave + groups[g].size();
       groups[g].push_back({chunk, slot, m_slot_a[slot], m_slot_t[slot]});
     }
-    auto loads = [&](const std::vector<ChunkSlot>& group) {
-      for (const ChunkSlot& c : group) b().dma_load(c.a.all(), A.matrix(c.chunk), load_q);
+    auto loads = [&](std::size_t g) {
+      for (const ChunkSlot& c : groups[g]) b().dma_load(c.a.all(), A.matrix(c.chunk), load_q);
     };
-    // With two buffer sets the next group's loads go ahead of this group's compute (prefetch);
-    // with one set they must follow it, or they would overwrite inputs still to be read.
-    const bool prefetch = sets > 1;
-    if (prefetch) loads(groups.front());
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      if (!prefetch) loads(groups[g]);
-      if (prefetch && g + 1 < groups.size()) loads(groups[g + 1]);
-      std::string chunks;
-      for (const ChunkSlot& c : groups[g]) chunks += (chunks.empty() ? "" : ", ") + std::to_string(c.chunk);
-      b().comment(fmt::format("chunk{} {}", groups[g].size() == 1 ? "" : "s", chunks));
-      emit(groups[g]);
+    auto stores = [&](std::size_t g) {
       for (const ChunkSlot& c : groups[g]) b().dma_store(T.matrix(c.chunk), c.t.all(), store_q);
+    };
+    auto compute = [&](std::size_t g, std::uint32_t phase) {
+      if (phase == 0) {
+        std::string chunks;
+        for (const ChunkSlot& c : groups[g]) chunks += (chunks.empty() ? "" : ", ") + std::to_string(c.chunk);
+        b().comment(fmt::format("chunk{} {}", groups[g].size() == 1 ? "" : "s", chunks));
+      }
+      emit(groups[g], phase);
+    };
+    const std::uint32_t P = phases();
+    const std::size_t G = groups.size();
+    if (sets == 1) {  // one group at a time: its loads must wait until the previous group is done
+      for (std::size_t g = 0; g < G; ++g) {
+        loads(g);
+        for (std::uint32_t p = 0; p < P; ++p) compute(g, p);
+        stores(g);
+      }
+      continue;
+    }
+    // Set g % sets holds group g from its loads to its stores. With P + 1 sets, P groups are in
+    // different phases at once; with fewer, only the next group's loads run ahead.
+    const std::uint32_t depth = sets > P ? P : 1;
+    loads(0);
+    for (std::size_t t = 0; t + 1 < G + depth; ++t) {
+      if (t + 1 < G) loads(t + 1);
+      if (depth == P && P > 1) {
+        // The groups in flight run different phases, usually on different units: interleave.
+        std::vector<std::vector<Instruction>> phases_now;
+        for (std::uint32_t k = depth; k-- > 0;) {  // the oldest group in flight first
+          if (t < k || t - k >= G) continue;
+          b().begin_capture();
+          compute(t - k, k);
+          phases_now.push_back(b().end_capture());
+        }
+        b().append(merge_by_estimated_start(b().program(), m_hw, phases_now));
+      } else {
+        for (std::uint32_t p = 0; p < P; ++p) compute(t, p);
+      }
+      if (t + 1 >= depth) stores(t + 1 - depth);
     }
   }
 }
@@ -103,8 +133,12 @@ InverseProgram InverseScaffold::build() {
   if (m_params.batch == 0) throw InputError("the batch must hold at least one chunk");
   const std::uint64_t capacity = m_hw.core.scratchpad.size_bytes;
   std::uint64_t need = 0;
+  std::vector<std::uint32_t> set_choices;
+  if (phases() > 1) set_choices.push_back(phases() + 1);
+  set_choices.push_back(2);
+  set_choices.push_back(1);
   for (std::uint32_t interleave = std::max<std::uint32_t>(1, m_params.interleave); interleave >= 1; --interleave) {
-    for (std::uint32_t sets : {2u, 1u}) {
+    for (std::uint32_t sets : set_choices) {
       attempt(interleave, sets);
       need = scratchpad_footprint(b().program(), m_hw.core.scratchpad);
       if (need <= capacity) {

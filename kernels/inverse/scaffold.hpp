@@ -1,12 +1,15 @@
 #pragma once
 /// What every inverse kernel shares: the DRAM tensors, constants loaded once per core, buffers
 /// per chunk slot, chunks spread over cores, and software pipelining. A kernel says which
-/// buffers one chunk needs (declare_slot) and what to compute for a group of chunks (emit);
-/// the scaffold emits, per core:
-///   constants; loads(group 0); for each group g: loads(g + 1), compute(g), stores(g)
-/// Groups of `interleave` chunks alternate between two buffer sets, so the loads of the next
-/// group and the stores of the previous one overlap the compute of this one, and the kernel
-/// interleaves the steps of the chunks in a group to hide unit latencies.
+/// buffers one chunk needs (declare_slot) and what to compute for a group of chunks, in one or
+/// more phases (emit). Chunks go in groups of `interleave`; the kernel interleaves the steps of
+/// the chunks of a group to hide unit latencies. The sequencer issues in order, so the order of
+/// emission is the schedule. With P phases and P + 1 buffer sets, the scaffold emits per core:
+///   constants; loads(0); for t = 0, 1, ...:
+///     loads(t + 1); phase P-1 of group t-P+1; ...; phase 0 of group t; stores(t - P + 1)
+/// so the loads of the next group, the stores of an earlier one and the phases of P groups (on
+/// different units, ideally) overlap. With fewer sets it falls back to prefetching the next
+/// group's loads only (2 sets) or to one group at a time (1 set).
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,8 +42,10 @@ class InverseScaffold {
   /// Emits one-off work on each core after the constants are loaded (zeroing, building a
   /// constant on chip). Default: nothing.
   virtual void prepare();
-  /// Emits the computation of a group of chunks (their A is loaded; T must be complete after).
-  virtual void emit(const std::vector<ChunkSlot>& group) = 0;
+  /// Pipeline stages per group; phase p of a group is emitted after its phase p - 1.
+  virtual std::uint32_t phases() const { return 1; }
+  /// Emits phase `phase` of a group of chunks (their A is loaded; T is complete after the last).
+  virtual void emit(const std::vector<ChunkSlot>& group, std::uint32_t phase) = 0;
   /// Fills in summary and resolved parameters.
   virtual void describe(InverseProgram& out) const = 0;
 

@@ -26,6 +26,12 @@ struct InstrRecord {
   Cycle handoff_cycles = 0;        ///< layout hand-off included in [start, end)
 };
 
+/// Signals for VCD tracing (only when a VCD is requested).
+struct UnitSignals {
+  std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> busy;  ///< per unit index
+  std::vector<std::unique_ptr<sc_core::sc_signal<int, sc_core::SC_MANY_WRITERS>>> queue_depth;
+};
+
 struct CoreState {
   CoreState(const Program& p, const Stream& s, const NpuConfig& hw, std::uint32_t core, bool numerics,
             std::vector<std::uint8_t>* dram);
@@ -43,6 +49,7 @@ struct CoreState {
   LayoutMap layout;
   std::vector<std::uint8_t> scratchpad;  ///< allocated only when computing numerics
   Memories memories;
+  std::unique_ptr<UnitSignals> signals;  ///< VCD tracing only
 
   /// Notified (delta) whenever one of the unit's instructions gets a known completion time.
   sc_core::sc_event& progress(std::uint32_t unit) { return *m_progress[unit]; }

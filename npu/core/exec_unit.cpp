@@ -44,7 +44,10 @@ void ExecUnit::thread() {
     m_queue.pop();
     rec.start = start;
     ++m_counters.instructions;
+    sc_core::sc_signal<bool>* busy = m_state.signals ? m_state.signals->busy[m_unit].get() : nullptr;
+    if (busy) busy->write(true);
     run(entry);
+    if (busy) busy->write(false);
     free_at = now_cycles();
   }
 }

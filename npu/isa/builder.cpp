@@ -98,7 +98,7 @@ Instruction& ProgramBuilder::emit(Opcode op, std::initializer_list<Operand> oper
   }
   in.noperands = static_cast<std::uint8_t>(i);
   if (!m_pending_comments.empty()) in.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
-  auto& code = stream().code;
+  auto& code = m_capturing ? m_captured : stream().code;
   code.push_back(in);
   return code.back();
 }
@@ -111,11 +111,13 @@ void ProgramBuilder::dma_store(const Operand& dst, const Operand& src, std::uint
   emit(Opcode::dma_store, {dst, src}).attrs.queue = queue;
 }
 
-void ProgramBuilder::matmul(const Operand& c, const Operand& a, const Operand& b, bool acc, bool ta, bool tb) {
+void ProgramBuilder::matmul(const Operand& c, const Operand& a, const Operand& b, bool acc, bool ta, bool tb,
+                            int shift) {
   Attrs& attrs = emit(Opcode::matmul, {c, a, b}).attrs;
   attrs.acc = acc;
   attrs.ta = ta;
   attrs.tb = tb;
+  attrs.shift = shift;
 }
 
 void ProgramBuilder::vec(Opcode op, const Operand& dst, const Operand& a, const Operand& b, const Operand& c,
@@ -147,6 +149,21 @@ Operand ProgramBuilder::imm(double v) {
   o.kind = Operand::Kind::imm;
   o.imm = v;
   return o;
+}
+
+void ProgramBuilder::begin_capture() {
+  NPUSIM_ASSERT(!m_capturing, "captures do not nest");
+  m_capturing = true;
+}
+
+std::vector<Instruction> ProgramBuilder::end_capture() {
+  m_capturing = false;
+  return std::exchange(m_captured, {});
+}
+
+void ProgramBuilder::append(const std::vector<Instruction>& code) {
+  auto& s = stream().code;
+  s.insert(s.end(), code.begin(), code.end());
 }
 
 Program ProgramBuilder::finish() {

@@ -71,7 +71,7 @@ class ProgramBuilder {
   void dma_load(const Operand& dst, const Operand& src, std::uint8_t queue = 0);
   void dma_store(const Operand& dst, const Operand& src, std::uint8_t queue = 0);
   void matmul(const Operand& c, const Operand& a, const Operand& b, bool acc = false, bool ta = false,
-              bool tb = false);
+              bool tb = false, int shift = 0);
   /// Any vector instruction; operands after the destination in ISA order.
   void vec(Opcode op, const Operand& dst, const Operand& a = {}, const Operand& b = {}, const Operand& c = {},
            const Attrs& attrs = {});
@@ -80,6 +80,13 @@ class ProgramBuilder {
   void wait(const std::string& flag);
 
   static Operand imm(double v);
+
+  /// Holds back the instructions emitted from now on (for a scheduler to reorder).
+  void begin_capture();
+  /// Returns the instructions held back since begin_capture().
+  std::vector<Instruction> end_capture();
+  /// Appends instructions to the current stream.
+  void append(const std::vector<Instruction>& code);
 
   /// Instructions emitted so far.
   std::size_t size() const { return m_program.instruction_count(); }
@@ -96,6 +103,8 @@ class ProgramBuilder {
 
   Program m_program;
   std::size_t m_current = 0;
+  bool m_capturing = false;
+  std::vector<Instruction> m_captured;
   std::vector<std::string> m_pending_comments;
 };
 

@@ -190,10 +190,14 @@ class Checker {
     if (is_float(ta) && !is_float(tc)) {
       fail(in, fmt::format("float operands need a float destination, got {}", dtype_name(tc)));
     }
-    if (is_int(ta) && tc != DType::int32) {
-      fail(in, fmt::format("integer operands accumulate into int32; the destination is {} (requantize with "
-                           "vec.requant afterwards)",
-                           dtype_name(tc)));
+    if (is_int(ta) && !is_int(tc)) {
+      fail(in, fmt::format("integer operands need an integer destination, got {}", dtype_name(tc)));
+    }
+    if (in.attrs.shift != 0 && !is_int(ta)) {
+      fail(in, "shift= requantizes integer results; these operands are floats");
+    }
+    if (in.attrs.shift < 0 || in.attrs.shift > 31) {
+      fail(in, fmt::format("shift={} must be in [0, 31] for a matmul", in.attrs.shift));
     }
     if (!m_hw.core.matrix.rate(ta)) {
       std::array<bool, kDTypeCount> ok{};

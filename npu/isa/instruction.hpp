@@ -82,7 +82,7 @@ struct Attrs {
   std::uint8_t axis = 1;   ///< reduce: 1 reduces each row, 0 each column
   std::int32_t lo = 0;     ///< band: keep lo <= i - j <= hi
   std::optional<std::int32_t> hi;
-  std::int32_t shift = 0;  ///< requant: out = round(in * mult / 2^shift)
+  std::int32_t shift = 0;  ///< requant: out = round(in * mult / 2^shift); integer matmul: write-back shift
   std::int32_t mult = 1;
   Rounding round = Rounding::rne;  ///< requant, float-to-int cast
 };

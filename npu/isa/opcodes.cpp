@@ -15,7 +15,8 @@ constexpr std::uint16_t kNone = 0;
 constexpr OpInfo kOps[kOpcodeCount] = {
     {Opcode::dma_load, "dma.load", U::dma, 2, V::copy, kAttrQueue, "dma.load BUFFER, DRAM_TENSOR [q=N]"},
     {Opcode::dma_store, "dma.store", U::dma, 2, V::copy, kAttrQueue, "dma.store DRAM_TENSOR, BUFFER [q=N]"},
-    {Opcode::matmul, "matmul", U::matrix, 3, V::copy, kAttrAcc | kAttrTa | kAttrTb, "matmul C, A, B [acc] [ta] [tb]"},
+    {Opcode::matmul, "matmul", U::matrix, 3, V::copy, kAttrAcc | kAttrTa | kAttrTb | kAttrShift,
+     "matmul C, A, B [acc] [ta] [tb] [shift=N]"},
     {Opcode::vec_add, "vec.add", U::vector, 3, V::add, kNone, "vec.add DST, A, B"},
     {Opcode::vec_sub, "vec.sub", U::vector, 3, V::sub, kNone, "vec.sub DST, A, B"},
     {Opcode::vec_mul, "vec.mul", U::vector, 3, V::mul, kNone, "vec.mul DST, A, B"},

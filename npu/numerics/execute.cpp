@@ -211,12 +211,15 @@ class Executor {
         for (std::uint32_t j = 0; j < N; ++j) store_f(c.at(i, j), c.dtype, out[std::size_t{i} * N + j], m_n);
       return;
     }
+    // Exact accumulation; the old value enters at the accumulator's scale (C * 2^shift), and the
+    // write-back rounds (to nearest even) by 2^shift and saturates to the destination dtype.
+    const int shift = m_in.attrs.shift;
     std::vector<std::int64_t> out(std::size_t{M} * N);
     for (std::uint32_t i = 0; i < M; ++i) {
       for (std::uint32_t j = 0; j < N; ++j) {
-        std::int64_t acc = m_in.attrs.acc ? load_i(c.at(i, j), c.dtype) : 0;
+        std::int64_t acc = m_in.attrs.acc ? load_i(c.at(i, j), c.dtype) * (INT64_C(1) << shift) : 0;
         for (std::uint32_t k = 0; k < K; ++k) acc += load_i(A(i, k), a.dtype) * load_i(B(k, j), b.dtype);
-        out[std::size_t{i} * N + j] = acc;
+        out[std::size_t{i} * N + j] = rounding_shift(acc, shift, Rounding::rne);
       }
     }
     for (std::uint32_t i = 0; i < M; ++i)

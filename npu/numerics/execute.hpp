@@ -10,7 +10,9 @@
 /// order in fp32 and round once.
 ///
 /// Integers: operations are exact in 64 bits, then saturated to the destination dtype; every
-/// clamp counts as a saturation. Integer matmul accumulates exactly and saturates to int32.
+/// clamp counts as a saturation. Integer matmul accumulates exactly, then rounds by 2^-shift
+/// (`shift=`, the matrix unit's output stage; `acc` adds the old value times 2^shift) and
+/// saturates to the destination (int8, int16 or int32).
 /// vec.requant computes round(x * mult / 2^shift) with the chosen rounding, then saturates.
 /// Float-to-int casts round (rne by default), saturate, and map NaN to 0 (counted).
 #include <cstdint>

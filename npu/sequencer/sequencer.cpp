@@ -9,6 +9,10 @@ Sequencer::Sequencer(const sc_core::sc_module_name& name, CoreState& state, std:
   SC_THREAD(thread);
 }
 
+void Sequencer::blocked(bool b) {
+  if (m_state.signals) m_state.signals->busy[kSequencerUnit]->write(b);
+}
+
 void Sequencer::sync(Cycle local) {
   const Cycle now = now_cycles();
   if (local > now) wait_cycles(local - now);
@@ -16,7 +20,9 @@ void Sequencer::sync(Cycle local) {
 
 void Sequencer::drain(Cycle& local) {
   sync(local);
+  blocked(true);
   for (std::uint32_t idx : m_scoreboard.in_flight(local)) m_state.wait_done(idx);
+  blocked(false);
   local = now_cycles();
 }
 
@@ -48,7 +54,9 @@ void Sequencer::thread() {
           break;
         case Opcode::wait:
           sync(local);
+          blocked(true);
           m_flags.wait(in.operands[0].id);
+          blocked(false);
           local = now_cycles();
           me.stall(Stall::sync) += local - before;
           break;
@@ -62,7 +70,9 @@ void Sequencer::thread() {
     if (q.full()) {
       sync(local);
       const Cycle before = local;
+      blocked(true);
       while (q.full()) sc_core::wait(q.popped());
+      blocked(false);
       local = now_cycles();
       me.stall(Stall::queue_full) += local - before;
     }

@@ -35,6 +35,8 @@ class Sequencer : public sc_core::sc_module {
   void drain(Cycle& local);
   /// Brings simulated time up to the local clock.
   static void sync(Cycle local);
+  /// Records blocked / running on the VCD signal, when tracing.
+  void blocked(bool b);
 
   CoreState& m_state;
   std::vector<UnitQueue*> m_queues;  ///< per unit index (nullptr for the sequencer itself)

@@ -31,6 +31,7 @@ class UnitQueue {
     m_ring[(m_head + m_count) % m_ring.size()] = e;
     ++m_count;
     m_pushed.notify(sc_core::SC_ZERO_TIME);
+    if (m_depth_signal) m_depth_signal->write(static_cast<int>(m_count));
   }
   const QueueEntry& front() const { return m_ring[m_head]; }
   void pop() {
@@ -38,7 +39,11 @@ class UnitQueue {
     m_head = (m_head + 1) % m_ring.size();
     --m_count;
     m_popped.notify(sc_core::SC_ZERO_TIME);
+    if (m_depth_signal) m_depth_signal->write(static_cast<int>(m_count));
   }
+
+  /// Mirrors the occupancy into a signal (VCD tracing).
+  void trace_depth(sc_core::sc_signal<int, sc_core::SC_MANY_WRITERS>* s) { m_depth_signal = s; }
 
   sc_core::sc_event& pushed() { return m_pushed; }
   sc_core::sc_event& popped() { return m_popped; }
@@ -49,6 +54,7 @@ class UnitQueue {
   std::uint32_t m_count = 0;
   sc_core::sc_event m_pushed;
   sc_core::sc_event m_popped;
+  sc_core::sc_signal<int, sc_core::SC_MANY_WRITERS>* m_depth_signal = nullptr;
 };
 
 }  // namespace npusim::npu

@@ -1,6 +1,7 @@
 #include "npu/top/simulate.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <thread>
 #include <fmt/format.h>
@@ -23,6 +24,7 @@ class FreshSimContext {
     sc_core::sc_curr_simcontext = m_context;
     sc_core::sc_default_global_context = m_context;
     using sc_core::sc_report_handler;
+    sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_THROW);
     sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
     sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);
@@ -66,8 +68,27 @@ RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimO
   const auto wall_start = std::chrono::steady_clock::now();
   FreshSimContext context;
   RunResult result;
+  sc_core::sc_trace_file* vcd = nullptr;
+  if (!options.vcd_path.empty()) {
+    // SystemC does not report a file it cannot open (and then fails badly): check first.
+    if (std::FILE* probe = std::fopen(options.vcd_path.c_str(), "w")) {
+      std::fclose(probe);
+    } else {
+      throw InputError(fmt::format("{}: cannot write the VCD file", options.vcd_path));
+    }
+    std::string base = options.vcd_path;  // SystemC appends ".vcd"
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
+    vcd = sc_core::sc_create_vcd_trace_file(base.c_str());
+    vcd->set_time_unit(1, sc_core::SC_NS);  // one cycle
+  }
+  struct CloseVcd {
+    sc_core::sc_trace_file* f;
+    ~CloseVcd() {
+      if (f) sc_core::sc_close_vcd_trace_file(f);
+    }
+  } close_vcd{vcd};
   {
-    Top top("npu", hw, program, options.numerics, dram);
+    Top top("npu", hw, program, options.numerics, dram, vcd);
     try {
       // Run in slices so that long runs can report progress; stop when nothing is left to do.
       const std::uint64_t total = std::max<std::uint64_t>(1, program.instruction_count());
@@ -82,6 +103,10 @@ RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimO
           options.progress(double(issued) / double(total));
         }
       } while (sc_core::sc_pending_activity());
+      if (vcd) {  // close while the traced signals still exist
+        sc_core::sc_close_vcd_trace_file(vcd);
+        close_vcd.f = vcd = nullptr;
+      }
     } catch (const sc_core::sc_report& r) {
       throw InternalError(fmt::format("SystemC reported: {}", r.what()));
     }

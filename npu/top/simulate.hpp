@@ -12,6 +12,9 @@ struct SimOptions {
   bool numerics = true;  ///< false: timing only (identical cycles, no values)
   /// Called now and then with the fraction of instructions issued so far (for progress bars).
   std::function<void(double)> progress;
+  /// When set, a VCD file of every unit's busy signal, queue depth and the sequencers' blocked
+  /// signals (SystemC tracing; one time unit is one cycle).
+  std::string vcd_path;
 };
 
 /// What one core did.

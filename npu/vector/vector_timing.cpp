@@ -33,8 +33,23 @@ InstructionCost vector_cost(const Program& p, const Instruction& in, const Acces
   c.elements = shape.elements();
   c.vectors = dense ? ceil_div(c.elements, lanes) : std::uint64_t{shape.rows} * ceil_div(shape.cols, lanes);
   c.lane_slots = c.vectors * lanes;
+  std::uint64_t splats = 0;
+  if (!from_source) {
+    for (int i = 1; i < in.noperands; ++i) {
+      const Operand& o = in.operands[i];
+      if (!o.is_tensor()) continue;
+      const bool col = o.view.cols == 1 && shape.cols > 1, row = o.view.rows == 1 && shape.rows > 1;
+      if (col && row) {
+        splats += 1;  // a single element
+      } else if (col) {
+        splats += std::min<std::uint64_t>(c.vectors, shape.rows);
+      } else if (row && o.view.cols < lanes) {
+        splats += 1;
+      }
+    }
+  }
   const VectorOpTiming& t = vc.op(in.info().vclass);
-  c.compute_cycles = c.vectors * t.interval_cycles;
+  c.compute_cycles = c.vectors * t.interval_cycles + splats * vc.op(VectorOpClass::broadcast).interval_cycles;
 
   charge_ports(c, vc.startup_cycles, acc, vc.port_bytes_per_cycle, cfg.scratchpad);
   c.latency = t.latency_cycles;

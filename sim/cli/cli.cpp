@@ -12,6 +12,9 @@
 #include "sim/config/hw_config.hpp"
 #include "sim/report/json.hpp"
 #include "sim/report/stats.hpp"
+#include "sim/report/trace.hpp"
+#include "sim/run/compare.hpp"
+#include "sim/run/progress.hpp"
 #include "sim/run/run_kernel.hpp"
 #include "sim/run/run_program.hpp"
 
@@ -31,6 +34,10 @@ commands:
              or an inverse kernel:    npusim run --hw FILE.yaml --kernel NAME --chunk C [--dtype D] [--batch B]
                                                   [--order N] [--steps S] [--input A.npy] [--dump-output T.npy] ...
   kernels    list the inverse kernels and their parameters
+  compare    kernels side by side on the same inputs, with the reasons:
+                                      npusim compare --hw FILE.yaml --chunk C --kernels fla_blocked,neumann [--dtype D]
+                                                  [--batch B] [kernel options] [--json] [--out DIR]
+  experiment run a comparison sweep:  npusim experiment configs/experiments/NAME.yaml [--out DIR] [--json]
   version    print the version
   help       this text; `npusim COMMAND --help` describes a command's options
 
@@ -111,10 +118,23 @@ kernels::SumMethod sum_option(const std::string& v) {
   throw UsageError{fmt::format("--sum {}: expected doubling or horner", v)};
 }
 
+/// The end of the traced window from --trace-until / --trace-chunks (kernel runs store to T).
+Cycle trace_until(const ProgramRun& run, const po::variables_map& vm) {
+  Cycle until = kUnknownCycle;
+  if (vm.count("trace-until")) until = vm["trace-until"].as<std::uint64_t>();
+  if (vm.count("trace-chunks")) until = std::min(until, cycle_after_chunks(run.program, run.result, "T", vm["trace-chunks"].as<std::uint32_t>()));
+  return until;
+}
+
 int finish_run(const ProgramRun& run, const po::variables_map& vm, bool tensors, std::ostream& out,
                std::vector<std::string> extra_files) {
   auto written = write_outputs(run, vm["out"].as<std::string>(), tensors);
   written.insert(written.end(), extra_files.begin(), extra_files.end());
+  if (vm.count("trace")) {
+    write_trace(vm["trace"].as<std::string>(), run.hw, run.program, run.result, TraceOptions{trace_until(run, vm)});
+    written.push_back(vm["trace"].as<std::string>());
+  }
+  if (vm.count("vcd")) written.push_back(vm["vcd"].as<std::string>());
   if (vm.count("json")) {
     out << to_json(run.stats);
   } else if (!vm.count("quiet")) {
@@ -126,11 +146,27 @@ int finish_run(const ProgramRun& run, const po::variables_map& vm, bool tensors,
   return kExitOk;
 }
 
-int run_kernel_command(const po::variables_map& vm, std::ostream& out) {
+/// Options shared by kernel runs and comparisons.
+po::options_description kernel_options() {
+  po::options_description kernel("inverse kernels (npusim kernels lists them)");
+  kernel.add_options()("chunk", po::value<std::uint32_t>(), "chunk size C: 16, 32, 64 or 128")(
+      "dtype", po::value<std::string>()->default_value("fp16"), "fp32, fp16, bf16, int16 or int8")(
+      "batch", po::value<std::uint32_t>()->default_value(1), "chunk matrices (heads x chunks)")(
+      "order", po::value<std::uint32_t>(), "neumann: series order N")(
+      "steps", po::value<std::uint32_t>(), "neumann: residual terms S; newton_schulz: iterations")(
+      "sum", po::value<std::string>(), "neumann: residual sum by doubling or horner (default: doubling if S is a "
+                                        "power of two)")(
+      "interleave", po::value<std::uint32_t>()->default_value(2), "chunks computed together per core")(
+      "seed", po::value<std::uint64_t>()->default_value(1), "generator seed")(
+      "correlation", po::value<double>()->default_value(0.5), "generator key correlation in [0, 1]");
+  return kernel;
+}
+
+/// Reads the kernel options (not the kernel name) into run options.
+KernelRunOptions kernel_run_options(const po::variables_map& vm) {
   KernelRunOptions o;
   o.hw_path = vm["hw"].as<std::string>();
   if (vm.count("set")) o.overrides = vm["set"].as<std::vector<std::string>>();
-  o.kernel = vm["kernel"].as<std::string>();
   o.params.chunk = vm.count("chunk") ? vm["chunk"].as<std::uint32_t>() : 0;
   o.params.dtype = dtype_option(vm["dtype"].as<std::string>());
   o.params.batch = vm["batch"].as<std::uint32_t>();
@@ -150,6 +186,13 @@ int run_kernel_command(const po::variables_map& vm, std::ostream& out) {
     o.input_path = inputs[0].rfind("A=", 0) == 0 ? inputs[0].substr(2) : inputs[0];
   }
   o.numerics = vm.count("timing-only") == 0;
+  return o;
+}
+
+int run_kernel_command(const po::variables_map& vm, std::ostream& out) {
+  KernelRunOptions o = kernel_run_options(vm);
+  o.kernel = vm["kernel"].as<std::string>();
+  if (vm.count("vcd")) o.vcd_path = vm["vcd"].as<std::string>();
   if (!o.numerics && vm.count("dump-output")) throw UsageError{"--dump-output needs numerics (drop --timing-only)"};
   const KernelRun k = run_kernel(o);
   std::vector<std::string> extra;
@@ -179,24 +222,18 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
                        "output directory: stats.json, config.yaml, program.npuasm, output tensors")(
       "json", "print the stats object on stdout instead of the summary")(
       "timing-only", "skip numerics (same cycles, faster; no tensor outputs or accuracy)")(
-      "quiet", "print nothing on success (files are still written)");
+      "quiet", "print nothing on success (files are still written)")(
+      "trace", po::value<std::string>(), "write a Perfetto / chrome://tracing timeline (JSON) to this file")(
+      "trace-chunks", po::value<std::uint32_t>(), "kernel runs: trace only until the first K chunks are stored")(
+      "trace-until", po::value<std::uint64_t>(), "trace only instructions starting before this cycle")(
+      "vcd", po::value<std::string>(), "write unit-busy and queue-depth signals (SystemC VCD) for GTKWave");
   po::options_description program("program runs");
   program.add_options()("program", po::value<std::string>(), "program in .npuasm text form")(
       "input", po::value<std::vector<std::string>>()->composing(),
       "program: initialise a DRAM tensor from a .npy file, --input A=a.npy (repeatable); kernel: A as .npy, "
       "(C, C) or (batch, C, C)");
-  po::options_description kernel("inverse kernels (npusim kernels lists them)");
+  po::options_description kernel = kernel_options();
   kernel.add_options()("kernel", po::value<std::string>(), "fwdsub, fla_blocked, neumann, doubling, newton_schulz")(
-      "chunk", po::value<std::uint32_t>(), "chunk size C: 16, 32, 64 or 128")(
-      "dtype", po::value<std::string>()->default_value("fp16"), "fp32, fp16, bf16, int16 or int8")(
-      "batch", po::value<std::uint32_t>()->default_value(1), "chunk matrices (heads x chunks)")(
-      "order", po::value<std::uint32_t>(), "neumann: series order N")(
-      "steps", po::value<std::uint32_t>(), "neumann: residual terms S; newton_schulz: iterations")(
-      "sum", po::value<std::string>(), "neumann: residual sum by doubling or horner (default: doubling if S is a "
-                                        "power of two)")(
-      "interleave", po::value<std::uint32_t>()->default_value(2), "chunks computed together per core")(
-      "seed", po::value<std::uint64_t>()->default_value(1), "generator seed")(
-      "correlation", po::value<double>()->default_value(0.5), "generator key correlation in [0, 1]")(
       "dump-output", po::value<std::string>(), "also write the computed T to this .npy file")(
       "emit-program", po::value<std::string>(), "write the generated program (.npuasm) to this file");
   desc.add(common).add(program).add(kernel);
@@ -207,7 +244,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   const auto vm = parse(args, desc);
   if (vm.count("program") == vm.count("kernel")) throw UsageError{"give either --program FILE or --kernel NAME"};
   if (vm.count("kernel")) return run_kernel_command(vm, out);
-  for (const char* k : {"chunk", "order", "steps", "sum", "dump-output", "emit-program"}) {
+  for (const char* k : {"chunk", "order", "steps", "sum", "dump-output", "emit-program", "trace-chunks"}) {
     if (vm.count(k)) throw UsageError{fmt::format("--{} applies to --kernel runs", k)};
   }
   RunOptions o;
@@ -216,7 +253,89 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   o.program_path = vm["program"].as<std::string>();
   if (vm.count("input")) o.inputs = parse_inputs(vm["input"].as<std::vector<std::string>>());
   o.numerics = vm.count("timing-only") == 0;
+  if (vm.count("vcd")) o.vcd_path = vm["vcd"].as<std::string>();
   return finish_run(run_program(o), vm, true, out, {});
+}
+
+int cmd_compare(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description desc("npusim compare: run kernels side by side on the same inputs and explain the difference");
+  desc.add(hw_options());
+  po::options_description main("comparison");
+  main.add_options()("kernels", po::value<std::string>()->required(), "comma-separated kernels; the first is the "
+                                                                        "baseline of the speedups")(
+      "input", po::value<std::vector<std::string>>()->composing(), "A as .npy, (C, C) or (batch, C, C)")(
+      "out", po::value<std::string>()->default_value("npusim-out/compare"),
+      "output directory: compare.json, compare.md, one directory per kernel")(
+      "json", "print the comparison object on stdout instead of the table")(
+      "timing-only", "skip numerics (same cycles, no accuracy)")("trace", "also write trace.json per kernel")(
+      "quiet", "print nothing on success");
+  desc.add(main).add(kernel_options());
+  if (wants_help(args)) {
+    out << desc << '\n';
+    return kExitOk;
+  }
+  const auto vm = parse(args, desc);
+  CompareOptions o;
+  o.run = kernel_run_options(vm);
+  const std::string list = vm["kernels"].as<std::string>();
+  for (std::size_t start = 0; start <= list.size();) {
+    const auto comma = list.find(',', start);
+    const std::string k = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!k.empty()) o.kernels.push_back(k);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  for (const auto& k : o.kernels) kernels::find_inverse_kernel(k);  // unknown names fail before any run
+  const Comparison c = compare_kernels(read_hw_config(o.run.hw_path, o.run.overrides), o);
+  auto written = write_comparison(c, vm["out"].as<std::string>());
+  if (vm.count("trace")) {
+    for (const auto& r : c.runs) {
+      const std::string path = vm["out"].as<std::string>() + "/" +
+                               std::string(r.run.stats.at("kernel").as_object().at("name").as_string()) + "/trace.json";
+      write_trace(path, r.run.hw, r.run.program, r.run.result);
+      written.push_back(path);
+    }
+  }
+  if (vm.count("json")) {
+    out << to_json(c.json);
+  } else if (!vm.count("quiet")) {
+    out << format_comparison(c.json);
+    out << "  wrote " << vm["out"].as<std::string>() << "/compare.json, compare.md and one directory per kernel\n";
+  }
+  return kExitOk;
+}
+
+int cmd_experiment(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description desc("npusim experiment: run a comparison sweep described in YAML (configs/experiments/)");
+  desc.add_options()("file", po::value<std::string>()->required(), "the experiment")(
+      "out", po::value<std::string>(), "output directory (default: npusim-out/experiments/NAME)")(
+      "json", "print the results object on stdout")("timing-only", "skip numerics (no accuracy)")(
+      "help,h", "describe the options");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  if (wants_help(args)) {
+    out << "usage: npusim experiment FILE.yaml [--out DIR] [--json] [--timing-only]\n" << desc << '\n';
+    return kExitOk;
+  }
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError{e.what()};
+  }
+  const Experiment e = read_experiment(vm["file"].as<std::string>());
+  const std::string dir = vm.count("out") ? vm["out"].as<std::string>() : "npusim-out/experiments/" + e.name;
+  std::vector<std::string> written;
+  Progress bar("experiment " + e.name, true);
+  const auto results = run_experiment(e, dir, vm.count("timing-only") == 0, &written);
+  if (vm.count("json")) {
+    out << to_json(results);
+  } else {
+    out << format_experiment(results);
+    out << "\nwrote " << dir << "/results.{json,csv,md} and one directory per comparison\n";
+  }
+  return kExitOk;
 }
 
 int cmd_kernels(std::ostream& out) {
@@ -249,7 +368,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     if (command == "validate") return cmd_validate(args, out);
     if (command == "run") return cmd_run(args, out);
     if (command == "kernels") return cmd_kernels(out);
-    const auto near = closest_match(command, {"validate", "run", "kernels", "version", "help"});
+    if (command == "compare") return cmd_compare(args, out);
+    if (command == "experiment") return cmd_experiment(args, out);
+    const auto near = closest_match(command, {"validate", "run", "kernels", "compare", "experiment", "version", "help"});
     throw UsageError{near.empty() ? fmt::format("unknown command '{}'", command)
                                   : fmt::format("unknown command '{}'; did you mean '{}'?", command, near)};
   } catch (const UsageError& e) {

@@ -109,7 +109,7 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
     }
   }
   const std::string label = o.hw_path;
-  k.run = simulate_program(std::move(hw), k.built.program, o.numerics, std::move(dram), label, o.progress);
+  k.run = simulate_program(std::move(hw), k.built.program, o.numerics, std::move(dram), label, o.progress, o.vcd_path);
 
   json::object info;
   info["name"] = kernel.name;

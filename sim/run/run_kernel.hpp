@@ -22,6 +22,7 @@ struct KernelRunOptions {
   std::optional<kernels::MatrixBatch> input;  ///< A given directly (programmatic runs)
   bool numerics = true;
   bool progress = true;
+  std::string vcd_path;  ///< --vcd
 };
 
 struct KernelRun {

@@ -9,6 +9,7 @@
 #include "npu/isa/check.hpp"
 #include "sim/config/hw_config.hpp"
 #include "sim/io/tensors.hpp"
+#include "sim/report/analysis.hpp"
 #include "sim/report/json.hpp"
 #include "sim/report/stats.hpp"
 #include "sim/run/progress.hpp"
@@ -23,17 +24,19 @@ npu::Program load_program(const std::string& path, const npu::NpuConfig& hw) {
 }
 
 ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numerics, std::vector<std::uint8_t> dram,
-                            const std::string& hw_label, bool progress) {
+                            const std::string& hw_label, bool progress, const std::string& vcd_path) {
   ProgramRun run;
   run.hw = std::move(hw);
   run.program = std::move(program);
   if (numerics) run.dram = std::move(dram);
   npu::SimOptions options;
   options.numerics = numerics;
+  options.vcd_path = vcd_path;
   Progress bar("simulating " + run.program.source, progress);
   options.progress = [&bar](double f) { bar.update(f); };
   run.result = npu::simulate(run.hw, run.program, options, numerics ? &run.dram : nullptr);
   run.stats = make_stats(run.hw, run.result, RunInfo{hw_label, run.program.source, numerics});
+  add_analysis(run.stats, run.hw, run.program, run.result);
   return run;
 }
 
@@ -43,7 +46,8 @@ ProgramRun run_program(const RunOptions& o) {
   const std::string base = fs::path(o.program_path).parent_path().string();
   std::vector<std::uint8_t> dram;
   if (o.numerics) dram = build_dram_image(program, base, o.inputs);
-  return simulate_program(std::move(hw), std::move(program), o.numerics, std::move(dram), o.hw_path, o.progress);
+  return simulate_program(std::move(hw), std::move(program), o.numerics, std::move(dram), o.hw_path, o.progress,
+                          o.vcd_path);
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

@@ -17,6 +17,7 @@ struct RunOptions {
   std::map<std::string, std::string> inputs;    ///< --input TENSOR=FILE.npy
   bool numerics = true;                         ///< false: --timing-only
   bool progress = true;                         ///< progress on stderr for long runs
+  std::string vcd_path;                         ///< --vcd
 };
 
 struct ProgramRun {
@@ -33,7 +34,7 @@ npu::Program load_program(const std::string& path, const npu::NpuConfig& hw);
 /// Simulates a checked program and makes the stats. With `numerics`, `dram` is the initial DRAM
 /// image (build_dram_image()); without, it is ignored and only timing is simulated.
 ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numerics, std::vector<std::uint8_t> dram,
-                            const std::string& hw_label, bool progress);
+                            const std::string& hw_label, bool progress, const std::string& vcd_path = "");
 
 /// Reads everything named in `options` and runs it.
 ProgramRun run_program(const RunOptions& options);

@@ -1,0 +1,225 @@
+#include "sim/report/trace.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fmt/format.h>
+#include <map>
+
+#include "npu/common/error.hpp"
+#include "npu/core/units.hpp"
+#include "npu/dma/dma_timing.hpp"
+#include "npu/isa/access.hpp"
+#include "npu/isa/asm.hpp"
+
+namespace npusim::sim {
+namespace {
+
+/// Escapes a string for a JSON string literal.
+std::string esc(std::string_view s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      o += fmt::format("\\u{:04x}", static_cast<int>(c));
+      continue;
+    }
+    o += c;
+  }
+  return o;
+}
+
+class TraceWriter {
+ public:
+  TraceWriter(const std::string& path, double clock_hz) : m_us_per_cycle(1e6 / clock_hz) {
+    m_file = std::fopen(path.c_str(), "wb");
+    if (!m_file) throw InputError(fmt::format("{}: cannot write the trace", path));
+    std::fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", m_file);
+  }
+  ~TraceWriter() {
+    if (m_file) std::fclose(m_file);
+  }
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+
+  void finish(const std::string& other) {
+    std::fputs(fmt::format("\n],\"otherData\":{}}}\n", other).c_str(), m_file);
+    const bool ok = std::ferror(m_file) == 0;
+    std::fclose(m_file);
+    m_file = nullptr;
+    if (!ok) throw InputError("the trace could not be written completely");
+  }
+
+  void event(const std::string& body) {
+    if (m_events++) std::fputs(",\n", m_file);
+    std::fputs(body.c_str(), m_file);
+  }
+  double ts(double cycle) const { return cycle * m_us_per_cycle; }
+  std::uint64_t events() const { return m_events; }
+
+ private:
+  std::FILE* m_file = nullptr;
+  double m_us_per_cycle;
+  std::uint64_t m_events = 0;
+};
+
+const npu::Stream* stream_of(const npu::Program& p, std::uint32_t core) {
+  for (const auto& s : p.streams) {
+    if (s.core == core) return &s;
+  }
+  return nullptr;
+}
+
+/// A counter track as a step function: value changes at given cycles.
+void counter(TraceWriter& w, std::uint32_t pid, const std::string& name, const std::string& series,
+             std::vector<std::pair<Cycle, double>> deltas, Cycle until) {
+  std::sort(deltas.begin(), deltas.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  double value = 0;
+  for (std::size_t i = 0; i < deltas.size();) {
+    const Cycle t = deltas[i].first;
+    if (t > until) break;
+    while (i < deltas.size() && deltas[i].first == t) value += deltas[i++].second;
+    if (std::fabs(value) < 1e-9) value = 0;
+    w.event(fmt::format(R"({{"name":"{}","ph":"C","ts":{},"pid":{},"args":{{"{}":{}}}}})", name, w.ts(double(t)), pid,
+                        series, value));
+  }
+}
+
+}  // namespace
+
+Cycle cycle_after_chunks(const npu::Program& p, const npu::RunResult& r, const std::string& tensor,
+                         std::uint32_t chunks) {
+  const npu::DramTensor* t = p.find_tensor(tensor);
+  std::vector<Cycle> done;
+  for (std::uint32_t c = 0; t && c < r.cores.size(); ++c) {
+    const npu::Stream* s = stream_of(p, c);
+    if (!s) continue;
+    for (std::size_t i = 0; i < s->code.size(); ++i) {
+      const npu::Instruction& in = s->code[i];
+      if (in.op == npu::Opcode::dma_store && in.operands[0].id == std::uint32_t(t - p.tensors.data())) {
+        done.push_back(r.cores[c].records[i].done);
+      }
+    }
+  }
+  std::sort(done.begin(), done.end());
+  if (chunks == 0 || done.size() < chunks) return r.cycles;
+  return done[chunks - 1];
+}
+
+std::uint64_t write_trace(const std::string& path, const npu::NpuConfig& hw, const npu::Program& p,
+                          const npu::RunResult& r, const TraceOptions& options) {
+  TraceWriter w(path, hw.clock_hz);
+  const auto names = npu::unit_names(hw.core);
+  const Cycle until = options.until;
+  std::uint64_t flow_id = 0;
+  for (std::uint32_t c = 0; c < r.cores.size(); ++c) {
+    w.event(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":"core {}"}}}})", c, c));
+    w.event(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"args":{{"sort_index":{}}}}})", c, c));
+    for (std::uint32_t u = 0; u < names.size(); ++u) {
+      w.event(fmt::format(R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":"{}"}}}})", c, u,
+                          names[u]));
+      w.event(fmt::format(R"({{"name":"thread_sort_index","ph":"M","pid":{},"tid":{},"args":{{"sort_index":{}}}}})", c,
+                          u, u));
+    }
+    const npu::Stream* s = stream_of(p, c);
+    if (!s) continue;
+    const auto& recs = r.cores[c].records;
+    const auto& pool = r.cores[c].dep_pool;
+
+    // Instruction slices (busy part), hand-offs nested at their start, dependency flows.
+    std::vector<std::pair<Cycle, double>> dram_rate, occupancy;
+    std::vector<std::vector<std::pair<Cycle, double>>> depth(names.size());
+    std::map<std::uint32_t, std::pair<Cycle, Cycle>> live;  // root buffer -> [first write, last use]
+    auto root = [&](std::uint32_t b) {
+      while (p.buffers[b].alias_of) b = *p.buffers[b].alias_of;
+      return b;
+    };
+    Cycle seq_prev = 0;
+    for (std::size_t i = 0; i < s->code.size(); ++i) {
+      const npu::Instruction& in = s->code[i];
+      const npu::InstrRecord& rec = recs[i];
+      const std::uint32_t u = npu::unit_of(in);
+      if (rec.start >= until) continue;
+      const std::string text = esc(npu::format_instruction(p, in));
+      if (u == npu::kSequencerUnit) {
+        if (rec.done > rec.start) {
+          w.event(fmt::format(
+              R"({{"name":"{}","cat":"sequencer","ph":"X","ts":{},"dur":{},"pid":{},"tid":0,"args":{{"line":{},"instruction":"{}","start_cycle":{},"done_cycle":{}}}}})",
+              in.info().mnemonic, w.ts(double(rec.start)), w.ts(double(rec.done - rec.start)), c, in.line, text,
+              rec.start, rec.done));
+        }
+        seq_prev = rec.done;
+        continue;
+      }
+      // The sequencer's blocked time before this dispatch (a full queue).
+      const Cycle ready = seq_prev + hw.core.sequencer.issue_cycles;
+      if (rec.dispatch > ready) {
+        w.event(fmt::format(
+            R"({{"name":"queue full","cat":"sequencer","ph":"X","ts":{},"dur":{},"pid":{},"tid":0,"args":{{"waiting_for":"{} queue","line":{}}}}})",
+            w.ts(double(ready)), w.ts(double(rec.dispatch - ready)), c, names[u], in.line));
+      }
+      seq_prev = rec.dispatch;
+      depth[u].emplace_back(rec.dispatch, 1.0);
+      depth[u].emplace_back(rec.start, -1.0);
+
+      std::string deps;
+      for (std::uint32_t k = 0; k < rec.deps_count; ++k) {
+        deps += fmt::format("{}{}", deps.empty() ? "" : ",", s->code[pool[rec.deps_begin + k]].line);
+      }
+      w.event(fmt::format(
+          R"({{"name":"{}","cat":"{}","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"line":{},"instruction":"{}","dispatch_cycle":{},"start_cycle":{},"end_cycle":{},"done_cycle":{},"handoff_cycles":{},"depends_on_lines":[{}]}}}})",
+          in.info().mnemonic, names[u], w.ts(double(rec.start)), w.ts(double(rec.end - rec.start)), c, u, in.line,
+          text, rec.dispatch, rec.start, rec.end, rec.done, rec.handoff_cycles, deps));
+      if (rec.handoff_cycles) {
+        w.event(fmt::format(
+            R"({{"name":"hand-off","cat":"handoff","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"line":{},"cycles":{}}}}})",
+            w.ts(double(rec.start)), w.ts(double(rec.handoff_cycles)), c, u, in.line, rec.handoff_cycles));
+      }
+      if (rec.binding_dep != npu::kNoInstruction) {  // this instruction waited for that one
+        const npu::InstrRecord& pr = recs[rec.binding_dep];
+        const std::uint32_t pu = npu::unit_of(s->code[rec.binding_dep]);
+        const double at = pr.end > pr.start ? double(pr.end) - 0.5 : double(pr.start);
+        ++flow_id;
+        w.event(fmt::format(R"({{"name":"waits for","cat":"dependency","ph":"s","id":{},"ts":{},"pid":{},"tid":{}}})",
+                            flow_id, w.ts(at), c, pu));
+        w.event(fmt::format(
+            R"({{"name":"waits for","cat":"dependency","ph":"f","bp":"e","id":{},"ts":{},"pid":{},"tid":{}}})", flow_id,
+            w.ts(double(rec.start)), c, u));
+      }
+      if (u >= npu::kFirstDmaUnit) {
+        const npu::InstructionCost cost = npu::dma_cost(in, npu::accesses(p, in), hw.core, hw.dram);
+        const Cycle t0 = rec.start + cost.dma_fixed_cycles;
+        if (rec.end > t0) {
+          const double rate = double(cost.dram_bus_bytes) / double(rec.end - t0);
+          dram_rate.emplace_back(t0, rate);
+          dram_rate.emplace_back(rec.end, -rate);
+        }
+      }
+      for (int k = 0; k < in.noperands; ++k) {
+        const npu::Operand& o = in.operands[k];
+        if (!o.is_tensor() || o.space != npu::Space::scratchpad) continue;
+        const std::uint32_t b = root(o.id);
+        auto it = live.find(b);
+        if (it == live.end()) {
+          live.emplace(b, std::make_pair(rec.start, rec.end));
+        } else {
+          it->second.second = std::max(it->second.second, rec.end);
+        }
+      }
+    }
+    for (const auto& [b, span] : live) {
+      occupancy.emplace_back(span.first, double(p.buffers[b].size_bytes()));
+      occupancy.emplace_back(span.second, -double(p.buffers[b].size_bytes()));
+    }
+    counter(w, c, "scratchpad occupancy (bytes)", "bytes", occupancy, until);
+    counter(w, c, "DRAM bandwidth (bytes per cycle)", "bytes_per_cycle", dram_rate, until);
+    for (std::uint32_t u = npu::kMatrixUnit; u < names.size(); ++u) {
+      counter(w, c, fmt::format("{} queue depth", names[u]), "instructions", depth[u], until);
+    }
+  }
+  const std::uint64_t events = w.events();
+  w.finish(fmt::format(R"({{"npusim":"trace","hw":"{}","program":"{}","cycles":{},"clock_hz":{},"traced_until_cycle":{}}})",
+                       esc(hw.name), esc(p.source), r.cycles, hw.clock_hz, std::min(until, r.cycles)));
+  return events;
+}
+
+}  // namespace npusim::sim

@@ -1,0 +1,373 @@
+#include "sim/run/compare.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "npu/common/error.hpp"
+#include "npu/common/text.hpp"
+#include "sim/config/hw_config.hpp"
+#include "sim/config/yaml_reader.hpp"
+#include "sim/report/analysis.hpp"
+#include "sim/report/json.hpp"
+
+namespace npusim::sim {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::uint64_t u64(const json::value& v) { return v.is_uint64() ? v.get_uint64() : static_cast<std::uint64_t>(v.to_number<double>()); }
+double num(const json::value& v) { return v.to_number<double>(); }
+
+std::string grouped(std::uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+json::object kernel_entry(const std::string& name, const json::object& s) {
+  json::object k;
+  k["name"] = name;
+  k["summary"] = s.at("kernel").as_object().at("summary");
+  for (const char* key : {"cycles", "instructions", "units", "stalls", "traffic", "handoff", "accuracy", "bounds",
+                          "critical_path", "explanation"}) {
+    k[key] = s.at(key);
+  }
+  return k;
+}
+
+}  // namespace
+
+Comparison compare_kernels(const npu::NpuConfig& hw, const CompareOptions& o) {
+  if (o.kernels.empty()) throw InputError("--kernels: name at least one kernel");
+  KernelRunOptions base = o.run;
+  if (!base.input) {
+    if (!base.input_path.empty()) {
+      base.input = read_input_matrices(base.input_path);
+    } else {
+      if (base.params.chunk == 0) throw InputError("compare needs --chunk C (or --input A.npy)");
+      kernels::GdnInputParams g = base.generator;
+      g.chunk = base.params.chunk;
+      g.batch = base.params.batch;
+      base.input = kernels::generate_gdn_inputs(g);
+    }
+  }
+  Comparison c;
+  std::vector<json::object> stats;
+  for (const std::string& name : o.kernels) {
+    KernelRunOptions k = base;
+    k.kernel = name;
+    c.runs.push_back(run_kernel(hw, k));
+    stats.push_back(c.runs.back().run.stats);
+  }
+  const KernelRun& first = c.runs.front();
+  json::object& j = c.json;
+  j["hw"] = hw.name;
+  j["chunk"] = first.a.n;
+  j["dtype"] = npu::dtype_name(base.params.dtype);
+  j["batch"] = first.a.batch;
+  j["input"] = first.run.stats.at("kernel").as_object().at("input");
+  if (base.input_path.empty() && !o.run.input) {
+    j["input"] = json::object{{"generator", "gdn"}, {"seed", base.generator.seed}, {"correlation", base.generator.correlation}};
+  }
+  json::array kernels;
+  json::object speedup;
+  const double baseline = double(first.run.result.cycles);
+  for (std::size_t i = 0; i < c.runs.size(); ++i) {
+    kernels.push_back(kernel_entry(o.kernels[i], stats[i]));
+    speedup[o.kernels[i]] = baseline / double(c.runs[i].run.result.cycles);
+  }
+  j["kernels"] = std::move(kernels);
+  j["speedup"] = std::move(speedup);
+  j["explanation"] = explain_comparison(o.kernels, stats);
+  return c;
+}
+
+std::string format_comparison(const json::object& j) {
+  const auto& ks = j.at("kernels").as_array();
+  std::vector<const json::object*> k;
+  for (const auto& v : ks) k.push_back(&v.as_object());
+  const std::size_t w = 16;
+  std::string o = fmt::format("npusim compare: C={} {}, {} chunk{} on {}\n", u64(j.at("chunk")),
+                              j.at("dtype").as_string().c_str(), u64(j.at("batch")), u64(j.at("batch")) == 1 ? "" : "s",
+                              j.at("hw").as_string().c_str());
+  auto row = [&](const std::string& label, auto cell) {
+    o += fmt::format("  {:<30}", label);
+    for (const auto* x : k) o += fmt::format("{:>{}}", cell(*x), w);
+    o += '\n';
+  };
+  row("", [](const json::object& x) { return std::string(x.at("name").as_string()); });
+  row("cycles", [](const json::object& x) { return grouped(u64(x.at("cycles"))); });
+  row("speedup", [&](const json::object& x) {
+    return fmt::format("{:.2f}x", num(j.at("speedup").as_object().at(x.at("name").as_string())));
+  });
+  const auto& units0 = k.front()->at("units").as_object();
+  o += "  instructions\n";
+  for (const auto& u : units0) {
+    const std::string name(u.key());
+    row("    " + name, [&](const json::object& x) { return grouped(u64(x.at("units").as_object().at(name).as_object().at("instructions"))); });
+  }
+  o += "  busy cycles (utilization)\n";
+  for (const auto& u : units0) {
+    const std::string name(u.key());
+    if (name == "sequencer") continue;
+    row("    " + name, [&](const json::object& x) {
+      const auto& uu = x.at("units").as_object().at(name).as_object();
+      return fmt::format("{} ({:.0f}%)", grouped(u64(uu.at("busy_cycles"))), 100 * num(uu.at("utilization")));
+    });
+  }
+  row("    matrix MAC utilization", [](const json::object& x) {
+    return fmt::format("{:.1f}%", 100 * num(x.at("units").as_object().at("matrix").as_object().at("mac_utilization")));
+  });
+  o += "  stalls (unit-cycles)\n";
+  for (const auto& st : k.front()->at("stalls").as_object()) {
+    const std::string name(st.key());
+    bool any = false;
+    for (const auto* x : k) any |= u64(x->at("stalls").as_object().at(name)) > 0;
+    if (!any) continue;
+    row("    " + name, [&](const json::object& x) { return grouped(u64(x.at("stalls").as_object().at(name))); });
+  }
+  o += "  traffic\n";
+  row("    DRAM read", [](const json::object& x) { return human_bytes(num(x.at("traffic").as_object().at("dram_read_bytes"))); });
+  row("    DRAM written", [](const json::object& x) { return human_bytes(num(x.at("traffic").as_object().at("dram_write_bytes"))); });
+  row("    scratchpad read+written", [](const json::object& x) {
+    double total = 0;
+    for (const auto& u : x.at("traffic").as_object().at("scratchpad").as_object()) {
+      total += num(u.value().as_object().at("read_bytes")) + num(u.value().as_object().at("write_bytes"));
+    }
+    return human_bytes(total);
+  });
+  row("  hand-offs m->v / v->m", [](const json::object& x) {
+    const auto& h = x.at("handoff").as_object();
+    return fmt::format("{} / {}", u64(h.at("matrix_to_vector").as_object().at("count")),
+                       u64(h.at("vector_to_matrix").as_object().at("count")));
+  });
+  row("  hand-off cycles", [](const json::object& x) {
+    const auto& h = x.at("handoff").as_object();
+    return grouped(u64(h.at("matrix_to_vector").as_object().at("cycles")) + u64(h.at("vector_to_matrix").as_object().at("cycles")));
+  });
+  row("  tightest bound", [](const json::object& x) {
+    const auto& b = x.at("bounds").as_object();
+    return fmt::format("{} {:.0f}%", b.at("binding").as_string().c_str(), 100 * num(b.at("binding_fraction")));
+  });
+  row("  critical path instructions", [](const json::object& x) { return grouped(u64(x.at("critical_path").as_object().at("instructions"))); });
+  if (k.front()->at("accuracy").is_object()) {
+    row("  SNR dB mean / worst", [](const json::object& x) {
+      const auto& s = x.at("accuracy").as_object().at("snr_db").as_object();
+      auto f = [](const json::value& v) { return v.is_null() ? std::string("n/a") : fmt::format("{:.1f}", num(v)); };
+      return f(s.at("mean")) + " / " + f(s.at("worst"));
+    });
+    row("  rel. error worst", [](const json::object& x) {
+      const auto& v = x.at("accuracy").as_object().at("rel_fro_error").as_object().at("worst");
+      return v.is_null() ? std::string("n/a") : fmt::format("{:.2e}", num(v));
+    });
+    row("  non-finite / saturations", [](const json::object& x) {
+      const auto& a = x.at("accuracy").as_object();
+      return fmt::format("{} / {}", u64(a.at("nonfinite")), u64(a.at("saturations")));
+    });
+  }
+  o += "\n" + std::string(j.at("explanation").as_string()) + "\n";
+  return o;
+}
+
+std::vector<std::string> write_comparison(const Comparison& c, const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(fmt::format("{}: cannot create output directory ({})", dir, ec.message()));
+  std::vector<std::string> written;
+  const fs::path d(dir);
+  write_text_file((d / "compare.json").string(), to_json(c.json));
+  written.push_back((d / "compare.json").string());
+  std::string md = "```\n" + format_comparison(c.json) + "```\n";
+  write_text_file((d / "compare.md").string(), md);
+  written.push_back((d / "compare.md").string());
+  for (const auto& r : c.runs) {
+    const std::string name = r.run.stats.at("kernel").as_object().at("name").as_string().c_str();
+    auto files = write_outputs(r.run, (d / name).string(), false);
+    written.insert(written.end(), files.begin(), files.end());
+  }
+  return written;
+}
+
+Experiment read_experiment(const std::string& path) {
+  YamlReader r(read_text_file(path), path);
+  auto root = r.root();
+  Experiment e;
+  e.file = path;
+  e.name = root.text("name", "experiment name", fs::path(path).stem().string());
+  e.description = root.text("description", "what the experiment reproduces", "");
+  const fs::path base = fs::path(path).parent_path();
+  const std::string hw = root.text("hw", "hardware spec, relative to the experiment file");
+  e.hw_path = (base / hw).lexically_normal().string();
+  if (auto sets = root.has("set") ? root.list("set", "--set overrides of the spec") : std::nullopt) e.overrides = *sets;
+  if (auto ks = root.list("kernels", "kernels to compare; the first is the baseline")) {
+    e.kernels = *ks;
+    for (const auto& k : e.kernels) {
+      try {
+        kernels::find_inverse_kernel(k);
+      } catch (const InputError& err) {
+        r.error_at_path("kernels", err.what());
+      }
+    }
+  }
+  if (auto cs = root.list("chunks", "chunk sizes")) {
+    for (const auto& c : *cs) {
+      if (c != "16" && c != "32" && c != "64" && c != "128") {
+        r.error_at_path("chunks", fmt::format("chunk size '{}' is not one of 16, 32, 64, 128", c));
+        continue;
+      }
+      e.chunks.push_back(static_cast<std::uint32_t>(std::stoul(c)));
+    }
+  }
+  if (auto ds = root.list("dtypes", "dtypes")) {
+    for (const auto& d : *ds) {
+      const auto t = npu::parse_dtype(d);
+      if (!t) {
+        r.error_at_path("dtypes", fmt::format("unknown dtype '{}'; expected one of {}", d, npu::dtype_choices()));
+        continue;
+      }
+      e.dtypes.push_back(*t);
+    }
+  }
+  e.batch = static_cast<std::uint32_t>(root.integer("batch", "chunk matrices per run", 1, 1 << 20, 32));
+  e.seed = root.integer("seed", "input generator seed", 0, UINT64_MAX - 1, 1);
+  e.correlation = root.value<double>(
+      "correlation", "generator key correlation", "a number in [0, 1]",
+      [](const std::string& s) -> std::optional<double> {
+        try {
+          const double v = std::stod(s);
+          if (v >= 0 && v <= 1) return v;
+        } catch (...) {
+        }
+        return std::nullopt;
+      },
+      0.5, "0.5");
+  e.interleave = static_cast<std::uint32_t>(root.integer("interleave", "chunks computed together per core", 1, 64, 2));
+  auto rep = root.map("reported", "published figures to compare with", false);
+  e.reported_source = rep.text("source", "where the reported figures come from", "");
+  auto sp = rep.map("speedup", "reported speedup of the last kernel over the first, by chunk size", false);
+  for (const auto& [k, node] : sp.entries()) {
+    try {
+      e.reported_speedup.emplace_back(static_cast<std::uint32_t>(std::stoul(k)), std::stod(node.Scalar()));
+    } catch (...) {
+      r.error(node, sp.child_path(k), "expected CHUNK: SPEEDUP, such as 64: 4.2");
+    }
+  }
+  sp.finish();
+  rep.finish();
+  root.finish();
+  r.throw_if_errors();
+  return e;
+}
+
+boost::json::object run_experiment(const Experiment& e, const std::string& dir, bool numerics,
+                                   std::vector<std::string>* written) {
+  const npu::NpuConfig hw = read_hw_config(e.hw_path, e.overrides);
+  json::array rows;
+  std::string csv = "hw,dtype,chunk,batch,kernel,cycles,speedup,reported_speedup,snr_db_mean,snr_db_worst,"
+                    "rel_fro_error_worst,nonfinite,saturations,matrix_utilization,vector_utilization,binding\n";
+  for (npu::DType dt : e.dtypes) {
+    for (std::uint32_t chunk : e.chunks) {
+      CompareOptions o;
+      o.kernels = e.kernels;
+      o.run.hw_path = e.hw_path;
+      o.run.params.chunk = chunk;
+      o.run.params.dtype = dt;
+      o.run.params.batch = e.batch;
+      o.run.params.interleave = e.interleave;
+      o.run.generator.seed = e.seed;
+      o.run.generator.correlation = e.correlation;
+      o.run.numerics = numerics;
+      o.run.progress = false;
+      const Comparison c = compare_kernels(hw, o);
+      std::optional<double> reported;
+      for (const auto& [ch, v] : e.reported_speedup) {
+        if (ch == chunk) reported = v;
+      }
+      json::object row;
+      row["dtype"] = npu::dtype_name(dt);
+      row["chunk"] = chunk;
+      json::object cycles;
+      for (const auto& k : c.json.at("kernels").as_array()) {
+        const auto& ko = k.as_object();
+        cycles[ko.at("name").as_string()] = ko.at("cycles");
+        const auto& units = ko.at("units").as_object();
+        const auto& acc = ko.at("accuracy");
+        auto acc_field = [&](const char* a, const char* b) -> std::string {
+          if (!acc.is_object()) return "";
+          const auto& v = b ? acc.as_object().at(a).as_object().at(b) : acc.as_object().at(a);
+          return v.is_null() ? "" : fmt::format("{}", num(v));
+        };
+        const std::string name(ko.at("name").as_string());
+        csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", hw.name, npu::dtype_name(dt), chunk, e.batch,
+                           name, u64(ko.at("cycles")), num(c.json.at("speedup").as_object().at(name)),
+                           reported && name == e.kernels.back() ? fmt::format("{}", *reported) : "",
+                           acc_field("snr_db", "mean"), acc_field("snr_db", "worst"),
+                           acc_field("rel_fro_error", "worst"), acc_field("nonfinite", nullptr),
+                           acc_field("saturations", nullptr), num(units.at("matrix").as_object().at("utilization")),
+                           num(units.at("vector").as_object().at("utilization")),
+                           ko.at("bounds").as_object().at("binding").as_string().c_str());
+      }
+      row["cycles"] = std::move(cycles);
+      row["speedup"] = c.json.at("speedup").as_object().at(e.kernels.back());
+      row["reported_speedup"] = reported ? json::value(*reported) : json::value(nullptr);
+      row["explanation"] = c.json.at("explanation");
+      row["comparison"] = c.json;
+      rows.push_back(std::move(row));
+      if (!dir.empty()) {
+        auto files = write_comparison(c, (fs::path(dir) / fmt::format("{}-C{}", npu::dtype_name(dt), chunk)).string());
+        if (written) written->insert(written->end(), files.begin(), files.end());
+      }
+    }
+  }
+  json::object out;
+  out["experiment"] = json::object{{"name", e.name},          {"description", e.description}, {"file", e.file},
+                                   {"hw", hw.name},           {"batch", e.batch},              {"seed", e.seed},
+                                   {"correlation", e.correlation}, {"baseline", e.kernels.front()},
+                                   {"reported_source", e.reported_source}};
+  out["rows"] = std::move(rows);
+  if (!dir.empty()) {
+    fs::create_directories(dir);
+    const fs::path d(dir);
+    write_text_file((d / "results.json").string(), to_json(out));
+    write_text_file((d / "results.csv").string(), csv);
+    write_text_file((d / "results.md").string(), format_experiment(out));
+    if (written) {
+      for (const char* f : {"results.json", "results.csv", "results.md"}) written->push_back((d / f).string());
+    }
+  }
+  return out;
+}
+
+std::string format_experiment(const json::object& r) {
+  const auto& e = r.at("experiment").as_object();
+  const auto& rows = r.at("rows").as_array();
+  std::string o = fmt::format("experiment {}: {} on {}, {} chunks per run\n", e.at("name").as_string().c_str(),
+                              e.at("description").as_string().c_str(), e.at("hw").as_string().c_str(), u64(e.at("batch")));
+  if (rows.empty()) return o;
+  std::vector<std::string> kernels;
+  for (const auto& kv : rows.front().as_object().at("cycles").as_object()) kernels.emplace_back(kv.key());
+  o += fmt::format("\n| dtype | C |");
+  for (const auto& k : kernels) o += fmt::format(" {} cycles |", k);
+  o += fmt::format(" speedup of {} | reported |\n|---|---|", kernels.back());
+  for (std::size_t i = 0; i < kernels.size(); ++i) o += "---|";
+  o += "---|---|\n";
+  for (const auto& rv : rows) {
+    const auto& row = rv.as_object();
+    o += fmt::format("| {} | {} |", row.at("dtype").as_string().c_str(), u64(row.at("chunk")));
+    for (const auto& k : kernels) o += fmt::format(" {} |", grouped(u64(row.at("cycles").as_object().at(k))));
+    o += fmt::format(" {:.2f}x | {} |\n", num(row.at("speedup")),
+                     row.at("reported_speedup").is_null() ? std::string("") : fmt::format("{:.1f}x", num(row.at("reported_speedup"))));
+  }
+  if (!e.at("reported_source").as_string().empty()) o += fmt::format("\nreported: {}\n", e.at("reported_source").as_string().c_str());
+  o += "\n";
+  for (const auto& rv : rows) {
+    const auto& row = rv.as_object();
+    o += fmt::format("- {} C={}: {}\n", row.at("dtype").as_string().c_str(), u64(row.at("chunk")),
+                     row.at("explanation").as_string().c_str());
+  }
+  return o;
+}
+
+}  // namespace npusim::sim

@@ -1,0 +1,59 @@
+#pragma once
+/// Side-by-side runs of several inverse kernels on the same inputs, and experiments: sweeps of
+/// comparisons over chunk sizes and dtypes described in YAML (configs/experiments/).
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sim/run/run_kernel.hpp"
+
+namespace npusim::sim {
+
+struct CompareOptions {
+  KernelRunOptions run;              ///< everything but the kernel name
+  std::vector<std::string> kernels;  ///< the first is the baseline of the speedups
+};
+
+struct Comparison {
+  std::vector<KernelRun> runs;
+  boost::json::object json;  ///< {hw, chunk, dtype, batch, kernels: [...], speedup, explanation}
+};
+
+/// Runs every kernel on the same A (generated once, or read once from the input file).
+Comparison compare_kernels(const npu::NpuConfig& hw, const CompareOptions& options);
+
+/// The comparison as a readable table, with the explanation.
+std::string format_comparison(const boost::json::object& comparison);
+
+/// Writes compare.json, compare.md and every kernel's own outputs (DIR/KERNEL/) into `dir`.
+std::vector<std::string> write_comparison(const Comparison& c, const std::string& dir);
+
+/// An experiment (configs/experiments/*.yaml): the same comparison over chunk sizes and dtypes,
+/// with published figures to set the simulated ones against.
+struct Experiment {
+  std::string name, description, file;
+  std::string hw_path;
+  std::vector<std::string> overrides;
+  std::vector<std::string> kernels;
+  std::vector<std::uint32_t> chunks;
+  std::vector<npu::DType> dtypes;
+  std::uint32_t batch = 32;
+  std::uint64_t seed = 1;
+  double correlation = 0.5;
+  std::uint32_t interleave = 2;
+  std::vector<std::pair<std::uint32_t, double>> reported_speedup;  ///< by chunk
+  std::string reported_source;
+};
+
+/// Reads an experiment (strict YAML, paths relative to the file).
+Experiment read_experiment(const std::string& path);
+
+/// Runs it; returns {experiment, rows: [...]} and writes results.json, results.csv, results.md
+/// and each comparison into `dir` (when not empty).
+boost::json::object run_experiment(const Experiment& e, const std::string& dir, bool numerics,
+                                   std::vector<std::string>* written);
+
+/// The experiment's results as a readable table.
+std::string format_experiment(const boost::json::object& results);
+
+}  // namespace npusim::sim
