@@ -41,10 +41,12 @@ IntScales calibrate_int_scales(const MatrixBatch& a, const MatrixBatch& exact, n
     }
   }
   IntScales s;
-  // -(I + A) is stored at A's scale too, so its unit diagonal must fit: 2^a <= qmax.
-  s.a = std::min(scale_for(max_a, qmax, 1.0), static_cast<int>(std::floor(std::log2(qmax))));
+  // -(I + A) is stored at A's scale, and E is computed from the identity at E's scale: both
+  // unit diagonals must fit, 2^s <= qmax.
+  const int unit_fits = static_cast<int>(std::floor(std::log2(qmax)));
+  s.a = std::min(scale_for(max_a, qmax, 1.0), unit_fits);
   s.t = scale_for(max_t, qmax, 2.0);
-  s.e = scale_for(max_e, qmax, 2.0);
+  s.e = std::min(scale_for(max_e, qmax, 2.0), unit_fits);
   s.p = scale_for(1.0 + max_e, qmax, 2.0);
   // The identity at the product's scale must fit the int32 accumulator.
   s.a = std::min(s.a, 30 - s.t);

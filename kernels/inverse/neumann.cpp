@@ -55,7 +55,7 @@ class Neumann final : public InverseScaffold {
  private:
   /// Work buffers of one diagonal block being inverted.
   struct Work {
-    BufferRef l, nm, h[2], e, f[2], r[2], acc32;
+    BufferRef l, nm, h[2], e, f[2], r[2];
   };
   struct Slot {
     std::vector<Work> work;  // one per diagonal block
@@ -70,13 +70,12 @@ class Neumann final : public InverseScaffold {
   void declare_slot(std::size_t slot) override {
     if (slot == 0) {
       m_slots.clear();
-      const DType acc = DType::int32;
       const IntScales& sc = m_params.scales;
       if (is_int()) {
         m_eye_a = constant("eye_a", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.a)));
         m_eye_t = constant("eye_t", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.t)));
         m_eye_p = constant("eye_p", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.p)));
-        m_eye_at = constant("eye_at", acc, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.a + sc.t)));
+        m_eye_e = constant("eye_e", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.e)));
         m_mask = constant("mask", dt, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
       } else {
         m_eye_a = constant("eye", dt, Cb, Cb, TensorInit::band(0, 0));
@@ -96,7 +95,6 @@ class Neumann final : public InverseScaffold {
         w.r[i] = buf(fmt::format("r{}_", i), dt);
       }
       w.e = buf("e", dt);
-      if (is_int()) w.acc32 = buf("acc", DType::int32);
       s.work.push_back(w);
     }
     if (blocks > 1) {
@@ -214,13 +212,9 @@ class Neumann final : public InverseScaffold {
       }
     }
     const auto t0 = [&](const Item& it) { return it.w->h[N % 2].all(); };
-    // E = I - (I + A) T0. Its identity cancels the unit diagonal of (I + A) T0 exactly, which
-    // the E scale cannot always hold, so this one sum runs in an int32 accumulator.
-    for (const auto& it : items) {
-      const Operand acc = it.w->acc32.all();
-      b().vec(Opcode::vec_copy, acc, m_eye_at.all());
-      b().matmul(acc, it.w->nm.all(), t0(it), true);
-      requant_to(it.w->e.all(), acc, sc.a + sc.t - sc.e);
+    for (const auto& it : items) {  // E = I - (I + A) T0 at the E scale
+      b().vec(Opcode::vec_copy, it.w->e.all(), m_eye_e.all());
+      b().matmul(it.w->e.all(), it.w->nm.all(), t0(it), true, false, false, sc.a + sc.t - sc.e);
     }
     if (doubling) {
       const std::uint32_t k = static_cast<std::uint32_t>(std::log2(S));
@@ -270,7 +264,7 @@ class Neumann final : public InverseScaffold {
   std::uint32_t N = 3, S = 8;
   bool doubling = true;
   std::vector<Slot> m_slots;
-  BufferRef m_eye_a, m_eye_t, m_eye_p, m_eye_at, m_mask;
+  BufferRef m_eye_a, m_eye_t, m_eye_p, m_eye_e, m_mask;
 };
 
 }  // namespace

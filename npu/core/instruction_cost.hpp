@@ -31,7 +31,7 @@ struct InstructionCost {
   std::uint64_t dram_bus_bytes = 0;      ///< burst-rounded bytes on the DRAM interface
   std::uint64_t dram_payload_bytes = 0;  ///< bytes the program asked for
   bool dram_write = false;               ///< a store (DRAM written) rather than a load
-  Cycle dma_fixed_cycles = 0;            ///< descriptor setup + DRAM latency
+  Cycle dma_fixed_cycles = 0;            ///< descriptor setup (the DRAM latency is `latency`)
   double dma_cap_bytes_per_cycle = 0;    ///< engine rate limit (DRAM may give less when shared)
   Cycle dma_ideal_transfer_cycles = 0;   ///< transfer at the cap, DRAM unshared
 };

@@ -21,7 +21,8 @@ void DmaEngine::run(const QueueEntry& entry) {
   m_dram.transfer(double(c.dram_bus_bytes), c.dma_cap_bytes_per_cycle);
   const Cycle transfer = now_cycles() - t0;
 
-  rec.end = rec.done = now_cycles();
+  rec.end = now_cycles();
+  rec.done = rec.end + c.latency;  // the engine moves on; the data lands a DRAM latency later
   m_state.progress(unit()).notify(sc_core::SC_ZERO_TIME);
 
   UnitCounters& u = m_counters;

@@ -33,10 +33,11 @@ InstructionCost dma_cost(const Instruction& in, const AccessSet& acc, const Core
   c.dram_bus_bytes = dram_bus_bytes(dram_side, dram.burst_bytes);
   c.dram_write = !load;
   (load ? c.sp_write_bytes : c.sp_read_bytes) = c.dram_payload_bytes;
-  c.dma_fixed_cycles = cfg.dma.setup_cycles + Cycle{dram.latency_cycles};
+  c.dma_fixed_cycles = cfg.dma.setup_cycles;
   c.dma_cap_bytes_per_cycle = std::min(cfg.dma.bytes_per_cycle, dram.bytes_per_cycle);
   c.dma_ideal_transfer_cycles = transfer_cycles(double(c.dram_bus_bytes), c.dma_cap_bytes_per_cycle);
   c.busy = c.dma_fixed_cycles + c.dma_ideal_transfer_cycles;
+  c.latency = dram.latency_cycles;
   return c;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-/// DMA timing, static part. A descriptor costs dma.setup_cycles, then dram.latency_cycles until
-/// data flows, then the transfer: DRAM moves whole bursts, so each row of the DRAM-side region
-/// costs ceil over the bursts it touches (a 2-D strided copy of narrow rows wastes bandwidth).
-/// The transfer runs at min(dma.bandwidth, dram.bandwidth) when alone; when several engines
-/// (of this or other cores) transfer at once they share DRAM bandwidth (dram/dram.hpp).
+/// DMA timing, static part. A descriptor occupies its queue for dma.setup_cycles plus the
+/// transfer; DRAM moves whole bursts, so each row of the DRAM-side region costs every burst it
+/// touches (a 2-D strided copy of narrow rows wastes bandwidth). The transfer runs at
+/// min(dma.bandwidth, dram.bandwidth) when alone; when several engines (of this or other cores)
+/// transfer at once they share DRAM bandwidth (dram/dram.hpp). The data is in place
+/// dram.latency_cycles after the transfer: requests are pipelined, so the latency of one
+/// descriptor overlaps the next one's transfer rather than blocking the queue.
 #include "npu/core/instruction_cost.hpp"
 #include "npu/isa/access.hpp"
 #include "npu/isa/program.hpp"

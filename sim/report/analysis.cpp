@@ -69,7 +69,7 @@ Bounds compute_bounds(const npu::NpuConfig& hw, const npu::Program& p, const npu
         own = rec.done - rec.start;
       } else if (in.unit() == npu::UnitKind::dma) {
         const npu::InstructionCost cost = static_cost(hw, p, in);
-        own = cost.dma_fixed_cycles + cost.dma_ideal_transfer_cycles;
+        own = cost.dma_fixed_cycles + cost.dma_ideal_transfer_cycles + cost.latency;
       } else if (in.unit() == npu::UnitKind::matrix) {
         own = rec.done - rec.start;
       }

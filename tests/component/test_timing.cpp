@@ -15,7 +15,7 @@ constexpr std::uint64_t kMatStartup = 3;      // matrix.startup_cycles
 constexpr std::uint64_t kMatLatency = 5;      // matrix.pipeline_latency
 constexpr std::uint64_t kVecStartup = 2;      // vector.startup_cycles
 constexpr std::uint64_t kVecLatency = 3;      // vector.ops.default.latency
-constexpr std::uint64_t kDmaFixed = 10 + 100; // dma.setup_cycles + dram.latency
+constexpr std::uint64_t kDmaFixed = 10 + 100; // dma.setup_cycles + dram.latency (pipelined: after the transfer)
 }  // namespace
 
 TEST_CASE("cube GEMM, compute-bound: ceil(M/16) ceil(K/16) ceil(N/16) tiles", "[timing][matrix]") {
@@ -161,6 +161,22 @@ vec.exp y, x
   CHECK(r.done(0) == kIssue + busy + 10);          // exp latency 10
 }
 
+TEST_CASE("DMA descriptors pipeline: the DRAM latency overlaps the next transfer", "[timing][dma]") {
+  const auto r = run_asm(R"(
+.dram A fp32 [2, 1024]
+.buffer a fp32 [2, 1024]
+dma.load a[0], A[0]
+dma.load a[1], A[1]
+)",
+                         test_hw(), false);
+  // The queue is busy for setup + transfer; each load's data lands 100 cycles after its transfer.
+  const std::uint64_t busy = 10 + 4096 / 32;
+  CHECK(r.done(0) == 1 + busy + 100);
+  CHECK(r.start(1) == 1 + busy);
+  CHECK(r.done(1) == 1 + 2 * busy + 100);
+  CHECK(r.unit(npu::kFirstDmaUnit).busy_cycles == 2 * busy);
+}
+
 TEST_CASE("DMA of N bytes: setup + DRAM latency + N / bandwidth", "[timing][dma]") {
   const auto r = run_asm(R"(
 .dram A fp32 [1, 1024]
@@ -195,14 +211,14 @@ dma.load a, A
 dma.load b, B q=1
 )",
                          test_hw({"dram.bandwidth=48B/cycle"}), false);
-  // q0 transfers alone at its 32 B/cycle cap during cycle 111; from 112 both get 48/2 = 24.
-  // q0 has 4064 B left: ceil(4064/24) = 170 cycles -> 282. q1 then has 4096 - 170*24 = 16 B,
-  // alone at 32 B/cycle: one more cycle -> 283.
-  CHECK(r.done(0) == 282);
-  CHECK(r.done(1) == 283);
+  // After 10 setup cycles q0 transfers alone at its 32 B/cycle cap during cycle 11; from 12 both
+  // get 48/2 = 24. q0 has 4064 B left: ceil(4064/24) = 170 cycles -> 182. q1 then has
+  // 4096 - 170*24 = 16 B, alone at 32 B/cycle: one more cycle -> 183. Data lands 100 later.
+  CHECK(r.done(0) == 182 + 100);
+  CHECK(r.done(1) == 183 + 100);
   const std::uint64_t ideal = 4096 / 32;
-  CHECK(r.unit(npu::kFirstDmaUnit).stall(npu::Stall::dram_bandwidth) == (282 - 111) - ideal);
-  CHECK(r.unit(npu::kFirstDmaUnit + 1).stall(npu::Stall::dram_bandwidth) == (283 - 112) - ideal);
+  CHECK(r.unit(npu::kFirstDmaUnit).stall(npu::Stall::dram_bandwidth) == (182 - 11) - ideal);
+  CHECK(r.unit(npu::kFirstDmaUnit + 1).stall(npu::Stall::dram_bandwidth) == (183 - 12) - ideal);
 }
 
 TEST_CASE("dependency chain: load -> vector -> store, each waits for its producer", "[timing][scoreboard]") {
@@ -227,7 +243,8 @@ dma.store Y, y
   CHECK(r.result.cycles == store_done);
   // The vector unit waited for dma0 from its dispatch (cycle 2) to the load's completion.
   CHECK(r.unit(npu::kVectorUnit).dependency_cycles[npu::kFirstDmaUnit] == load_done - 2);
-  CHECK(r.unit(npu::kFirstDmaUnit).dependency_cycles[npu::kVectorUnit] == add_done - load_done);
+  // dma0 is free once the load's transfer ends (its data lands 100 cycles later), then waits.
+  CHECK(r.unit(npu::kFirstDmaUnit).dependency_cycles[npu::kVectorUnit] == add_done - (1 + 10 + 2));
   for (int i = 0; i < 32; ++i) CHECK(r.tensor("Y", i) == 2 * r.tensor("X", i));
 }
 
