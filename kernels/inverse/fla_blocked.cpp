@@ -7,7 +7,8 @@
 //      P = T[0:(r+1)n, :] * NT[0:(r+1)n, r]       (per-row coefficient broadcast across columns)
 //      T2[r, :] = column sums of P2[0:r+1, :]      (P2, T2: the same bytes viewed as [16, 16n])
 //    i.e. 15 dependent steps of two vector instructions for all blocks together.
-// 2. The off-diagonal blocks are merged with 16x16 matmuls, by distance from the diagonal:
+// 2. The diagonal inverses move to the matrix unit's layout (one identity product each), and
+//    the off-diagonal blocks are merged with 16x16 matmuls, by distance from the diagonal:
 //      T_ij = T_ii * sum_{k=j}^{i-1} (-A_ik) T_kj      (n(n-1)/2 blocks; 16 matmuls at C = 64)
 // Integer dtypes: the substitution still runs in fp32 (A is dequantised, T_b quantised back to
 // the T scale), the merges are integer matmuls requantised to the T scale on write-back.
@@ -33,7 +34,8 @@ class FlaBlocked final : public InverseScaffold {
     BufferRef nt, nt2;       // [16n, 16] fp32 interleaved I - A_b^T, and its [16, 16n] view
     BufferRef tt, tt2;       // the same for T_b
     BufferRef p, p2;         // products
-    BufferRef tdiag;         // [16, 16n] in the kernel dtype: T_b side by side
+    BufferRef tdiag;         // [16, 16n] in the kernel dtype: T_b side by side (vector layout)
+    BufferRef tdm;           // the same in the matrix unit's layout (converted once per block)
     BufferRef na;            // -A in the kernel dtype
     std::vector<BufferRef> tmp;    // per off-diagonal block: the partial sum (dtype)
   };
@@ -44,6 +46,7 @@ class FlaBlocked final : public InverseScaffold {
       m_eye = b().buffer("eye_int", DType::fp32, kBlock * n, kBlock);
       m_eye2 = b().alias("eye_int2", DType::fp32, kBlock, kBlock * n, m_eye);
     }
+    m_eye16 = constant("eye16", dt, kBlock, kBlock, TensorInit::band(0, 0));
     Slot s;
     s.slab = buffer("slab", DType::fp32, kBlock, kBlock * n);
     s.nt = buffer("nt", DType::fp32, kBlock * n, kBlock);
@@ -53,6 +56,7 @@ class FlaBlocked final : public InverseScaffold {
     s.p = buffer("p", DType::fp32, kBlock * n, kBlock);
     s.p2 = b().alias(name_of(s.p) + "_2", DType::fp32, kBlock, kBlock * n, s.p);
     s.tdiag = buffer("tdiag", dt, kBlock, kBlock * n);
+    s.tdm = buffer("tdm", dt, kBlock, kBlock * n);
     s.na = buffer("na", dt, C, C);
     for (std::uint32_t i = 1; i < n; ++i) {
       for (std::uint32_t j = 0; j < i; ++j) {
@@ -122,9 +126,17 @@ class FlaBlocked final : public InverseScaffold {
     }
   }
 
-  /// Merges, nearest the diagonal first: T_ij needs T_kj for j <= k < i.
+  /// Merges, nearest the diagonal first: T_ij needs T_kj for j <= k < i. First the diagonal
+  /// inverses move into the matrix unit's layout, once each (an identity product: one hand-off
+  /// per block instead of one per merge that reads it).
   void merges(const std::vector<ChunkSlot>& group) {
     const int sa = m_params.scales.a, st = m_params.scales.t;
+    if (n > 1) {
+      for (const auto& c : group) {
+        const Slot& s = m_slots[c.slot];
+        for (std::uint32_t blk = 0; blk < n; ++blk) b().matmul(slab_block(s.tdm, blk), m_eye16.all(), slab_block(s.tdiag, blk));
+      }
+    }
     for (std::uint32_t d = 1; d < n; ++d) {
       for (std::uint32_t i = d; i < n; ++i) {
         const std::uint32_t j = i - d;
@@ -137,10 +149,10 @@ class FlaBlocked final : public InverseScaffold {
   void merge(const ChunkSlot& c, std::uint32_t i, std::uint32_t j, int sa, int st) {
     const Slot& s = m_slots[c.slot];
     const Operand sum = s.tmp[pair_index(i, j)].all();
-    auto t_block = [&](std::uint32_t k) { return k == j ? slab_block(s.tdiag, j) : block(c.t, k, j); };
+    auto t_block = [&](std::uint32_t k) { return k == j ? slab_block(s.tdm, j) : block(c.t, k, j); };
     const int shift_a = is_int() ? sa : 0, shift_t = is_int() ? st : 0;
     for (std::uint32_t k = j; k < i; ++k) b().matmul(sum, block(s.na, i, k), t_block(k), k > j, false, false, shift_a);
-    b().matmul(block(c.t, i, j), slab_block(s.tdiag, i), sum, false, false, false, shift_t);
+    b().matmul(block(c.t, i, j), slab_block(s.tdm, i), sum, false, false, false, shift_t);
   }
 
   void describe(InverseProgram& out) const override {
@@ -156,7 +168,7 @@ class FlaBlocked final : public InverseScaffold {
 
   const std::uint32_t n;
   std::vector<Slot> m_slots;
-  BufferRef m_eye, m_eye2;
+  BufferRef m_eye, m_eye2, m_eye16;
 };
 
 }  // namespace

@@ -83,8 +83,9 @@ class Neumann final : public InverseScaffold {
       }
     }
     Slot s;
-    for (std::uint32_t blk = 0; blk < blocks; ++blk) {
-      const std::string tag = blocks > 1 ? std::to_string(blk) : "";
+    const std::uint32_t work_sets = m_compact ? 1 : blocks;  // compact: the blocks take turns
+    for (std::uint32_t blk = 0; blk < work_sets; ++blk) {
+      const std::string tag = work_sets > 1 ? std::to_string(blk) : "";
       auto buf = [&](const std::string& name, DType t) { return buffer(name + tag, t, Cb, Cb); };
       Work w;
       w.l = buf("l", dt);
@@ -113,15 +114,22 @@ class Neumann final : public InverseScaffold {
 
   Operand blk(const BufferRef& m, std::uint32_t i, std::uint32_t j) const { return m.view(Cb * i, Cb, Cb * j, Cb); }
 
+  bool has_compact_variant() const override { return blocks > 1; }
+
   void emit(const std::vector<ChunkSlot>& group, std::uint32_t) override {
-    std::vector<Item> items;
+    std::vector<std::vector<Item>> rounds(m_compact ? blocks : 1);  // items inverted together
     for (const auto& c : group) {
-      for (std::uint32_t d = 0; d < blocks; ++d) items.push_back({blk(c.a, d, d), blk(c.t, d, d), &m_slots[c.slot].work[d]});
+      for (std::uint32_t d = 0; d < blocks; ++d) {
+        const Work* w = &m_slots[c.slot].work[m_compact ? 0 : d];
+        rounds[m_compact ? d : 0].push_back({blk(c.a, d, d), blk(c.t, d, d), w});
+      }
     }
-    if (is_int()) {
-      invert_int(items);
-    } else {
-      invert_float(items);
+    for (const auto& items : rounds) {
+      if (is_int()) {
+        invert_int(items);
+      } else {
+        invert_float(items);
+      }
     }
     if (blocks == 1) return;
     // T21 = T22 (-A21) T11
@@ -257,7 +265,7 @@ class Neumann final : public InverseScaffold {
     out.sum = doubling ? "doubling" : "horner";
     const std::string exact = S * (N + 1) >= Cb ? "exact" : fmt::format("exact for i - j < {}", S * (N + 1));
     out.summary = fmt::format("neumann C={} {}: N={} S={} ({}, {}){}", C, dtype_name(dt), N, S, out.sum, exact,
-                              blocks > 1 ? ", 64x64 blocks" : "");
+                              blocks > 1 ? (m_compact ? ", 64x64 blocks in turn" : ", 64x64 blocks") : "");
   }
 
   const std::uint32_t Cb, blocks;

@@ -137,16 +137,20 @@ InverseProgram InverseScaffold::build() {
   if (phases() > 1) set_choices.push_back(phases() + 1);
   set_choices.push_back(2);
   set_choices.push_back(1);
-  for (std::uint32_t interleave = std::max<std::uint32_t>(1, m_params.interleave); interleave >= 1; --interleave) {
-    for (std::uint32_t sets : set_choices) {
-      attempt(interleave, sets);
-      need = scratchpad_footprint(b().program(), m_hw.core.scratchpad);
-      if (need <= capacity) {
-        InverseProgram out;
-        out.interleave = interleave;
-        describe(out);
-        out.program = b().finish();
-        return out;
+  for (bool compact : {false, true}) {
+    if (compact && !has_compact_variant()) break;
+    m_compact = compact;
+    for (std::uint32_t interleave = std::max<std::uint32_t>(1, m_params.interleave); interleave >= 1; --interleave) {
+      for (std::uint32_t sets : set_choices) {
+        attempt(interleave, sets);
+        need = scratchpad_footprint(b().program(), m_hw.core.scratchpad);
+        if (need <= capacity) {
+          InverseProgram out;
+          out.interleave = interleave;
+          describe(out);
+          out.program = b().finish();
+          return out;
+        }
       }
     }
   }

@@ -48,6 +48,8 @@ class InverseScaffold {
   virtual void emit(const std::vector<ChunkSlot>& group, std::uint32_t phase) = 0;
   /// Fills in summary and resolved parameters.
   virtual void describe(InverseProgram& out) const = 0;
+  /// Whether the kernel has a smaller, slower variant (m_compact) to try when nothing fits.
+  virtual bool has_compact_variant() const { return false; }
 
   /// A constant matrix in DRAM, loaded into a buffer of the same name once per core.
   npu::BufferRef constant(const std::string& name, npu::DType dtype, std::uint32_t rows, std::uint32_t cols,
@@ -65,6 +67,7 @@ class InverseScaffold {
   const npu::DType dt;
   std::unique_ptr<npu::ProgramBuilder> m_b;
   npu::ProgramBuilder& b() { return *m_b; }
+  bool m_compact = false;  ///< the last resort when the buffers do not fit
   std::size_t slots() const { return m_slot_a.size(); }
   npu::BufferRef slot_output(std::size_t s) const { return m_slot_t[s]; }
 
