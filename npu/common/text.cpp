@@ -24,7 +24,10 @@ std::string_view closest_match(std::string_view word, const std::vector<std::str
   std::string_view best;
   std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
   for (std::string_view c : candidates) {
-    const std::size_t d = edit_distance(word, c);
+    std::size_t d = edit_distance(word, c);
+    // One name that starts the other ("batch" / "batchsize") is a likely slip too.
+    const std::string_view shorter = c.size() < word.size() ? c : word, longer = c.size() < word.size() ? word : c;
+    if (shorter.size() >= 3 && longer.substr(0, shorter.size()) == shorter) d = std::min<std::size_t>(d, 1);
     if (d < best_distance) {
       best_distance = d;
       best = c;

@@ -1,0 +1,236 @@
+// Bounds, critical path, comparisons, Perfetto traces and VCD files.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "helpers.hpp"
+#include "npu/common/error.hpp"
+#include "sim/report/analysis.hpp"
+#include "sim/report/json.hpp"
+#include "sim/report/trace.hpp"
+#include "sim/run/compare.hpp"
+
+using namespace npusim;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+const char* kChain = R"(
+.dram X fp16 [1, 32] init=random(1)
+.dram Y fp16 [1, 32] output
+.buffer x fp16 [1, 32]
+.buffer y fp16 [1, 32]
+dma.load x, X
+vec.add y, x, x
+dma.store Y, y
+)";
+
+sim::KernelRunOptions kernel_options(const std::string& kernel, std::uint32_t chunk, std::uint32_t batch) {
+  sim::KernelRunOptions o;
+  o.hw_path = "test.yaml";
+  o.kernel = kernel;
+  o.params.chunk = chunk;
+  o.params.batch = batch;
+  o.progress = false;
+  return o;
+}
+
+std::uint64_t sum_values(const json::object& o) {
+  std::uint64_t s = 0;
+  for (const auto& kv : o) s += kv.value().to_number<std::uint64_t>();
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("bounds and critical path of a dependency chain, exactly", "[analysis]") {
+  const auto r = test::run_asm(kChain, test::test_hw(), false);
+  const auto hw = test::test_hw();
+  const sim::Bounds b = sim::compute_bounds(hw, r.program, r.result);
+  // load: setup 10 + transfer 2 + latency 100; add: startup 2 + 2 read beats + latency 3; store
+  // like the load. The chain is all of it; the run adds the first instruction's issue cycle.
+  const std::uint64_t dma = 10 + 2 + 100, add = 2 + 2 + 3;
+  CHECK(b.dependency == dma + add + dma);
+  CHECK(r.result.cycles == 1 + dma + add + dma);
+  CHECK(b.binding == "dependency");
+  const sim::CriticalPath cp = sim::critical_path(hw, r.program, r.result);
+  CHECK(cp.cycles == r.result.cycles);
+  CHECK(cp.instructions == 3);
+  CHECK(cp.by_unit.at("dma0") == 2 * dma);
+  CHECK(cp.by_unit.at("vector") == add);
+  CHECK(cp.by_cause.at("issue") == 1);
+  CHECK(cp.edges.at("dependency") == 2);
+}
+
+TEST_CASE("the critical path accounts for every cycle of a kernel run", "[analysis]") {
+  for (const char* kernel : {"fwdsub", "fla_blocked", "neumann", "doubling", "newton_schulz"}) {
+    DYNAMIC_SECTION(kernel) {
+      const auto k = sim::run_kernel(test::test_hw(), kernel_options(kernel, 32, 4));
+      const auto& s = k.run.stats;
+      const auto& cp = s.at("critical_path").as_object();
+      const std::uint64_t cycles = s.at("cycles").to_number<std::uint64_t>();
+      CHECK(cp.at("cycles").to_number<std::uint64_t>() == cycles);
+      CHECK(sum_values(cp.at("by_unit").as_object()) + sum_values(cp.at("by_cause").as_object()) == cycles);
+      const auto& b = s.at("bounds").as_object();
+      for (const char* bound : {"matrix", "vector", "memory", "issue", "dependency"}) {
+        CHECK(b.at(bound).to_number<std::uint64_t>() <= cycles);
+      }
+      CHECK(b.at("binding_fraction").as_double() <= 1.0);
+      CHECK(!s.at("explanation").as_string().empty());
+    }
+  }
+}
+
+TEST_CASE("compare: same inputs, speedups against the first kernel, an explanation", "[analysis][compare]") {
+  sim::CompareOptions o;
+  o.run = kernel_options("", 64, 4);
+  o.kernels = {"fla_blocked", "neumann", "fwdsub"};
+  const sim::Comparison c = sim::compare_kernels(test::test_hw(), o);
+  const auto& j = c.json;
+  REQUIRE(j.at("kernels").as_array().size() == 3);
+  for (const auto& k : j.at("kernels").as_array()) {
+    for (const char* key : {"name", "cycles", "units", "stalls", "traffic", "accuracy", "bounds", "critical_path"}) {
+      CHECK(k.as_object().contains(key));
+    }
+  }
+  const auto& speedup = j.at("speedup").as_object();
+  CHECK(speedup.at("fla_blocked").as_double() == 1.0);
+  const double ratio = double(c.runs[0].run.result.cycles) / double(c.runs[1].run.result.cycles);
+  CHECK(speedup.at("neumann").as_double() == Approx(ratio));
+  // The same inputs: the exact inverses agree entry for entry.
+  CHECK(c.runs[0].exact.values == c.runs[1].exact.values);
+  const std::string why(j.at("explanation").as_string());
+  CHECK(why.find("faster than") != std::string::npos);
+  CHECK(why.find("critical path") != std::string::npos);
+  const std::string table = sim::format_comparison(j);
+  CHECK(table.find("speedup") != std::string::npos);
+}
+
+TEST_CASE("trace: valid Chrome trace JSON, one slice per instruction, flows and counters", "[analysis][trace]") {
+  const auto hw = test::test_hw({"cores=2"});
+  const auto k = sim::run_kernel(hw, kernel_options("fla_blocked", 32, 4));
+  const fs::path path = fs::temp_directory_path() / "npusim-trace-test.json";
+  sim::write_trace(path.string(), k.run.hw, k.run.program, k.run.result);
+  const json::value v = sim::parse_json(sim::read_text_file(path.string()), path.string());
+  const auto& events = v.as_object().at("traceEvents").as_array();
+
+  std::map<std::pair<std::int64_t, std::int64_t>, std::string> thread_names;
+  std::multiset<std::pair<std::int64_t, std::int64_t>> slices;  // (core, line)
+  std::map<std::int64_t, int> flows;
+  std::set<std::string> counters;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::pair<double, double>>> spans;
+  for (const auto& e : events) {
+    const auto& o = e.as_object();
+    const std::string ph(o.at("ph").as_string());
+    if (ph == "M" && o.at("name").as_string() == "thread_name") {
+      thread_names[{o.at("pid").as_int64(), o.at("tid").as_int64()}] = o.at("args").as_object().at("name").as_string();
+    } else if (ph == "X") {
+      REQUIRE(o.at("ts").to_number<double>() >= 0);
+      REQUIRE(o.at("dur").to_number<double>() >= 0);
+      if (o.at("cat").as_string() == "handoff" || o.at("name").as_string() == "queue full") continue;
+      slices.insert({o.at("pid").as_int64(), o.at("args").as_object().at("line").as_int64()});
+      spans[{o.at("pid").as_int64(), o.at("tid").as_int64()}].emplace_back(o.at("ts").to_number<double>(),
+                                                                          o.at("dur").to_number<double>());
+    } else if (ph == "s" || ph == "f") {
+      flows[o.at("id").as_int64()] += ph == "s" ? 1 : 10;
+    } else if (ph == "C") {
+      counters.insert(std::string(o.at("name").as_string()));
+    }
+  }
+  // Every instruction of every core is one slice (sequencer instructions that took no time aside).
+  std::size_t expected = 0;
+  for (const auto& s : k.run.program.streams) {
+    for (std::size_t i = 0; i < s.code.size(); ++i) {
+      const auto& rec = k.run.result.cores[s.core].records[i];
+      if (s.code[i].unit() != npu::UnitKind::sequencer || rec.done > rec.start) {
+        ++expected;
+        CHECK(slices.count({s.core, s.code[i].line}) >= 1);
+      }
+    }
+  }
+  CHECK(slices.size() == expected);
+  for (const auto& [id, n] : flows) CHECK(n == 11);  // one start and one finish each
+  CHECK(!flows.empty());
+  for (const char* name : {"scratchpad occupancy (bytes)", "DRAM bandwidth (bytes per cycle)", "vector queue depth",
+                           "matrix queue depth", "dma0 queue depth"}) {
+    CHECK(counters.count(name) == 1);
+  }
+  for (std::int64_t core : {0, 1}) {
+    for (const char* unit : {"sequencer", "matrix", "vector", "dma0", "dma1"}) {
+      bool found = false;
+      for (const auto& [key, name] : thread_names) found |= key.first == core && name == unit;
+      CHECK(found);
+    }
+  }
+  // Slices on one track never overlap (a unit runs one instruction at a time).
+  for (auto& [track, s] : spans) {
+    std::sort(s.begin(), s.end());
+    for (std::size_t i = 1; i < s.size(); ++i) REQUIRE(s[i].first >= s[i - 1].first + s[i - 1].second - 1e-9);
+  }
+  fs::remove(path);
+}
+
+TEST_CASE("trace: --trace-chunks keeps the file small for large batches", "[analysis][trace]") {
+  const auto k = sim::run_kernel(test::test_hw(), kernel_options("neumann", 32, 16));
+  const Cycle until = sim::cycle_after_chunks(k.run.program, k.run.result, "T", 2);
+  CHECK(until < k.run.result.cycles);
+  const fs::path full = fs::temp_directory_path() / "npusim-trace-full.json";
+  const fs::path part = fs::temp_directory_path() / "npusim-trace-part.json";
+  const auto all = sim::write_trace(full.string(), k.run.hw, k.run.program, k.run.result);
+  const auto some = sim::write_trace(part.string(), k.run.hw, k.run.program, k.run.result, sim::TraceOptions{until});
+  CHECK(some < all / 2);
+  sim::parse_json(sim::read_text_file(part.string()), part.string());  // still valid JSON
+  fs::remove(full);
+  fs::remove(part);
+}
+
+TEST_CASE("VCD: SystemC tracing writes every unit's busy and queue-depth signals", "[analysis][vcd]") {
+  const fs::path path = fs::temp_directory_path() / "npusim-test.vcd";
+  auto o = kernel_options("neumann", 32, 2);
+  o.vcd_path = path.string();
+  const auto k = sim::run_kernel(test::test_hw(), o);
+  const std::string vcd = sim::read_text_file(path.string());
+  CHECK(vcd.find("$timescale") != std::string::npos);
+  for (const char* sig : {"core0_sequencer_blocked", "core0_matrix_busy", "core0_vector_busy", "core0_dma0_busy",
+                          "core0_matrix_queue_depth", "core0_vector_queue_depth"}) {
+    CHECK(vcd.find(sig) != std::string::npos);
+  }
+  // The last timestamp is the end of the run, give or take the final idle transitions.
+  const auto last = vcd.rfind("\n#");
+  REQUIRE(last != std::string::npos);
+  CHECK(std::stoull(vcd.substr(last + 2)) <= k.run.result.cycles);
+  fs::remove(path);
+}
+
+TEST_CASE("experiments: strict YAML, and a run writes results for pandas", "[analysis][experiment]") {
+  const fs::path dir = fs::temp_directory_path() / "npusim-experiment";
+  fs::create_directories(dir);
+  const fs::path file = dir / "e.yaml";
+  sim::write_text_file(file.string(), "name: e\nhw: " + std::string(NPUSIM_SOURCE_DIR) +
+                                          "/configs/npu/hexagon-like.yaml\nkernels: [fla_blocked, neumann]\n"
+                                          "chunks: [32]\ndtypes: [fp16]\nbatch: 2\n"
+                                          "reported: {speedup: {32: 5.2}}\n");
+  const sim::Experiment e = sim::read_experiment(file.string());
+  const auto results = sim::run_experiment(e, (dir / "out").string(), false, nullptr);
+  const auto& rows = results.at("rows").as_array();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].as_object().at("reported_speedup").as_double() == 5.2);
+  const std::string csv = sim::read_text_file((dir / "out" / "results.csv").string());
+  CHECK(csv.rfind("hw,dtype,chunk,batch,kernel,cycles,speedup", 0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);  // header + one row per kernel
+
+  sim::write_text_file(file.string(), "name: e\nhw: x.yaml\nkernels: [fla_blocked, neuman]\nchunks: [48]\n"
+                                      "dtypes: [fp16]\nbatchsize: 2\n");
+  try {
+    sim::read_experiment(file.string());
+    FAIL("expected an InputError");
+  } catch (const InputError& err) {
+    const std::string msg = err.what();
+    CHECK(msg.find("kernels: --kernel neuman: unknown kernel; did you mean 'neumann'?") != std::string::npos);
+    CHECK(msg.find("chunk size '48' is not one of 16, 32, 64, 128") != std::string::npos);
+    CHECK(msg.find("batchsize: unknown key; did you mean 'batch'?") != std::string::npos);
+  }
+  fs::remove_all(dir);
+}
