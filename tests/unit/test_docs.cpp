@@ -1,7 +1,12 @@
 // Every stats key and every config key is documented where users look for it.
 #include <catch2/catch.hpp>
 
+#include <regex>
+#include <set>
+#include <sstream>
+
 #include "helpers.hpp"
+#include "sim/cli/cli.hpp"
 #include "sim/report/stats.hpp"
 
 using namespace npusim;
@@ -29,6 +34,26 @@ TEST_CASE("every config key is documented in configs/README.md", "[docs]") {
       }
       INFO(k.path);
       CHECK(doc.find("`" + k.path + "`") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("every command-line flag is documented in README.md", "[docs]") {
+  const std::string readme = test::source_file("README.md");
+  for (const char* command : {"validate", "run", "compare", "experiment"}) {
+    std::ostringstream out, err;
+    const char* argv[] = {"npusim", command, "--help"};
+    REQUIRE(sim::run_cli(3, argv, out, err) == sim::kExitOk);
+    const std::string help = out.str();
+    std::set<std::string> flags;
+    const std::regex flag("--([a-z][a-z-]*)");
+    for (auto it = std::sregex_iterator(help.begin(), help.end(), flag); it != std::sregex_iterator(); ++it) {
+      flags.insert((*it)[0]);
+    }
+    REQUIRE(!flags.empty());
+    for (const auto& f : flags) {
+      INFO(command << " " << f);
+      CHECK(readme.find(f) != std::string::npos);
     }
   }
 }
