@@ -48,6 +48,17 @@ dram: {bandwidth: 64B/cycle, latency: 100, burst: 64B}
 )";
 }
 
+/// load -> vector add -> store, each waiting for the one before.
+inline const std::string kLoadAddStore = R"(
+.dram X fp16 [1, 32] init=random(1)
+.dram Y fp16 [1, 32] output
+.buffer x fp16 [1, 32]
+.buffer y fp16 [1, 32]
+dma.load x, X
+vec.add y, x, x
+dma.store Y, y
+)";
+
 inline npu::NpuConfig test_hw(const std::vector<std::string>& overrides = {}, const std::string& matrix = kCubeMatrix) {
   return sim::parse_hw_config(test_hw_yaml(matrix), "test.yaml", overrides);
 }

@@ -202,7 +202,7 @@ int run_kernel_command(const po::variables_map& vm, std::ostream& out) {
   }
   if (k.t) {
     const std::string t_path = vm["out"].as<std::string>() + "/T.npy";
-    std::filesystem::create_directories(vm["out"].as<std::string>());
+    make_directory(vm["out"].as<std::string>());
     write_matrices(t_path, *k.t);
     extra.push_back(t_path);
     if (vm.count("dump-output")) {

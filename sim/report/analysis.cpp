@@ -9,6 +9,7 @@
 #include "npu/isa/access.hpp"
 #include "npu/matrix/matrix_timing.hpp"
 #include "npu/vector/vector_timing.hpp"
+#include "sim/report/json.hpp"
 
 namespace npusim::sim {
 namespace json = boost::json;
@@ -302,16 +303,15 @@ void add_analysis(json::object& stats, const npu::NpuConfig& hw, const npu::Prog
 
 namespace {
 
-std::uint64_t get_u64(const json::value& v) { return v.is_uint64() ? v.get_uint64() : static_cast<std::uint64_t>(v.to_number<double>()); }
 
 /// The unit (or cause) holding the largest share of the critical path.
 std::pair<std::string, std::uint64_t> top_share(const json::object& cp) {
   std::pair<std::string, std::uint64_t> best{"", 0};
   for (const auto& kv : cp.at("by_unit").as_object()) {
-    if (get_u64(kv.value()) > best.second) best = {std::string(kv.key()), get_u64(kv.value())};
+    if (json_u64(kv.value()) > best.second) best = {std::string(kv.key()), json_u64(kv.value())};
   }
   for (const auto& kv : cp.at("by_cause").as_object()) {
-    if (get_u64(kv.value()) > best.second) best = {std::string(kv.key()), get_u64(kv.value())};
+    if (json_u64(kv.value()) > best.second) best = {std::string(kv.key()), json_u64(kv.value())};
   }
   return best;
 }
@@ -323,11 +323,11 @@ std::string describe_share(const std::string& what, const json::object& cp) {
   if (what == "dram_bandwidth") return "DRAM bandwidth shared between transfers";
   if (what == "barrier" || what == "sync") return "waiting at " + what + "s";
   const auto& counts = cp.at("instructions_by_unit").as_object();
-  const std::uint64_t n = counts.contains(what) ? get_u64(counts.at(what)) : 0;
+  const std::uint64_t n = counts.contains(what) ? json_u64(counts.at(what)) : 0;
   std::string s = fmt::format("{} {} instruction{}", n, what, n == 1 ? "" : "s");
   const auto& run = cp.at("longest_dependent_run").as_object();
-  if (run.at("unit").as_string() == what && get_u64(run.at("instructions")) > 1) {
-    s += fmt::format(", a chain of {} dependent ones", get_u64(run.at("instructions")));
+  if (run.at("unit").as_string() == what && json_u64(run.at("instructions")) > 1) {
+    s += fmt::format(", a chain of {} dependent ones", json_u64(run.at("instructions")));
   }
   return s;
 }
@@ -353,25 +353,25 @@ struct Facts {
 Facts facts_of(const std::string& name, const json::object& s) {
   Facts f;
   f.name = name;
-  f.cycles = double(get_u64(s.at("cycles")));
+  f.cycles = double(json_u64(s.at("cycles")));
   const auto& cp = s.at("critical_path").as_object();
   const auto [what, amount] = top_share(cp);
   f.top = what;
   f.top_share = f.cycles > 0 ? double(amount) / f.cycles : 0;
   const auto& counts = cp.at("instructions_by_unit").as_object();
-  f.top_instructions = counts.contains(what) ? get_u64(counts.at(what)) : 0;
+  f.top_instructions = counts.contains(what) ? json_u64(counts.at(what)) : 0;
   const auto& run = cp.at("longest_dependent_run").as_object();
-  if (run.at("unit").as_string() == what) f.run = get_u64(run.at("instructions"));
+  if (run.at("unit").as_string() == what) f.run = json_u64(run.at("instructions"));
   const auto& units = s.at("units").as_object();
   const auto& m = units.at("matrix").as_object();
   const auto& v = units.at("vector").as_object();
   f.matrix_busy = m.at("utilization").to_number<double>();
   f.vector_busy = v.at("utilization").to_number<double>();
   f.mac = m.at("mac_utilization").to_number<double>();
-  f.matrix_instr = get_u64(m.at("instructions"));
-  f.vector_instr = get_u64(v.at("instructions"));
-  f.handoffs = get_u64(m.at("handoffs")) + get_u64(v.at("handoffs"));
-  f.handoff_cycles = get_u64(m.at("handoff_cycles")) + get_u64(v.at("handoff_cycles"));
+  f.matrix_instr = json_u64(m.at("instructions"));
+  f.vector_instr = json_u64(v.at("instructions"));
+  f.handoffs = json_u64(m.at("handoffs")) + json_u64(v.at("handoffs"));
+  f.handoff_cycles = json_u64(m.at("handoff_cycles")) + json_u64(v.at("handoff_cycles"));
   const auto& b = s.at("bounds").as_object();
   f.binding = b.at("binding").as_string().c_str();
   f.binding_fraction = b.at("binding_fraction").to_number<double>();
@@ -402,8 +402,8 @@ std::string explain_comparison(const std::vector<std::string>& names, const std:
   if (names.size() < 2) return names.empty() ? "" : explain_run(names[0], stats[0]);
   std::size_t fast = 0, slow = 0;
   for (std::size_t i = 1; i < stats.size(); ++i) {
-    if (get_u64(stats[i].at("cycles")) < get_u64(stats[fast].at("cycles"))) fast = i;
-    if (get_u64(stats[i].at("cycles")) > get_u64(stats[slow].at("cycles"))) slow = i;
+    if (json_u64(stats[i].at("cycles")) < json_u64(stats[fast].at("cycles"))) fast = i;
+    if (json_u64(stats[i].at("cycles")) > json_u64(stats[slow].at("cycles"))) slow = i;
   }
   const Facts a = facts_of(names[slow], stats[slow]), b = facts_of(names[fast], stats[fast]);
   std::string out = fmt::format("{} is {:.2f}x faster than {}.", b.name, a.cycles / b.cycles, a.name);

@@ -11,4 +11,9 @@ std::string to_json(const boost::json::value& v);
 /// Parses JSON text; malformed text throws InputError naming `source`.
 boost::json::value parse_json(const std::string& text, const std::string& source);
 
+/// A JSON number as an unsigned integer (counters are stored as integers, some as doubles).
+inline std::uint64_t json_u64(const boost::json::value& v) {
+  return v.is_uint64() ? v.get_uint64() : static_cast<std::uint64_t>(v.to_number<double>());
+}
+
 }  // namespace npusim::sim

@@ -5,6 +5,7 @@
 #include <npusim_version.hpp>
 
 #include "npu/common/text.hpp"
+#include "sim/report/json.hpp"
 
 namespace npusim::sim {
 namespace json = boost::json;
@@ -135,14 +136,8 @@ json::object make_stats(const npu::NpuConfig& hw, const npu::RunResult& result, 
 
 namespace {
 
-std::uint64_t u64(const json::value& v) { return v.is_uint64() ? v.get_uint64() : static_cast<std::uint64_t>(v.to_number<double>()); }
 double dbl(const json::value& v) { return v.to_number<double>(); }
 
-std::string grouped(std::uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return s;
-}
 
 }  // namespace
 
@@ -151,29 +146,29 @@ std::string format_summary(const json::object& s) {
   const auto& hw = s.at("hw").as_object();
   const auto& prog = s.at("program").as_object();
   o += fmt::format("npusim: {} on {} ({} core{}, {})\n", prog.at("file").as_string().c_str(),
-                   hw.at("name").as_string().c_str(), u64(hw.at("cores")), u64(hw.at("cores")) == 1 ? "" : "s",
+                   hw.at("name").as_string().c_str(), json_u64(hw.at("cores")), json_u64(hw.at("cores")) == 1 ? "" : "s",
                    s.at("mode").as_string().c_str());
   if (const auto* k = s.if_contains("kernel")) {
     o += fmt::format("  kernel: {} ({} chunk{})\n", k->as_object().at("summary").as_string().c_str(),
-                     u64(k->as_object().at("batch")), u64(k->as_object().at("batch")) == 1 ? "" : "s");
+                     json_u64(k->as_object().at("batch")), json_u64(k->as_object().at("batch")) == 1 ? "" : "s");
   }
-  o += fmt::format("  cycles {}  ({:.2f} us at {:.3g} GHz), {} instructions\n", grouped(u64(s.at("cycles"))),
-                   dbl(s.at("time_us")), dbl(hw.at("clock_hz")) / 1e9, grouped(u64(s.at("instructions"))));
+  o += fmt::format("  cycles {}  ({:.2f} us at {:.3g} GHz), {} instructions\n", grouped(json_u64(s.at("cycles"))),
+                   dbl(s.at("time_us")), dbl(hw.at("clock_hz")) / 1e9, grouped(json_u64(s.at("instructions"))));
   o += fmt::format("  {:<10} {:>9} {:>12} {:>7}  {}\n", "unit", "instr", "busy", "util", "");
   for (const auto& kv : s.at("units").as_object()) {
     const auto& u = kv.value().as_object();
     std::string note;
     if (u.contains("mac_utilization")) note = fmt::format("MAC utilization {:.1f}%", 100 * dbl(u.at("mac_utilization")));
     if (u.contains("lane_utilization")) note = fmt::format("lane utilization {:.1f}%", 100 * dbl(u.at("lane_utilization")));
-    if (u.contains("handoff_cycles") && u64(u.at("handoff_cycles")) > 0) {
-      note += fmt::format(", {} hand-off cycles", grouped(u64(u.at("handoff_cycles"))));
+    if (u.contains("handoff_cycles") && json_u64(u.at("handoff_cycles")) > 0) {
+      note += fmt::format(", {} hand-off cycles", grouped(json_u64(u.at("handoff_cycles"))));
     }
-    o += fmt::format("  {:<10} {:>9} {:>12} {:>6.1f}%  {}\n", std::string(kv.key()), grouped(u64(u.at("instructions"))),
-                     grouped(u64(u.at("busy_cycles"))), 100 * dbl(u.at("utilization")), note);
+    o += fmt::format("  {:<10} {:>9} {:>12} {:>6.1f}%  {}\n", std::string(kv.key()), grouped(json_u64(u.at("instructions"))),
+                     grouped(json_u64(u.at("busy_cycles"))), 100 * dbl(u.at("utilization")), note);
   }
   std::vector<std::pair<std::uint64_t, std::string>> stalls;
   for (const auto& kv : s.at("stalls").as_object()) {
-    if (u64(kv.value()) > 0) stalls.emplace_back(u64(kv.value()), std::string(kv.key()));
+    if (json_u64(kv.value()) > 0) stalls.emplace_back(json_u64(kv.value()), std::string(kv.key()));
   }
   std::stable_sort(stalls.begin(), stalls.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   std::string st;
@@ -185,7 +180,7 @@ std::string format_summary(const json::object& s) {
   std::string sp;
   for (const auto& kv : t.at("scratchpad").as_object()) {
     const auto& u = kv.value().as_object();
-    if (u64(u.at("read_bytes")) + u64(u.at("write_bytes")) == 0) continue;
+    if (json_u64(u.at("read_bytes")) + json_u64(u.at("write_bytes")) == 0) continue;
     sp += fmt::format("{}{} r {} w {}", sp.empty() ? "" : "; ", std::string(kv.key()), human_bytes(dbl(u.at("read_bytes"))),
                       human_bytes(dbl(u.at("write_bytes"))));
   }
@@ -194,8 +189,8 @@ std::string format_summary(const json::object& s) {
   const auto& m2v = h.at("matrix_to_vector").as_object();
   const auto& v2m = h.at("vector_to_matrix").as_object();
   o += fmt::format("  hand-offs: matrix->vector {} ({} cycles), vector->matrix {} ({} cycles)\n",
-                   grouped(u64(m2v.at("count"))), grouped(u64(m2v.at("cycles"))), grouped(u64(v2m.at("count"))),
-                   grouped(u64(v2m.at("cycles"))));
+                   grouped(json_u64(m2v.at("count"))), grouped(json_u64(m2v.at("cycles"))), grouped(json_u64(v2m.at("count"))),
+                   grouped(json_u64(v2m.at("cycles"))));
   if (const auto* a = s.if_contains("accuracy"); a && a->is_object()) {
     const auto& acc = a->as_object();
     auto num = [](const json::value& v, const char* fmt_spec) {
@@ -206,13 +201,13 @@ std::string format_summary(const json::object& s) {
     o += fmt::format("  accuracy vs fp64: SNR {} dB mean, {} dB worst; relative error {} worst; max abs error {}; {} "
                      "non-finite, {} saturations\n",
                      num(snr.at("mean"), "{:.1f}"), num(snr.at("worst"), "{:.1f}"), num(rel.at("worst"), "{:.3g}"),
-                     num(acc.at("max_abs_error"), "{:.3g}"), grouped(u64(acc.at("nonfinite"))),
-                     grouped(u64(acc.at("saturations"))));
+                     num(acc.at("max_abs_error"), "{:.3g}"), grouped(json_u64(acc.at("nonfinite"))),
+                     grouped(json_u64(acc.at("saturations"))));
   }
   if (s.at("mode").as_string() == "numerics") {
     const auto& n = s.at("numerics").as_object();
-    o += fmt::format("  numerics: {} saturations, {} non-finite results\n", grouped(u64(n.at("saturations"))),
-                     grouped(u64(n.at("nonfinite"))));
+    o += fmt::format("  numerics: {} saturations, {} non-finite results\n", grouped(json_u64(n.at("saturations"))),
+                     grouped(json_u64(n.at("nonfinite"))));
   }
   return o;
 }

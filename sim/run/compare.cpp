@@ -17,14 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::uint64_t u64(const json::value& v) { return v.is_uint64() ? v.get_uint64() : static_cast<std::uint64_t>(v.to_number<double>()); }
 double num(const json::value& v) { return v.to_number<double>(); }
 
-std::string grouped(std::uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return s;
-}
 
 json::object kernel_entry(const std::string& name, const json::object& s) {
   json::object k;
@@ -89,8 +83,8 @@ std::string format_comparison(const json::object& j) {
   std::vector<const json::object*> k;
   for (const auto& v : ks) k.push_back(&v.as_object());
   const std::size_t w = 16;
-  std::string o = fmt::format("npusim compare: C={} {}, {} chunk{} on {}\n", u64(j.at("chunk")),
-                              j.at("dtype").as_string().c_str(), u64(j.at("batch")), u64(j.at("batch")) == 1 ? "" : "s",
+  std::string o = fmt::format("npusim compare: C={} {}, {} chunk{} on {}\n", json_u64(j.at("chunk")),
+                              j.at("dtype").as_string().c_str(), json_u64(j.at("batch")), json_u64(j.at("batch")) == 1 ? "" : "s",
                               j.at("hw").as_string().c_str());
   auto row = [&](const std::string& label, auto cell) {
     o += fmt::format("  {:<30}", label);
@@ -98,7 +92,7 @@ std::string format_comparison(const json::object& j) {
     o += '\n';
   };
   row("", [](const json::object& x) { return std::string(x.at("name").as_string()); });
-  row("cycles", [](const json::object& x) { return grouped(u64(x.at("cycles"))); });
+  row("cycles", [](const json::object& x) { return grouped(json_u64(x.at("cycles"))); });
   row("speedup", [&](const json::object& x) {
     return fmt::format("{:.2f}x", num(j.at("speedup").as_object().at(x.at("name").as_string())));
   });
@@ -106,7 +100,7 @@ std::string format_comparison(const json::object& j) {
   o += "  instructions\n";
   for (const auto& u : units0) {
     const std::string name(u.key());
-    row("    " + name, [&](const json::object& x) { return grouped(u64(x.at("units").as_object().at(name).as_object().at("instructions"))); });
+    row("    " + name, [&](const json::object& x) { return grouped(json_u64(x.at("units").as_object().at(name).as_object().at("instructions"))); });
   }
   o += "  busy cycles (utilization)\n";
   for (const auto& u : units0) {
@@ -114,7 +108,7 @@ std::string format_comparison(const json::object& j) {
     if (name == "sequencer") continue;
     row("    " + name, [&](const json::object& x) {
       const auto& uu = x.at("units").as_object().at(name).as_object();
-      return fmt::format("{} ({:.0f}%)", grouped(u64(uu.at("busy_cycles"))), 100 * num(uu.at("utilization")));
+      return fmt::format("{} ({:.0f}%)", grouped(json_u64(uu.at("busy_cycles"))), 100 * num(uu.at("utilization")));
     });
   }
   row("    matrix MAC utilization", [](const json::object& x) {
@@ -124,9 +118,9 @@ std::string format_comparison(const json::object& j) {
   for (const auto& st : k.front()->at("stalls").as_object()) {
     const std::string name(st.key());
     bool any = false;
-    for (const auto* x : k) any |= u64(x->at("stalls").as_object().at(name)) > 0;
+    for (const auto* x : k) any |= json_u64(x->at("stalls").as_object().at(name)) > 0;
     if (!any) continue;
-    row("    " + name, [&](const json::object& x) { return grouped(u64(x.at("stalls").as_object().at(name))); });
+    row("    " + name, [&](const json::object& x) { return grouped(json_u64(x.at("stalls").as_object().at(name))); });
   }
   o += "  traffic\n";
   row("    DRAM read", [](const json::object& x) { return human_bytes(num(x.at("traffic").as_object().at("dram_read_bytes"))); });
@@ -140,18 +134,18 @@ std::string format_comparison(const json::object& j) {
   });
   row("  hand-offs m->v / v->m", [](const json::object& x) {
     const auto& h = x.at("handoff").as_object();
-    return fmt::format("{} / {}", u64(h.at("matrix_to_vector").as_object().at("count")),
-                       u64(h.at("vector_to_matrix").as_object().at("count")));
+    return fmt::format("{} / {}", json_u64(h.at("matrix_to_vector").as_object().at("count")),
+                       json_u64(h.at("vector_to_matrix").as_object().at("count")));
   });
   row("  hand-off cycles", [](const json::object& x) {
     const auto& h = x.at("handoff").as_object();
-    return grouped(u64(h.at("matrix_to_vector").as_object().at("cycles")) + u64(h.at("vector_to_matrix").as_object().at("cycles")));
+    return grouped(json_u64(h.at("matrix_to_vector").as_object().at("cycles")) + json_u64(h.at("vector_to_matrix").as_object().at("cycles")));
   });
   row("  tightest bound", [](const json::object& x) {
     const auto& b = x.at("bounds").as_object();
     return fmt::format("{} {:.0f}%", b.at("binding").as_string().c_str(), 100 * num(b.at("binding_fraction")));
   });
-  row("  critical path instructions", [](const json::object& x) { return grouped(u64(x.at("critical_path").as_object().at("instructions"))); });
+  row("  critical path instructions", [](const json::object& x) { return grouped(json_u64(x.at("critical_path").as_object().at("instructions"))); });
   if (k.front()->at("accuracy").is_object()) {
     row("  SNR dB mean / worst", [](const json::object& x) {
       const auto& s = x.at("accuracy").as_object().at("snr_db").as_object();
@@ -164,7 +158,7 @@ std::string format_comparison(const json::object& j) {
     });
     row("  non-finite / saturations", [](const json::object& x) {
       const auto& a = x.at("accuracy").as_object();
-      return fmt::format("{} / {}", u64(a.at("nonfinite")), u64(a.at("saturations")));
+      return fmt::format("{} / {}", json_u64(a.at("nonfinite")), json_u64(a.at("saturations")));
     });
   }
   o += "\n" + std::string(j.at("explanation").as_string()) + "\n";
@@ -172,9 +166,7 @@ std::string format_comparison(const json::object& j) {
 }
 
 std::vector<std::string> write_comparison(const Comparison& c, const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw InputError(fmt::format("{}: cannot create output directory ({})", dir, ec.message()));
+  make_directory(dir);
   std::vector<std::string> written;
   const fs::path d(dir);
   write_text_file((d / "compare.json").string(), to_json(c.json));
@@ -301,7 +293,7 @@ boost::json::object run_experiment(const Experiment& e, const std::string& dir, 
         };
         const std::string name(ko.at("name").as_string());
         csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", hw.name, npu::dtype_name(dt), chunk, e.batch,
-                           name, u64(ko.at("cycles")), num(c.json.at("speedup").as_object().at(name)),
+                           name, json_u64(ko.at("cycles")), num(c.json.at("speedup").as_object().at(name)),
                            reported && name == e.kernels.back() ? fmt::format("{}", *reported) : "",
                            acc_field("snr_db", "mean"), acc_field("snr_db", "worst"),
                            acc_field("rel_fro_error", "worst"), acc_field("nonfinite", nullptr),
@@ -328,7 +320,7 @@ boost::json::object run_experiment(const Experiment& e, const std::string& dir, 
                                    {"reported_source", e.reported_source}};
   out["rows"] = std::move(rows);
   if (!dir.empty()) {
-    fs::create_directories(dir);
+    make_directory(dir);
     const fs::path d(dir);
     write_text_file((d / "results.json").string(), to_json(out));
     write_text_file((d / "results.csv").string(), csv);
@@ -344,7 +336,7 @@ std::string format_experiment(const json::object& r) {
   const auto& e = r.at("experiment").as_object();
   const auto& rows = r.at("rows").as_array();
   std::string o = fmt::format("experiment {}: {} on {}, {} chunks per run\n", e.at("name").as_string().c_str(),
-                              e.at("description").as_string().c_str(), e.at("hw").as_string().c_str(), u64(e.at("batch")));
+                              e.at("description").as_string().c_str(), e.at("hw").as_string().c_str(), json_u64(e.at("batch")));
   if (rows.empty()) return o;
   std::vector<std::string> kernels;
   for (const auto& kv : rows.front().as_object().at("cycles").as_object()) kernels.emplace_back(kv.key());
@@ -355,8 +347,8 @@ std::string format_experiment(const json::object& r) {
   o += "---|---|\n";
   for (const auto& rv : rows) {
     const auto& row = rv.as_object();
-    o += fmt::format("| {} | {} |", row.at("dtype").as_string().c_str(), u64(row.at("chunk")));
-    for (const auto& k : kernels) o += fmt::format(" {} |", grouped(u64(row.at("cycles").as_object().at(k))));
+    o += fmt::format("| {} | {} |", row.at("dtype").as_string().c_str(), json_u64(row.at("chunk")));
+    for (const auto& k : kernels) o += fmt::format(" {} |", grouped(json_u64(row.at("cycles").as_object().at(k))));
     o += fmt::format(" {:.2f}x | {} |\n", num(row.at("speedup")),
                      row.at("reported_speedup").is_null() ? std::string("") : fmt::format("{:.1f}x", num(row.at("reported_speedup"))));
   }
@@ -364,7 +356,7 @@ std::string format_experiment(const json::object& r) {
   o += "\n";
   for (const auto& rv : rows) {
     const auto& row = rv.as_object();
-    o += fmt::format("- {} C={}: {}\n", row.at("dtype").as_string().c_str(), u64(row.at("chunk")),
+    o += fmt::format("- {} C={}: {}\n", row.at("dtype").as_string().c_str(), json_u64(row.at("chunk")),
                      row.at("explanation").as_string().c_str());
   }
   return o;

@@ -56,10 +56,14 @@ void write_text_file(const std::string& path, const std::string& text) {
   if (!out) throw InputError(fmt::format("{}: cannot write file", path));
 }
 
-std::vector<std::string> write_outputs(const ProgramRun& run, const std::string& dir, bool tensors) {
+void make_directory(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw InputError(fmt::format("{}: cannot create output directory ({})", dir, ec.message()));
+}
+
+std::vector<std::string> write_outputs(const ProgramRun& run, const std::string& dir, bool tensors) {
+  make_directory(dir);
   std::vector<std::string> written;
   const fs::path d(dir);
   write_text_file((d / "stats.json").string(), to_json(run.stats));

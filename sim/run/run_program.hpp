@@ -46,4 +46,7 @@ std::vector<std::string> write_outputs(const ProgramRun& run, const std::string&
 /// Writes a text file; InputError if it cannot.
 void write_text_file(const std::string& path, const std::string& text);
 
+/// Creates a directory and its parents; InputError if it cannot.
+void make_directory(const std::string& dir);
+
 }  // namespace npusim::sim

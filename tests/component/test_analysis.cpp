@@ -17,16 +17,6 @@ namespace json = boost::json;
 
 namespace {
 
-const char* kChain = R"(
-.dram X fp16 [1, 32] init=random(1)
-.dram Y fp16 [1, 32] output
-.buffer x fp16 [1, 32]
-.buffer y fp16 [1, 32]
-dma.load x, X
-vec.add y, x, x
-dma.store Y, y
-)";
-
 sim::KernelRunOptions kernel_options(const std::string& kernel, std::uint32_t chunk, std::uint32_t batch) {
   sim::KernelRunOptions o;
   o.hw_path = "test.yaml";
@@ -46,7 +36,7 @@ std::uint64_t sum_values(const json::object& o) {
 }  // namespace
 
 TEST_CASE("bounds and critical path of a dependency chain, exactly", "[analysis]") {
-  const auto r = test::run_asm(kChain, test::test_hw(), false);
+  const auto r = test::run_asm(test::kLoadAddStore, test::test_hw(), false);
   const auto hw = test::test_hw();
   const sim::Bounds b = sim::compute_bounds(hw, r.program, r.result);
   // load: setup 10 + transfer 2 + latency 100; add: startup 2 + 2 read beats + latency 3; store

@@ -222,16 +222,7 @@ dma.load b, B q=1
 }
 
 TEST_CASE("dependency chain: load -> vector -> store, each waits for its producer", "[timing][scoreboard]") {
-  const auto r = run_asm(R"(
-.dram X fp16 [1, 32] init=random(1)
-.dram Y fp16 [1, 32] output
-.buffer x fp16 [1, 32]
-.buffer y fp16 [1, 32]
-dma.load x, X
-vec.add y, x, x
-dma.store Y, y
-)",
-                         test_hw());
+  const auto r = run_asm(test::kLoadAddStore, test_hw());
   const std::uint64_t load_done = 1 + kDmaFixed + 64 / 32;            // 113
   const std::uint64_t add_done = load_done + (kVecStartup + 2) + kVecLatency;  // reads: 2 beats
   const std::uint64_t store_done = add_done + kDmaFixed + 64 / 32;
