@@ -13,8 +13,6 @@
 
 using namespace npusim;
 
-static const bool kQuietSystemC = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1) == 0;
-
 namespace {
 
 npu::Program vector_stream(std::uint32_t count) {

@@ -5,6 +5,4 @@
 #include <cstdlib>
 #include <systemc>
 
-static const bool kQuietSystemC = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1) == 0;
-
 int sc_main(int argc, char* argv[]) { return Catch::Session().run(argc, argv); }

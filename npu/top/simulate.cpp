@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <thread>
 #include <fmt/format.h>
@@ -14,6 +15,10 @@ namespace npusim::npu {
 namespace {
 
 constexpr Cycle kProgressSliceCycles = 1 << 22;
+
+// libsystemc's main() prints a banner on stderr before sc_main unless this is set; static
+// initialisation runs earlier, and every program that simulates links this file.
+const bool kQuietSystemC = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1) == 0;
 
 /// Gives one run its own SystemC kernel state, so that a process can elaborate and run models
 /// again and again (tests, sweeps, comparisons), as DRAMSys' test fixture does.
