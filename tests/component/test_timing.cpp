@@ -239,6 +239,31 @@ TEST_CASE("dependency chain: load -> vector -> store, each waits for its produce
   for (int i = 0; i < 32; ++i) CHECK(r.tensor("Y", i) == 2 * r.tensor("X", i));
 }
 
+TEST_CASE("write after read and write after write wait too", "[timing][scoreboard]") {
+  // WAR: the load into x must not overwrite x before the add has read it.
+  const auto war = run_asm(R"(
+.dram X fp16 [1, 32]
+.buffer x fp16 [1, 32]
+.buffer y fp16 [8, 32]
+vec.exp y, y
+vec.add x, y[0], y[1]
+dma.load x, X
+)",
+                           test_hw(), false);
+  CHECK(war.start(2) == war.done(1));  // the load starts once the add (x's reader... and writer) is done
+  // WAW on a 2-D strided region: a column slice written twice, by two units.
+  const auto waw = run_asm(R"(
+.dram Y fp16 [32, 32]
+.buffer y fp16 [32, 32]
+vec.fill y[:, 4], 1
+dma.load y[:, 0:8], Y[:, 0:8]
+dma.load y[:, 8:16], Y[:, 8:16] q=1
+)",
+                           test_hw(), false);
+  CHECK(waw.start(1) == waw.done(0));  // overlaps column 4
+  CHECK(waw.start(2) == 3);            // columns 8-15 never meet column 4: no wait
+}
+
 TEST_CASE("independent instructions overlap across units", "[timing][scoreboard]") {
   const auto r = run_asm(R"(
 .dram X fp16 [1, 32]
