@@ -130,7 +130,6 @@ class FlaBlocked final : public InverseScaffold {
   /// inverses move into the matrix unit's layout, once each (an identity product: one hand-off
   /// per block instead of one per merge that reads it).
   void merges(const std::vector<ChunkSlot>& group) {
-    const int sa = m_params.scales.a, st = m_params.scales.t;
     if (n > 1) {
       for (const auto& c : group) {
         const Slot& s = m_slots[c.slot];
@@ -140,19 +139,19 @@ class FlaBlocked final : public InverseScaffold {
     for (std::uint32_t d = 1; d < n; ++d) {
       for (std::uint32_t i = d; i < n; ++i) {
         const std::uint32_t j = i - d;
-        for (const auto& c : group) merge(c, i, j, sa, st);
+        for (const auto& c : group) merge(c, i, j);
       }
     }
   }
 
   // Integer dtypes requantise on the matrix unit's write-back: partial sums to the T scale.
-  void merge(const ChunkSlot& c, std::uint32_t i, std::uint32_t j, int sa, int st) {
+  void merge(const ChunkSlot& c, std::uint32_t i, std::uint32_t j) {
     const Slot& s = m_slots[c.slot];
     const Operand sum = s.tmp[pair_index(i, j)].all();
     auto t_block = [&](std::uint32_t k) { return k == j ? slab_block(s.tdm, j) : block(c.t, k, j); };
-    const int shift_a = is_int() ? sa : 0, shift_t = is_int() ? st : 0;
-    for (std::uint32_t k = j; k < i; ++k) b().matmul(sum, block(s.na, i, k), t_block(k), k > j, false, false, shift_a);
-    b().matmul(block(c.t, i, j), slab_block(s.tdm, i), sum, false, false, false, shift_t);
+    const IntScales sc = shifts();
+    for (std::uint32_t k = j; k < i; ++k) b().matmul(sum, block(s.na, i, k), t_block(k), k > j, false, false, sc.a);
+    b().matmul(block(c.t, i, j), slab_block(s.tdm, i), sum, false, false, false, sc.t);
   }
 
   void describe(InverseProgram& out) const override {

@@ -70,17 +70,16 @@ class Neumann final : public InverseScaffold {
   void declare_slot(std::size_t slot) override {
     if (slot == 0) {
       m_slots.clear();
-      const IntScales& sc = m_params.scales;
-      if (is_int()) {
-        m_eye_a = constant("eye_a", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.a)));
-        m_eye_t = constant("eye_t", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.t)));
-        m_eye_p = constant("eye_p", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.p)));
-        m_eye_e = constant("eye_e", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, sc.e)));
-        m_mask = constant("mask", dt, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
-      } else {
-        m_eye_a = constant("eye", dt, Cb, Cb, TensorInit::band(0, 0));
-        m_mask = constant("mask", dt, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
-      }
+      // The identity at each role's scale; floats have one identity for all (the same name).
+      const IntScales sc = shifts();
+      auto eye = [&](const std::string& role, int scale) {
+        return constant(is_int() ? "eye_" + role : "eye", dt, Cb, Cb, TensorInit::band(0, 0, std::ldexp(1.0, scale)));
+      };
+      m_eye_a = eye("a", sc.a);
+      m_eye_t = eye("t", sc.t);
+      m_eye_p = eye("p", sc.p);
+      m_eye_e = eye("e", sc.e);
+      m_mask = constant("mask", dt, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
     }
     Slot s;
     const std::uint32_t work_sets = m_compact ? 1 : blocks;  // compact: the blocks take turns
@@ -124,102 +123,52 @@ class Neumann final : public InverseScaffold {
         rounds[m_compact ? d : 0].push_back({blk(c.a, d, d), blk(c.t, d, d), w});
       }
     }
-    for (const auto& items : rounds) {
-      if (is_int()) {
-        invert_int(items);
-      } else {
-        invert_float(items);
-      }
-    }
+    for (const auto& items : rounds) invert(items);
     if (blocks == 1) return;
     // T21 = T22 (-A21) T11
     const auto imm = ProgramBuilder::imm;
-    const IntScales& sc = m_params.scales;
+    const IntScales sc = shifts();
     for (const auto& c : group) b().vec(Opcode::vec_mul, m_slots[c.slot].l21.all(), blk(c.a, 1, 0), imm(-1));
-    const int shift_a = is_int() ? sc.a : 0, shift_t = is_int() ? sc.t : 0;
     for (const auto& c : group) {
-      b().matmul(m_slots[c.slot].tmp.all(), m_slots[c.slot].l21.all(), blk(c.t, 0, 0), false, false, false, shift_a);
+      b().matmul(m_slots[c.slot].tmp.all(), m_slots[c.slot].l21.all(), blk(c.t, 0, 0), false, false, false, sc.a);
     }
     for (const auto& c : group) {
-      b().matmul(blk(c.t, 1, 0), blk(c.t, 1, 1), m_slots[c.slot].tmp.all(), false, false, false, shift_t);
+      b().matmul(blk(c.t, 1, 0), blk(c.t, 1, 1), m_slots[c.slot].tmp.all(), false, false, false, sc.t);
     }
   }
 
-  void invert_float(const std::vector<Item>& items) {
+  /// Inverts a set of diagonal blocks together. Integer dtypes differ from floats in three
+  /// places: H_1 and P_1 are requantised from A and E to their own scales, and the band mask is
+  /// applied to every H_m rather than once to T_N.
+  void invert(const std::vector<Item>& items) {
     const auto imm = ProgramBuilder::imm;
-    const Operand eye = m_eye_a.all();
-    for (const auto& it : items) b().vec(Opcode::vec_mul, it.w->l.all(), it.a, imm(-1));
-    for (const auto& it : items) b().vec(Opcode::vec_sub, it.w->nm.all(), it.w->l.all(), eye);  // -(I + A)
-    for (const auto& it : items) b().vec(Opcode::vec_add, it.w->h[1].all(), it.w->l.all(), eye);  // H_1 = I + L
-    for (std::uint32_t m = 2; m <= N; ++m) {
-      for (const auto& it : items) {
-        const Operand hm = it.w->h[m % 2].all();
-        b().vec(Opcode::vec_copy, hm, eye);
-        b().matmul(hm, it.w->l.all(), it.w->h[(m - 1) % 2].all(), true);  // H_m = I + L H_{m-1}
-      }
-    }
-    // T0 = band_N(T_N), with a select so that overflowed entries outside the band vanish.
-    const auto t0 = [&](const Item& it) { return it.w->h[N % 2 == 0 ? 0 : 1].all(); };
-    for (const auto& it : items) b().vec(Opcode::vec_select, t0(it), m_mask.all(), t0(it), imm(0));
-    for (const auto& it : items) {
-      b().vec(Opcode::vec_copy, it.w->e.all(), eye);
-      b().matmul(it.w->e.all(), it.w->nm.all(), t0(it), true);  // E = I - (I + A) T0
-    }
-    if (doubling) {
-      const std::uint32_t k = static_cast<std::uint32_t>(std::log2(S));
-      if (k == 0) {
-        for (const auto& it : items) b().vec(Opcode::vec_copy, it.out, t0(it));
-      }
-      for (std::uint32_t j = 0; j < k; ++j) {
-        auto f = [&](const Item& it, std::uint32_t jj) { return jj == 0 ? it.w->e.all() : it.w->f[jj % 2].all(); };
-        auto r = [&](const Item& it, std::uint32_t jj) { return jj == 0 ? t0(it) : it.w->r[jj % 2].all(); };
-        for (const auto& it : items) {
-          const Operand dest = j + 1 == k ? it.out : r(it, j + 1);
-          b().vec(Opcode::vec_copy, dest, r(it, j));
-          b().matmul(dest, r(it, j), f(it, j), true);  // R_{j+1} = R_j + R_j E^(2^j)
-          if (j + 1 < k) b().matmul(f(it, j + 1), f(it, j), f(it, j));
-        }
-      }
-      return;
-    }
-    // Horner: P_1 = I + E, P_{s+1} = I + E P_s, T = T0 P.
-    if (S == 1) {
-      for (const auto& it : items) b().vec(Opcode::vec_copy, it.out, t0(it));
-      return;
-    }
-    for (const auto& it : items) b().vec(Opcode::vec_add, it.w->r[1].all(), it.w->e.all(), eye);
-    for (std::uint32_t s = 2; s < S; ++s) {
-      for (const auto& it : items) {
-        b().vec(Opcode::vec_copy, it.w->r[s % 2].all(), eye);
-        b().matmul(it.w->r[s % 2].all(), it.w->e.all(), it.w->r[(s - 1) % 2].all(), true);
-      }
-    }
-    for (const auto& it : items) b().matmul(it.out, t0(it), it.w->r[(S - 1) % 2].all());
-  }
-
-  void invert_int(const std::vector<Item>& items) {
-    const auto imm = ProgramBuilder::imm;
-    const IntScales& sc = m_params.scales;
+    const bool q = is_int();
+    const IntScales sc = shifts();
     auto requant_to = [&](const Operand& dst, const Operand& src, int shift) {
       b().vec(Opcode::vec_requant, dst, src, {}, {}, requant(shift));
     };
+    auto mask = [&](const Operand& m) { b().vec(Opcode::vec_select, m, m_mask.all(), m, imm(0)); };
     for (const auto& it : items) b().vec(Opcode::vec_mul, it.w->l.all(), it.a, imm(-1));
-    for (const auto& it : items) b().vec(Opcode::vec_sub, it.w->nm.all(), it.w->l.all(), m_eye_a.all());
-    for (const auto& it : items) {  // H_1 = band(I + L) at the T scale
+    for (const auto& it : items) b().vec(Opcode::vec_sub, it.w->nm.all(), it.w->l.all(), m_eye_a.all());  // -(I + A)
+    for (const auto& it : items) {  // H_1 = I + L (integers: band-masked, at the T scale)
       const Operand h1 = it.w->h[1].all();
-      requant_to(h1, it.w->l.all(), sc.a - sc.t);
-      b().vec(Opcode::vec_add, h1, h1, m_eye_t.all());
-      b().vec(Opcode::vec_select, h1, m_mask.all(), h1, imm(0));
+      if (q) requant_to(h1, it.w->l.all(), sc.a - sc.t);
+      b().vec(Opcode::vec_add, h1, q ? h1 : it.w->l.all(), m_eye_t.all());
+      if (q) mask(h1);
     }
-    for (std::uint32_t m = 2; m <= N; ++m) {  // H_m = band(I + L H_{m-1}), requantised on write-back
+    for (std::uint32_t m = 2; m <= N; ++m) {  // H_m = I + L H_{m-1} (integers: requantised on write-back)
       for (const auto& it : items) {
         const Operand hm = it.w->h[m % 2].all();
         b().vec(Opcode::vec_copy, hm, m_eye_t.all());
         b().matmul(hm, it.w->l.all(), it.w->h[(m - 1) % 2].all(), true, false, false, sc.a);
-        b().vec(Opcode::vec_select, hm, m_mask.all(), hm, imm(0));
+        if (q) mask(hm);
       }
     }
+    // T0 = band_N(T_N), with a select so that overflowed entries outside the band vanish.
     const auto t0 = [&](const Item& it) { return it.w->h[N % 2].all(); };
+    if (!q) {
+      for (const auto& it : items) mask(t0(it));
+    }
     for (const auto& it : items) {  // E = I - (I + A) T0 at the E scale
       b().vec(Opcode::vec_copy, it.w->e.all(), m_eye_e.all());
       b().matmul(it.w->e.all(), it.w->nm.all(), t0(it), true, false, false, sc.a + sc.t - sc.e);
@@ -235,21 +184,23 @@ class Neumann final : public InverseScaffold {
         for (const auto& it : items) {
           const Operand dest = j + 1 == k ? it.out : r(it, j + 1);
           b().vec(Opcode::vec_copy, dest, r(it, j));
-          b().matmul(dest, r(it, j), f(it, j), true, false, false, sc.e);  // R_j (I + F_j) at the T scale
+          b().matmul(dest, r(it, j), f(it, j), true, false, false, sc.e);  // R_{j+1} = R_j + R_j E^(2^j)
           if (j + 1 < k) b().matmul(f(it, j + 1), f(it, j), f(it, j), false, false, false, sc.e);
         }
       }
       return;
     }
+    // Horner: P_1 = I + E, P_{s+1} = I + E P_s, T = T0 P.
     if (S == 1) {
       for (const auto& it : items) b().vec(Opcode::vec_copy, it.out, t0(it));
       return;
     }
     for (const auto& it : items) {  // P_1 = I + E at the P scale
-      requant_to(it.w->r[1].all(), it.w->e.all(), sc.e - sc.p);
-      b().vec(Opcode::vec_add, it.w->r[1].all(), it.w->r[1].all(), m_eye_p.all());
+      const Operand p1 = it.w->r[1].all();
+      if (q) requant_to(p1, it.w->e.all(), sc.e - sc.p);
+      b().vec(Opcode::vec_add, p1, q ? p1 : it.w->e.all(), m_eye_p.all());
     }
-    for (std::uint32_t s = 2; s < S; ++s) {  // P_s = I + E P_{s-1}
+    for (std::uint32_t s = 2; s < S; ++s) {
       for (const auto& it : items) {
         const Operand p = it.w->r[s % 2].all();
         b().vec(Opcode::vec_copy, p, m_eye_p.all());

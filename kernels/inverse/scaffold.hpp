@@ -58,6 +58,8 @@ class InverseScaffold {
   npu::BufferRef buffer(const std::string& name, npu::DType dtype, std::uint32_t rows, std::uint32_t cols);
 
   bool is_int() const { return npu::is_int(m_params.dtype); }
+  /// The integer scales as matmul write-back shifts: all zero for float dtypes.
+  IntScales shifts() const { return is_int() ? m_params.scales : IntScales{0, 0, 0, 0}; }
   /// Accumulator dtype of matmuls on `dtype` operands: int32, or the output dtype for floats.
   npu::DType acc_dtype() const { return is_int() ? npu::DType::int32 : m_params.dtype; }
 
