@@ -303,7 +303,6 @@ void add_analysis(json::object& stats, const npu::NpuConfig& hw, const npu::Prog
 
 namespace {
 
-
 /// The unit (or cause) holding the largest share of the critical path.
 std::pair<std::string, std::uint64_t> top_share(const json::object& cp) {
   std::pair<std::string, std::uint64_t> best{"", 0};
@@ -332,17 +331,12 @@ std::string describe_share(const std::string& what, const json::object& cp) {
   return s;
 }
 
-}  // namespace
-
-namespace {
-
 /// The facts an explanation is made of.
 struct Facts {
   std::string name;
   double cycles = 0;
   std::string top;  ///< unit or cause with the largest share of the critical path
   double top_share = 0;
-  std::uint64_t top_instructions = 0;  ///< path instructions on that unit
   std::uint64_t run = 0;               ///< longest dependent run on the path, if on that unit
   double matrix_busy = 0, vector_busy = 0, mac = 0;
   std::uint64_t matrix_instr = 0, vector_instr = 0, handoffs = 0, handoff_cycles = 0;
@@ -358,23 +352,21 @@ Facts facts_of(const std::string& name, const json::object& s) {
   const auto [what, amount] = top_share(cp);
   f.top = what;
   f.top_share = f.cycles > 0 ? double(amount) / f.cycles : 0;
-  const auto& counts = cp.at("instructions_by_unit").as_object();
-  f.top_instructions = counts.contains(what) ? json_u64(counts.at(what)) : 0;
   const auto& run = cp.at("longest_dependent_run").as_object();
   if (run.at("unit").as_string() == what) f.run = json_u64(run.at("instructions"));
   const auto& units = s.at("units").as_object();
   const auto& m = units.at("matrix").as_object();
   const auto& v = units.at("vector").as_object();
-  f.matrix_busy = m.at("utilization").to_number<double>();
-  f.vector_busy = v.at("utilization").to_number<double>();
-  f.mac = m.at("mac_utilization").to_number<double>();
+  f.matrix_busy = json_double(m.at("utilization"));
+  f.vector_busy = json_double(v.at("utilization"));
+  f.mac = json_double(m.at("mac_utilization"));
   f.matrix_instr = json_u64(m.at("instructions"));
   f.vector_instr = json_u64(v.at("instructions"));
   f.handoffs = json_u64(m.at("handoffs")) + json_u64(v.at("handoffs"));
   f.handoff_cycles = json_u64(m.at("handoff_cycles")) + json_u64(v.at("handoff_cycles"));
   const auto& b = s.at("bounds").as_object();
   f.binding = b.at("binding").as_string().c_str();
-  f.binding_fraction = b.at("binding_fraction").to_number<double>();
+  f.binding_fraction = json_double(b.at("binding_fraction"));
   return f;
 }
 

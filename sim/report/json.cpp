@@ -99,4 +99,8 @@ boost::json::value parse_json(const std::string& text, const std::string& source
   return v;
 }
 
+std::string json_number_or_na(const boost::json::value& v, const char* spec) {
+  return v.is_null() ? std::string("n/a") : fmt::format(fmt::runtime(spec), json_double(v));
+}
+
 }  // namespace npusim::sim

@@ -11,9 +11,16 @@ std::string to_json(const boost::json::value& v);
 /// Parses JSON text; malformed text throws InputError naming `source`.
 boost::json::value parse_json(const std::string& text, const std::string& source);
 
+/// A JSON number as a double.
+inline double json_double(const boost::json::value& v) { return v.to_number<double>(); }
+
+/// A number that may be null (an error figure of a non-finite result) with `spec`, such as
+/// "{:.1f}", or "n/a".
+std::string json_number_or_na(const boost::json::value& v, const char* spec);
+
 /// A JSON number as an unsigned integer (counters are stored as integers, some as doubles).
 inline std::uint64_t json_u64(const boost::json::value& v) {
-  return v.is_uint64() ? v.get_uint64() : static_cast<std::uint64_t>(v.to_number<double>());
+  return v.is_uint64() ? v.get_uint64() : static_cast<std::uint64_t>(json_double(v));
 }
 
 }  // namespace npusim::sim

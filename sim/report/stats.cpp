@@ -134,13 +134,6 @@ json::object make_stats(const npu::NpuConfig& hw, const npu::RunResult& result, 
   return s;
 }
 
-namespace {
-
-double dbl(const json::value& v) { return v.to_number<double>(); }
-
-
-}  // namespace
-
 std::string format_summary(const json::object& s) {
   std::string o;
   const auto& hw = s.at("hw").as_object();
@@ -153,18 +146,18 @@ std::string format_summary(const json::object& s) {
                      json_u64(k->as_object().at("batch")), json_u64(k->as_object().at("batch")) == 1 ? "" : "s");
   }
   o += fmt::format("  cycles {}  ({:.2f} us at {:.3g} GHz), {} instructions\n", grouped(json_u64(s.at("cycles"))),
-                   dbl(s.at("time_us")), dbl(hw.at("clock_hz")) / 1e9, grouped(json_u64(s.at("instructions"))));
+                   json_double(s.at("time_us")), json_double(hw.at("clock_hz")) / 1e9, grouped(json_u64(s.at("instructions"))));
   o += fmt::format("  {:<10} {:>9} {:>12} {:>7}  {}\n", "unit", "instr", "busy", "util", "");
   for (const auto& kv : s.at("units").as_object()) {
     const auto& u = kv.value().as_object();
     std::string note;
-    if (u.contains("mac_utilization")) note = fmt::format("MAC utilization {:.1f}%", 100 * dbl(u.at("mac_utilization")));
-    if (u.contains("lane_utilization")) note = fmt::format("lane utilization {:.1f}%", 100 * dbl(u.at("lane_utilization")));
+    if (u.contains("mac_utilization")) note = fmt::format("MAC utilization {:.1f}%", 100 * json_double(u.at("mac_utilization")));
+    if (u.contains("lane_utilization")) note = fmt::format("lane utilization {:.1f}%", 100 * json_double(u.at("lane_utilization")));
     if (u.contains("handoff_cycles") && json_u64(u.at("handoff_cycles")) > 0) {
       note += fmt::format(", {} hand-off cycles", grouped(json_u64(u.at("handoff_cycles"))));
     }
     o += fmt::format("  {:<10} {:>9} {:>12} {:>6.1f}%  {}\n", std::string(kv.key()), grouped(json_u64(u.at("instructions"))),
-                     grouped(json_u64(u.at("busy_cycles"))), 100 * dbl(u.at("utilization")), note);
+                     grouped(json_u64(u.at("busy_cycles"))), 100 * json_double(u.at("utilization")), note);
   }
   std::vector<std::pair<std::uint64_t, std::string>> stalls;
   for (const auto& kv : s.at("stalls").as_object()) {
@@ -175,14 +168,14 @@ std::string format_summary(const json::object& s) {
   for (const auto& [n, k] : stalls) st += fmt::format("{}{} {}", st.empty() ? "" : ", ", k, grouped(n));
   o += fmt::format("  stalls (unit-cycles): {}\n", st.empty() ? "none" : st);
   const auto& t = s.at("traffic").as_object();
-  o += fmt::format("  DRAM: read {}, written {}; {:.1f}% of peak bandwidth\n", human_bytes(dbl(t.at("dram_read_bytes"))),
-                   human_bytes(dbl(t.at("dram_write_bytes"))), 100 * dbl(t.at("dram_bandwidth_utilization")));
+  o += fmt::format("  DRAM: read {}, written {}; {:.1f}% of peak bandwidth\n", human_bytes(json_double(t.at("dram_read_bytes"))),
+                   human_bytes(json_double(t.at("dram_write_bytes"))), 100 * json_double(t.at("dram_bandwidth_utilization")));
   std::string sp;
   for (const auto& kv : t.at("scratchpad").as_object()) {
     const auto& u = kv.value().as_object();
     if (json_u64(u.at("read_bytes")) + json_u64(u.at("write_bytes")) == 0) continue;
-    sp += fmt::format("{}{} r {} w {}", sp.empty() ? "" : "; ", std::string(kv.key()), human_bytes(dbl(u.at("read_bytes"))),
-                      human_bytes(dbl(u.at("write_bytes"))));
+    sp += fmt::format("{}{} r {} w {}", sp.empty() ? "" : "; ", std::string(kv.key()), human_bytes(json_double(u.at("read_bytes"))),
+                      human_bytes(json_double(u.at("write_bytes"))));
   }
   o += fmt::format("  scratchpad: {}\n", sp.empty() ? "no traffic" : sp);
   const auto& h = s.at("handoff").as_object();
@@ -193,15 +186,12 @@ std::string format_summary(const json::object& s) {
                    grouped(json_u64(v2m.at("cycles"))));
   if (const auto* a = s.if_contains("accuracy"); a && a->is_object()) {
     const auto& acc = a->as_object();
-    auto num = [](const json::value& v, const char* fmt_spec) {
-      return v.is_null() ? std::string("n/a") : fmt::format(fmt::runtime(fmt_spec), v.to_number<double>());
-    };
     const auto& snr = acc.at("snr_db").as_object();
     const auto& rel = acc.at("rel_fro_error").as_object();
     o += fmt::format("  accuracy vs fp64: SNR {} dB mean, {} dB worst; relative error {} worst; max abs error {}; {} "
                      "non-finite, {} saturations\n",
-                     num(snr.at("mean"), "{:.1f}"), num(snr.at("worst"), "{:.1f}"), num(rel.at("worst"), "{:.3g}"),
-                     num(acc.at("max_abs_error"), "{:.3g}"), grouped(json_u64(acc.at("nonfinite"))),
+                     json_number_or_na(snr.at("mean"), "{:.1f}"), json_number_or_na(snr.at("worst"), "{:.1f}"), json_number_or_na(rel.at("worst"), "{:.3g}"),
+                     json_number_or_na(acc.at("max_abs_error"), "{:.3g}"), grouped(json_u64(acc.at("nonfinite"))),
                      grouped(json_u64(acc.at("saturations"))));
   }
   if (s.at("mode").as_string() == "numerics") {

@@ -17,9 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double num(const json::value& v) { return v.to_number<double>(); }
-
-
 json::object kernel_entry(const std::string& name, const json::object& s) {
   json::object k;
   k["name"] = name;
@@ -94,7 +91,7 @@ std::string format_comparison(const json::object& j) {
   row("", [](const json::object& x) { return std::string(x.at("name").as_string()); });
   row("cycles", [](const json::object& x) { return grouped(json_u64(x.at("cycles"))); });
   row("speedup", [&](const json::object& x) {
-    return fmt::format("{:.2f}x", num(j.at("speedup").as_object().at(x.at("name").as_string())));
+    return fmt::format("{:.2f}x", json_double(j.at("speedup").as_object().at(x.at("name").as_string())));
   });
   const auto& units0 = k.front()->at("units").as_object();
   o += "  instructions\n";
@@ -108,11 +105,11 @@ std::string format_comparison(const json::object& j) {
     if (name == "sequencer") continue;
     row("    " + name, [&](const json::object& x) {
       const auto& uu = x.at("units").as_object().at(name).as_object();
-      return fmt::format("{} ({:.0f}%)", grouped(json_u64(uu.at("busy_cycles"))), 100 * num(uu.at("utilization")));
+      return fmt::format("{} ({:.0f}%)", grouped(json_u64(uu.at("busy_cycles"))), 100 * json_double(uu.at("utilization")));
     });
   }
   row("    matrix MAC utilization", [](const json::object& x) {
-    return fmt::format("{:.1f}%", 100 * num(x.at("units").as_object().at("matrix").as_object().at("mac_utilization")));
+    return fmt::format("{:.1f}%", 100 * json_double(x.at("units").as_object().at("matrix").as_object().at("mac_utilization")));
   });
   o += "  stalls (unit-cycles)\n";
   for (const auto& st : k.front()->at("stalls").as_object()) {
@@ -123,12 +120,12 @@ std::string format_comparison(const json::object& j) {
     row("    " + name, [&](const json::object& x) { return grouped(json_u64(x.at("stalls").as_object().at(name))); });
   }
   o += "  traffic\n";
-  row("    DRAM read", [](const json::object& x) { return human_bytes(num(x.at("traffic").as_object().at("dram_read_bytes"))); });
-  row("    DRAM written", [](const json::object& x) { return human_bytes(num(x.at("traffic").as_object().at("dram_write_bytes"))); });
+  row("    DRAM read", [](const json::object& x) { return human_bytes(json_double(x.at("traffic").as_object().at("dram_read_bytes"))); });
+  row("    DRAM written", [](const json::object& x) { return human_bytes(json_double(x.at("traffic").as_object().at("dram_write_bytes"))); });
   row("    scratchpad read+written", [](const json::object& x) {
     double total = 0;
     for (const auto& u : x.at("traffic").as_object().at("scratchpad").as_object()) {
-      total += num(u.value().as_object().at("read_bytes")) + num(u.value().as_object().at("write_bytes"));
+      total += json_double(u.value().as_object().at("read_bytes")) + json_double(u.value().as_object().at("write_bytes"));
     }
     return human_bytes(total);
   });
@@ -143,18 +140,16 @@ std::string format_comparison(const json::object& j) {
   });
   row("  tightest bound", [](const json::object& x) {
     const auto& b = x.at("bounds").as_object();
-    return fmt::format("{} {:.0f}%", b.at("binding").as_string().c_str(), 100 * num(b.at("binding_fraction")));
+    return fmt::format("{} {:.0f}%", b.at("binding").as_string().c_str(), 100 * json_double(b.at("binding_fraction")));
   });
   row("  critical path instructions", [](const json::object& x) { return grouped(json_u64(x.at("critical_path").as_object().at("instructions"))); });
   if (k.front()->at("accuracy").is_object()) {
     row("  SNR dB mean / worst", [](const json::object& x) {
       const auto& s = x.at("accuracy").as_object().at("snr_db").as_object();
-      auto f = [](const json::value& v) { return v.is_null() ? std::string("n/a") : fmt::format("{:.1f}", num(v)); };
-      return f(s.at("mean")) + " / " + f(s.at("worst"));
+      return json_number_or_na(s.at("mean"), "{:.1f}") + " / " + json_number_or_na(s.at("worst"), "{:.1f}");
     });
     row("  rel. error worst", [](const json::object& x) {
-      const auto& v = x.at("accuracy").as_object().at("rel_fro_error").as_object().at("worst");
-      return v.is_null() ? std::string("n/a") : fmt::format("{:.2e}", num(v));
+      return json_number_or_na(x.at("accuracy").as_object().at("rel_fro_error").as_object().at("worst"), "{:.2e}");
     });
     row("  non-finite / saturations", [](const json::object& x) {
       const auto& a = x.at("accuracy").as_object();
@@ -289,16 +284,16 @@ boost::json::object run_experiment(const Experiment& e, const std::string& dir, 
         auto acc_field = [&](const char* a, const char* b) -> std::string {
           if (!acc.is_object()) return "";
           const auto& v = b ? acc.as_object().at(a).as_object().at(b) : acc.as_object().at(a);
-          return v.is_null() ? "" : fmt::format("{}", num(v));
+          return v.is_null() ? "" : fmt::format("{}", json_double(v));
         };
         const std::string name(ko.at("name").as_string());
         csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", hw.name, npu::dtype_name(dt), chunk, e.batch,
-                           name, json_u64(ko.at("cycles")), num(c.json.at("speedup").as_object().at(name)),
+                           name, json_u64(ko.at("cycles")), json_double(c.json.at("speedup").as_object().at(name)),
                            reported && name == e.kernels.back() ? fmt::format("{}", *reported) : "",
                            acc_field("snr_db", "mean"), acc_field("snr_db", "worst"),
                            acc_field("rel_fro_error", "worst"), acc_field("nonfinite", nullptr),
-                           acc_field("saturations", nullptr), num(units.at("matrix").as_object().at("utilization")),
-                           num(units.at("vector").as_object().at("utilization")),
+                           acc_field("saturations", nullptr), json_double(units.at("matrix").as_object().at("utilization")),
+                           json_double(units.at("vector").as_object().at("utilization")),
                            ko.at("bounds").as_object().at("binding").as_string().c_str());
       }
       row["cycles"] = std::move(cycles);
@@ -349,8 +344,8 @@ std::string format_experiment(const json::object& r) {
     const auto& row = rv.as_object();
     o += fmt::format("| {} | {} |", row.at("dtype").as_string().c_str(), json_u64(row.at("chunk")));
     for (const auto& k : kernels) o += fmt::format(" {} |", grouped(json_u64(row.at("cycles").as_object().at(k))));
-    o += fmt::format(" {:.2f}x | {} |\n", num(row.at("speedup")),
-                     row.at("reported_speedup").is_null() ? std::string("") : fmt::format("{:.1f}x", num(row.at("reported_speedup"))));
+    o += fmt::format(" {:.2f}x | {} |\n", json_double(row.at("speedup")),
+                     row.at("reported_speedup").is_null() ? std::string("") : fmt::format("{:.1f}x", json_double(row.at("reported_speedup"))));
   }
   if (!e.at("reported_source").as_string().empty()) o += fmt::format("\nreported: {}\n", e.at("reported_source").as_string().c_str());
   o += "\n";
