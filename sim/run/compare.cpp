@@ -33,17 +33,7 @@ json::object kernel_entry(const std::string& name, const json::object& s) {
 Comparison compare_kernels(const npu::NpuConfig& hw, const CompareOptions& o) {
   if (o.kernels.empty()) throw InputError("--kernels: name at least one kernel");
   KernelRunOptions base = o.run;
-  if (!base.input) {
-    if (!base.input_path.empty()) {
-      base.input = read_input_matrices(base.input_path);
-    } else {
-      if (base.params.chunk == 0) throw InputError("compare needs --chunk C (or --input A.npy)");
-      kernels::GdnInputParams g = base.generator;
-      g.chunk = base.params.chunk;
-      g.batch = base.params.batch;
-      base.input = kernels::generate_gdn_inputs(g);
-    }
-  }
+  base.input = kernel_input(base, "compare");  // once, so every kernel sees the same A
   Comparison c;
   std::vector<json::object> stats;
   for (const std::string& name : o.kernels) {

@@ -64,6 +64,16 @@ json::object accuracy_object(const kernels::Accuracy& a, std::uint64_t saturatio
 
 }  // namespace
 
+kernels::MatrixBatch kernel_input(const KernelRunOptions& o, const std::string& command) {
+  if (o.input) return *o.input;
+  if (!o.input_path.empty()) return read_input_matrices(o.input_path);
+  if (o.params.chunk == 0) throw InputError(command + " needs --chunk C (or --input A.npy)");
+  kernels::GdnInputParams g = o.generator;
+  g.chunk = o.params.chunk;
+  g.batch = o.params.batch;
+  return kernels::generate_gdn_inputs(g);
+}
+
 KernelRun run_kernel(const KernelRunOptions& o) { return run_kernel(read_hw_config(o.hw_path, o.overrides), o); }
 
 KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
@@ -71,23 +81,15 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
   kernels::InverseParams params = o.params;
   const kernels::InverseKernel& kernel = kernels::find_inverse_kernel(o.kernel);
 
-  if (!o.input_path.empty() || o.input) {
-    k.a = o.input ? *o.input : read_input_matrices(o.input_path);
-    if (params.chunk && params.chunk != k.a.n) {
-      throw InputError(fmt::format("{}: A is {}x{} but --chunk is {}", o.input_path, k.a.n, k.a.n, params.chunk));
-    }
-    if (o.batch_given && params.batch != k.a.batch) {
-      throw InputError(fmt::format("{}: A holds {} matrices but --batch is {}", o.input_path, k.a.batch, params.batch));
-    }
-    params.chunk = k.a.n;
-    params.batch = k.a.batch;
-  } else {
-    if (params.chunk == 0) throw InputError("--kernel needs --chunk C (or --input A.npy)");
-    kernels::GdnInputParams g = o.generator;
-    g.chunk = params.chunk;
-    g.batch = params.batch;
-    k.a = kernels::generate_gdn_inputs(g);
+  k.a = kernel_input(o, "--kernel");
+  if (params.chunk && params.chunk != k.a.n) {  // only a given A can disagree
+    throw InputError(fmt::format("{}: A is {}x{} but --chunk is {}", o.input_path, k.a.n, k.a.n, params.chunk));
   }
+  if (o.batch_given && params.batch != k.a.batch) {
+    throw InputError(fmt::format("{}: A holds {} matrices but --batch is {}", o.input_path, k.a.batch, params.batch));
+  }
+  params.chunk = k.a.n;
+  params.batch = k.a.batch;
   k.exact = kernels::exact_inverse(k.a);
   if (npu::is_int(params.dtype)) {
     const std::uint32_t order = params.order ? params.order : kernels::neumann_defaults(params.chunk).first;

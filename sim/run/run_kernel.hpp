@@ -38,6 +38,11 @@ struct KernelRun {
 /// lower-triangular. Throws InputError naming the file and the first offending element.
 kernels::MatrixBatch read_input_matrices(const std::string& path);
 
+/// A for a run: options.input, else the input file, else the generator's batch of
+/// params.batch chunks of params.chunk. Without a file, `command` (the CLI's name for what
+/// runs) needs --chunk.
+kernels::MatrixBatch kernel_input(const KernelRunOptions& options, const std::string& command);
+
 KernelRun run_kernel(const KernelRunOptions& options);
 /// The same on a config already read (options.hw_path only labels the stats).
 KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& options);
