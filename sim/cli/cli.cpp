@@ -328,7 +328,8 @@ int cmd_experiment(const std::vector<std::string>& args, std::ostream& out) {
   const std::string dir = vm.count("out") ? vm["out"].as<std::string>() : "npusim-out/experiments/" + e.name;
   std::vector<std::string> written;
   Progress bar("experiment " + e.name, true);
-  const auto results = run_experiment(e, dir, vm.count("timing-only") == 0, &written);
+  const auto results =
+      run_experiment(e, dir, vm.count("timing-only") == 0, &written, [&](double f) { bar.update(f); });
   if (vm.count("json")) {
     out << to_json(results);
   } else {

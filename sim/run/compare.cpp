@@ -239,7 +239,7 @@ Experiment read_experiment(const std::string& path) {
 }
 
 boost::json::object run_experiment(const Experiment& e, const std::string& dir, bool numerics,
-                                   std::vector<std::string>* written) {
+                                   std::vector<std::string>* written, const std::function<void(double)>& progress) {
   const npu::NpuConfig hw = read_hw_config(e.hw_path, e.overrides);
   json::array rows;
   std::string csv = "hw,dtype,chunk,batch,kernel,cycles,speedup,reported_speedup,snr_db_mean,snr_db_worst,"
@@ -292,6 +292,7 @@ boost::json::object run_experiment(const Experiment& e, const std::string& dir, 
       row["explanation"] = c.json.at("explanation");
       row["comparison"] = c.json;
       rows.push_back(std::move(row));
+      if (progress) progress(double(rows.size()) / double(e.dtypes.size() * e.chunks.size()));
       if (!dir.empty()) {
         auto files = write_comparison(c, (fs::path(dir) / fmt::format("{}-C{}", npu::dtype_name(dt), chunk)).string());
         if (written) written->insert(written->end(), files.begin(), files.end());

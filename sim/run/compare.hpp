@@ -2,6 +2,7 @@
 /// Side-by-side runs of several inverse kernels on the same inputs, and experiments: sweeps of
 /// comparisons over chunk sizes and dtypes described in YAML (configs/experiments/).
 #include <boost/json.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,9 +50,11 @@ struct Experiment {
 Experiment read_experiment(const std::string& path);
 
 /// Runs it; returns {experiment, rows: [...]} and writes results.json, results.csv, results.md
-/// and each comparison into `dir` (when not empty).
+/// and each comparison into `dir` (when not empty). `progress`, when set, is called with the
+/// fraction of comparisons done after each one.
 boost::json::object run_experiment(const Experiment& e, const std::string& dir, bool numerics,
-                                   std::vector<std::string>* written);
+                                   std::vector<std::string>* written,
+                                   const std::function<void(double)>& progress = {});
 
 /// The experiment's results as a readable table.
 std::string format_experiment(const boost::json::object& results);

@@ -200,16 +200,20 @@ TEST_CASE("experiments: strict YAML, and a run writes results for pandas", "[ana
   const fs::path file = dir / "e.yaml";
   sim::write_text_file(file.string(), "name: e\nhw: " + std::string(NPUSIM_SOURCE_DIR) +
                                           "/configs/npu/hexagon-like.yaml\nkernels: [fla_blocked, neumann]\n"
-                                          "chunks: [32]\ndtypes: [fp16]\nbatch: 2\n"
+                                          "chunks: [16, 32]\ndtypes: [fp16]\nbatch: 2\n"
                                           "reported: {speedup: {32: 5.2}}\n");
   const sim::Experiment e = sim::read_experiment(file.string());
-  const auto results = sim::run_experiment(e, (dir / "out").string(), false, nullptr);
+  std::vector<double> progress;
+  const auto results =
+      sim::run_experiment(e, (dir / "out").string(), false, nullptr, [&](double f) { progress.push_back(f); });
+  CHECK(progress == std::vector<double>{0.5, 1.0});  // after each of the two comparisons
   const auto& rows = results.at("rows").as_array();
-  REQUIRE(rows.size() == 1);
-  CHECK(rows[0].as_object().at("reported_speedup").as_double() == 5.2);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].as_object().at("reported_speedup").is_null());
+  CHECK(rows[1].as_object().at("reported_speedup").as_double() == 5.2);
   const std::string csv = sim::read_text_file((dir / "out" / "results.csv").string());
   CHECK(csv.rfind("hw,dtype,chunk,batch,kernel,cycles,speedup", 0) == 0);
-  CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);  // header + one row per kernel
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 5);  // header + one row per kernel and chunk size
 
   sim::write_text_file(file.string(), "name: e\nhw: x.yaml\nkernels: [fla_blocked, neuman]\nchunks: [48]\n"
                                       "dtypes: [fp16]\nbatchsize: 2\n");
