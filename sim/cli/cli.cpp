@@ -55,10 +55,20 @@ std::vector<std::string> args_of(int argc, const char* const* argv) {
   return a;
 }
 
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc) {
+/// Parses a command's arguments; `positional` names the arguments it takes without an option,
+/// and any other bare argument is a usage error naming it (rather than silently ignored).
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc,
+                        po::positional_options_description positional = {}) {
+  constexpr const char* kStray = "unexpected-argument";
+  po::options_description all;
+  all.add(desc).add_options()(kStray, po::value<std::vector<std::string>>());
+  positional.add(kStray, -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    if (vm.count(kStray)) {
+      throw UsageError{fmt::format("unexpected argument '{}'", vm[kStray].as<std::vector<std::string>>().front())};
+    }
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError{e.what()};
@@ -317,13 +327,7 @@ int cmd_experiment(const std::vector<std::string>& args, std::ostream& out) {
     out << "usage: npusim experiment FILE.yaml [--out DIR] [--json] [--timing-only]\n" << desc << '\n';
     return kExitOk;
   }
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError{e.what()};
-  }
+  const auto vm = parse(args, desc, pos);
   const Experiment e = read_experiment(vm["file"].as<std::string>());
   const std::string dir = vm.count("out") ? vm["out"].as<std::string>() : "npusim-out/experiments/" + e.name;
   std::vector<std::string> written;
