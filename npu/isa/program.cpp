@@ -22,6 +22,13 @@ const Buffer* Program::find_buffer(std::string_view name) const {
   return nullptr;
 }
 
+const Stream* Program::find_stream(std::uint32_t core) const {
+  for (const auto& s : streams) {
+    if (s.core == core) return &s;
+  }
+  return nullptr;
+}
+
 int Program::find_flag(std::string_view name) const {
   for (std::size_t i = 0; i < flags.size(); ++i) {
     if (flags[i] == name) return static_cast<int>(i);

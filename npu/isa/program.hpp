@@ -97,6 +97,8 @@ struct Program {
 
   const DramTensor* find_tensor(std::string_view name) const;
   const Buffer* find_buffer(std::string_view name) const;
+  /// The stream of instructions for core `core` (nullptr: the core has none).
+  const Stream* find_stream(std::uint32_t core) const;
   int find_flag(std::string_view name) const;
   std::size_t instruction_count() const;
 

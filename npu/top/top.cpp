@@ -9,10 +9,8 @@ Top::Top(const sc_core::sc_module_name& name, const NpuConfig& hw, const Program
     : sc_core::sc_module(name), m_dram("dram", hw.dram), m_flags(program.flags.size()) {
   const auto names = unit_names(hw.core);
   for (std::uint32_t c = 0; c < hw.cores; ++c) {
-    const Stream* stream = &m_empty;
-    for (const Stream& s : program.streams) {
-      if (s.core == c) stream = &s;
-    }
+    const Stream* found = program.find_stream(c);
+    const Stream* stream = found ? found : &m_empty;
     m_states.push_back(std::make_unique<CoreState>(program, *stream, hw, c, numerics, dram_bytes));
     CoreState& state = *m_states.back();
     if (trace) {

@@ -17,12 +17,11 @@ using npu::InstrRecord;
 
 namespace {
 
+/// The core's instructions (none if the program gives it none).
 const npu::Stream& stream_of(const npu::Program& p, std::uint32_t core) {
   static const npu::Stream empty;
-  for (const auto& s : p.streams) {
-    if (s.core == core) return s;
-  }
-  return empty;
+  const npu::Stream* s = p.find_stream(core);
+  return s ? *s : empty;
 }
 
 /// What the instruction costs on its own, as the model charges it (no waiting).

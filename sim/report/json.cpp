@@ -6,10 +6,9 @@
 #include "npu/common/error.hpp"
 
 namespace npusim::sim {
-namespace {
 
-void write_string(std::string& out, std::string_view s) {
-  out += '"';
+std::string json_escape(std::string_view s) {
+  std::string out;
   for (char c : s) {
     switch (c) {
       case '"': out += "\\\""; break;
@@ -25,6 +24,14 @@ void write_string(std::string& out, std::string_view s) {
         }
     }
   }
+  return out;
+}
+
+namespace {
+
+void write_string(std::string& out, std::string_view s) {
+  out += '"';
+  out += json_escape(s);
   out += '"';
 }
 

@@ -3,10 +3,14 @@
 /// their shortest round-trip form (doubles always with a '.' or exponent), non-finite as null.
 #include <boost/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace npusim::sim {
 
 std::string to_json(const boost::json::value& v);
+
+/// `s` escaped for the inside of a JSON string literal (quotes, backslashes, control characters).
+std::string json_escape(std::string_view s);
 
 /// Parses JSON text; malformed text throws InputError naming `source`.
 boost::json::value parse_json(const std::string& text, const std::string& source);

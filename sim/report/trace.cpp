@@ -10,23 +10,10 @@
 #include "npu/dma/dma_timing.hpp"
 #include "npu/isa/access.hpp"
 #include "npu/isa/asm.hpp"
+#include "sim/report/json.hpp"
 
 namespace npusim::sim {
 namespace {
-
-/// Escapes a string for a JSON string literal.
-std::string esc(std::string_view s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      o += fmt::format("\\u{:04x}", static_cast<int>(c));
-      continue;
-    }
-    o += c;
-  }
-  return o;
-}
 
 class TraceWriter {
  public:
@@ -62,13 +49,6 @@ class TraceWriter {
   std::uint64_t m_events = 0;
 };
 
-const npu::Stream* stream_of(const npu::Program& p, std::uint32_t core) {
-  for (const auto& s : p.streams) {
-    if (s.core == core) return &s;
-  }
-  return nullptr;
-}
-
 /// A counter track as a step function: value changes at given cycles.
 void counter(TraceWriter& w, std::uint32_t pid, const std::string& name, const std::string& series,
              std::vector<std::pair<Cycle, double>> deltas, Cycle until) {
@@ -91,7 +71,7 @@ Cycle cycle_after_chunks(const npu::Program& p, const npu::RunResult& r, const s
   const npu::DramTensor* t = p.find_tensor(tensor);
   std::vector<Cycle> done;
   for (std::uint32_t c = 0; t && c < r.cores.size(); ++c) {
-    const npu::Stream* s = stream_of(p, c);
+    const npu::Stream* s = p.find_stream(c);
     if (!s) continue;
     for (std::size_t i = 0; i < s->code.size(); ++i) {
       const npu::Instruction& in = s->code[i];
@@ -120,7 +100,7 @@ std::uint64_t write_trace(const std::string& path, const npu::NpuConfig& hw, con
       w.event(fmt::format(R"({{"name":"thread_sort_index","ph":"M","pid":{},"tid":{},"args":{{"sort_index":{}}}}})", c,
                           u, u));
     }
-    const npu::Stream* s = stream_of(p, c);
+    const npu::Stream* s = p.find_stream(c);
     if (!s) continue;
     const auto& recs = r.cores[c].records;
     const auto& pool = r.cores[c].dep_pool;
@@ -139,7 +119,7 @@ std::uint64_t write_trace(const std::string& path, const npu::NpuConfig& hw, con
       const npu::InstrRecord& rec = recs[i];
       const std::uint32_t u = npu::unit_of(in);
       if (rec.start >= until) continue;
-      const std::string text = esc(npu::format_instruction(p, in));
+      const std::string text = json_escape(npu::format_instruction(p, in));
       if (u == npu::kSequencerUnit) {
         if (rec.done > rec.start) {
           w.event(fmt::format(
@@ -218,7 +198,7 @@ std::uint64_t write_trace(const std::string& path, const npu::NpuConfig& hw, con
   }
   const std::uint64_t events = w.events();
   w.finish(fmt::format(R"({{"npusim":"trace","hw":"{}","program":"{}","cycles":{},"clock_hz":{},"traced_until_cycle":{}}})",
-                       esc(hw.name), esc(p.source), r.cycles, hw.clock_hz, std::min(until, r.cycles)));
+                       json_escape(hw.name), json_escape(p.source), r.cycles, hw.clock_hz, std::min(until, r.cycles)));
   return events;
 }
 
