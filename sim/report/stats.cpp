@@ -146,13 +146,18 @@ std::string format_summary(const json::object& s) {
                      json_u64(k->as_object().at("batch")), json_u64(k->as_object().at("batch")) == 1 ? "" : "s");
   }
   o += fmt::format("  cycles {}  ({:.2f} us at {:.3g} GHz), {} instructions\n", grouped(json_u64(s.at("cycles"))),
-                   json_double(s.at("time_us")), json_double(hw.at("clock_hz")) / 1e9, grouped(json_u64(s.at("instructions"))));
+                   json_double(s.at("time_us")), json_double(hw.at("clock_hz")) / 1e9,
+                   grouped(json_u64(s.at("instructions"))));
   o += fmt::format("  {:<10} {:>9} {:>12} {:>7}  {}\n", "unit", "instr", "busy", "util", "");
   for (const auto& kv : s.at("units").as_object()) {
     const auto& u = kv.value().as_object();
     std::string note;
-    if (u.contains("mac_utilization")) note = fmt::format("MAC utilization {:.1f}%", 100 * json_double(u.at("mac_utilization")));
-    if (u.contains("lane_utilization")) note = fmt::format("lane utilization {:.1f}%", 100 * json_double(u.at("lane_utilization")));
+    if (u.contains("mac_utilization")) {
+      note = fmt::format("MAC utilization {:.1f}%", 100 * json_double(u.at("mac_utilization")));
+    }
+    if (u.contains("lane_utilization")) {
+      note = fmt::format("lane utilization {:.1f}%", 100 * json_double(u.at("lane_utilization")));
+    }
     if (u.contains("handoff_cycles") && json_u64(u.at("handoff_cycles")) > 0) {
       note += fmt::format(", {} hand-off cycles", grouped(json_u64(u.at("handoff_cycles"))));
     }
@@ -168,14 +173,15 @@ std::string format_summary(const json::object& s) {
   for (const auto& [n, k] : stalls) st += fmt::format("{}{} {}", st.empty() ? "" : ", ", k, grouped(n));
   o += fmt::format("  stalls (unit-cycles): {}\n", st.empty() ? "none" : st);
   const auto& t = s.at("traffic").as_object();
-  o += fmt::format("  DRAM: read {}, written {}; {:.1f}% of peak bandwidth\n", human_bytes(json_double(t.at("dram_read_bytes"))),
-                   human_bytes(json_double(t.at("dram_write_bytes"))), 100 * json_double(t.at("dram_bandwidth_utilization")));
+  o += fmt::format(
+      "  DRAM: read {}, written {}; {:.1f}% of peak bandwidth\n", human_bytes(json_double(t.at("dram_read_bytes"))),
+      human_bytes(json_double(t.at("dram_write_bytes"))), 100 * json_double(t.at("dram_bandwidth_utilization")));
   std::string sp;
   for (const auto& kv : t.at("scratchpad").as_object()) {
     const auto& u = kv.value().as_object();
     if (json_u64(u.at("read_bytes")) + json_u64(u.at("write_bytes")) == 0) continue;
-    sp += fmt::format("{}{} r {} w {}", sp.empty() ? "" : "; ", std::string(kv.key()), human_bytes(json_double(u.at("read_bytes"))),
-                      human_bytes(json_double(u.at("write_bytes"))));
+    sp += fmt::format("{}{} r {} w {}", sp.empty() ? "" : "; ", std::string(kv.key()),
+                      human_bytes(json_double(u.at("read_bytes"))), human_bytes(json_double(u.at("write_bytes"))));
   }
   o += fmt::format("  scratchpad: {}\n", sp.empty() ? "no traffic" : sp);
   const auto& h = s.at("handoff").as_object();
@@ -188,11 +194,12 @@ std::string format_summary(const json::object& s) {
     const auto& acc = a->as_object();
     const auto& snr = acc.at("snr_db").as_object();
     const auto& rel = acc.at("rel_fro_error").as_object();
-    o += fmt::format("  accuracy vs fp64: SNR {} dB mean, {} dB worst; relative error {} worst; max abs error {}; {} "
-                     "non-finite, {} saturations\n",
-                     json_number_or_na(snr.at("mean"), "{:.1f}"), json_number_or_na(snr.at("worst"), "{:.1f}"), json_number_or_na(rel.at("worst"), "{:.3g}"),
-                     json_number_or_na(acc.at("max_abs_error"), "{:.3g}"), grouped(json_u64(acc.at("nonfinite"))),
-                     grouped(json_u64(acc.at("saturations"))));
+    o += fmt::format(
+        "  accuracy vs fp64: SNR {} dB mean, {} dB worst; relative error {} worst; max abs error {}; {} "
+        "non-finite, {} saturations\n",
+        json_number_or_na(snr.at("mean"), "{:.1f}"), json_number_or_na(snr.at("worst"), "{:.1f}"),
+        json_number_or_na(rel.at("worst"), "{:.3g}"), json_number_or_na(acc.at("max_abs_error"), "{:.3g}"),
+        grouped(json_u64(acc.at("nonfinite"))), grouped(json_u64(acc.at("saturations"))));
   }
   if (s.at("mode").as_string() == "numerics") {
     const auto& n = s.at("numerics").as_object();

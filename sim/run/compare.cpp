@@ -95,11 +95,13 @@ std::string format_comparison(const json::object& j) {
     if (name == "sequencer") continue;
     row("    " + name, [&](const json::object& x) {
       const auto& uu = x.at("units").as_object().at(name).as_object();
-      return fmt::format("{} ({:.0f}%)", grouped(json_u64(uu.at("busy_cycles"))), 100 * json_double(uu.at("utilization")));
+      return fmt::format("{} ({:.0f}%)", grouped(json_u64(uu.at("busy_cycles"))),
+                         100 * json_double(uu.at("utilization")));
     });
   }
   row("    matrix MAC utilization", [](const json::object& x) {
-    return fmt::format("{:.1f}%", 100 * json_double(x.at("units").as_object().at("matrix").as_object().at("mac_utilization")));
+    return fmt::format("{:.1f}%",
+                       100 * json_double(x.at("units").as_object().at("matrix").as_object().at("mac_utilization")));
   });
   o += "  stalls (unit-cycles)\n";
   for (const auto& st : k.front()->at("stalls").as_object()) {
@@ -110,12 +112,17 @@ std::string format_comparison(const json::object& j) {
     row("    " + name, [&](const json::object& x) { return grouped(json_u64(x.at("stalls").as_object().at(name))); });
   }
   o += "  traffic\n";
-  row("    DRAM read", [](const json::object& x) { return human_bytes(json_double(x.at("traffic").as_object().at("dram_read_bytes"))); });
-  row("    DRAM written", [](const json::object& x) { return human_bytes(json_double(x.at("traffic").as_object().at("dram_write_bytes"))); });
+  row("    DRAM read", [](const json::object& x) {
+    return human_bytes(json_double(x.at("traffic").as_object().at("dram_read_bytes")));
+  });
+  row("    DRAM written", [](const json::object& x) {
+    return human_bytes(json_double(x.at("traffic").as_object().at("dram_write_bytes")));
+  });
   row("    scratchpad read+written", [](const json::object& x) {
     double total = 0;
     for (const auto& u : x.at("traffic").as_object().at("scratchpad").as_object()) {
-      total += json_double(u.value().as_object().at("read_bytes")) + json_double(u.value().as_object().at("write_bytes"));
+      total +=
+          json_double(u.value().as_object().at("read_bytes")) + json_double(u.value().as_object().at("write_bytes"));
     }
     return human_bytes(total);
   });
@@ -277,14 +284,14 @@ boost::json::object run_experiment(const Experiment& e, const std::string& dir, 
           return v.is_null() ? "" : fmt::format("{}", json_double(v));
         };
         const std::string name(ko.at("name").as_string());
-        csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", hw.name, npu::dtype_name(dt), chunk, e.batch,
-                           name, json_u64(ko.at("cycles")), json_double(c.json.at("speedup").as_object().at(name)),
-                           reported && name == e.kernels.back() ? fmt::format("{}", *reported) : "",
-                           acc_field("snr_db", "mean"), acc_field("snr_db", "worst"),
-                           acc_field("rel_fro_error", "worst"), acc_field("nonfinite", nullptr),
-                           acc_field("saturations", nullptr), json_double(units.at("matrix").as_object().at("utilization")),
-                           json_double(units.at("vector").as_object().at("utilization")),
-                           ko.at("bounds").as_object().at("binding").as_string().c_str());
+        csv += fmt::format(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", hw.name, npu::dtype_name(dt), chunk, e.batch, name,
+            json_u64(ko.at("cycles")), json_double(c.json.at("speedup").as_object().at(name)),
+            reported && name == e.kernels.back() ? fmt::format("{}", *reported) : "", acc_field("snr_db", "mean"),
+            acc_field("snr_db", "worst"), acc_field("rel_fro_error", "worst"), acc_field("nonfinite", nullptr),
+            acc_field("saturations", nullptr), json_double(units.at("matrix").as_object().at("utilization")),
+            json_double(units.at("vector").as_object().at("utilization")),
+            ko.at("bounds").as_object().at("binding").as_string().c_str());
       }
       row["cycles"] = std::move(cycles);
       row["speedup"] = c.json.at("speedup").as_object().at(e.kernels.back());
@@ -336,7 +343,9 @@ std::string format_experiment(const json::object& r) {
     o += fmt::format("| {} | {} |", row.at("dtype").as_string().c_str(), json_u64(row.at("chunk")));
     for (const auto& k : kernels) o += fmt::format(" {} |", grouped(json_u64(row.at("cycles").as_object().at(k))));
     o += fmt::format(" {:.2f}x | {} |\n", json_double(row.at("speedup")),
-                     row.at("reported_speedup").is_null() ? std::string("") : fmt::format("{:.1f}x", json_double(row.at("reported_speedup"))));
+                     row.at("reported_speedup").is_null()
+                         ? std::string("")
+                         : fmt::format("{:.1f}x", json_double(row.at("reported_speedup"))));
   }
   if (!e.at("reported_source").as_string().empty()) o += fmt::format("\nreported: {}\n", e.at("reported_source").as_string().c_str());
   o += "\n";
