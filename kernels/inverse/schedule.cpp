@@ -2,24 +2,10 @@
 
 #include <array>
 
-#include "npu/dma/dma_timing.hpp"
-#include "npu/isa/access.hpp"
-#include "npu/matrix/matrix_timing.hpp"
-#include "npu/vector/vector_timing.hpp"
+#include "npu/core/instruction_cost.hpp"
 
 namespace npusim::kernels {
 using namespace npu;
-
-std::uint64_t estimated_busy(const Program& p, const Instruction& in, const NpuConfig& hw) {
-  const AccessSet acc = accesses(p, in);
-  switch (in.unit()) {
-    case UnitKind::matrix: return matrix_cost(p, in, acc, hw.core).busy;
-    case UnitKind::vector: return vector_cost(p, in, acc, hw.core).busy;
-    case UnitKind::dma: return dma_cost(in, acc, hw.core, hw.dram).busy;
-    case UnitKind::sequencer: return 0;
-  }
-  return 0;
-}
 
 std::vector<Instruction> merge_by_estimated_start(const Program& p, const NpuConfig& hw,
                                                   const std::vector<std::vector<Instruction>>& sequences) {
@@ -43,7 +29,7 @@ std::vector<Instruction> merge_by_estimated_start(const Program& p, const NpuCon
     }
     if (best == sequences.size()) return out;
     const Instruction& in = sequences[best][cur[best].next++];
-    cur[best].unit_time[static_cast<int>(in.unit())] += estimated_busy(p, in, hw);
+    cur[best].unit_time[static_cast<int>(in.unit())] += unloaded_cost(p, in, hw).busy;
     out.push_back(in);
   }
 }

@@ -10,12 +10,9 @@
 
 namespace npusim::kernels {
 
-/// Cycles an instruction occupies its unit, estimated from the config (before layout, so
-/// without bank conflicts or hand-offs).
-std::uint64_t estimated_busy(const npu::Program& p, const npu::Instruction& in, const npu::NpuConfig& hw);
-
 /// Interleaves independent sequences: each instruction's estimated start is the time its unit
-/// has spent on the earlier instructions of its own sequence; the earliest goes first (ties:
+/// has spent on the earlier instructions of its own sequence (busy cycles of npu::unloaded_cost,
+/// estimated before buffers have addresses, so without hand-offs); the earliest goes first (ties:
 /// the earlier sequence). Order within each sequence is kept.
 std::vector<npu::Instruction> merge_by_estimated_start(const npu::Program& p, const npu::NpuConfig& hw,
                                                        const std::vector<std::vector<npu::Instruction>>& sequences);

@@ -5,6 +5,8 @@
 #include <cstdint>
 
 #include "npu/common/cycles.hpp"
+#include "npu/config.hpp"
+#include "npu/isa/program.hpp"
 
 namespace npusim::npu {
 
@@ -35,5 +37,9 @@ struct InstructionCost {
   double dma_cap_bytes_per_cycle = 0;    ///< engine rate limit (DRAM may give less when shared)
   Cycle dma_ideal_transfer_cycles = 0;   ///< transfer at the cap, DRAM unshared
 };
+
+/// What `in` costs on its unit on its own, as the unit charges it (matrix_timing, vector_timing,
+/// dma_timing): no waiting, no hand-off, DRAM unshared. Sequencer instructions cost nothing here.
+InstructionCost unloaded_cost(const Program& p, const Instruction& in, const NpuConfig& hw);
 
 }  // namespace npusim::npu

@@ -5,10 +5,8 @@
 
 #include "npu/common/error.hpp"
 #include "npu/core/units.hpp"
+#include "npu/core/instruction_cost.hpp"
 #include "npu/dma/dma_timing.hpp"
-#include "npu/isa/access.hpp"
-#include "npu/matrix/matrix_timing.hpp"
-#include "npu/vector/vector_timing.hpp"
 #include "sim/report/json.hpp"
 
 namespace npusim::sim {
@@ -22,18 +20,6 @@ const npu::Stream& stream_of(const npu::Program& p, std::uint32_t core) {
   static const npu::Stream empty;
   const npu::Stream* s = p.find_stream(core);
   return s ? *s : empty;
-}
-
-/// What the instruction costs on its own, as the model charges it (no waiting).
-npu::InstructionCost static_cost(const npu::NpuConfig& hw, const npu::Program& p, const npu::Instruction& in) {
-  const npu::AccessSet acc = npu::accesses(p, in);
-  switch (in.unit()) {
-    case npu::UnitKind::matrix: return npu::matrix_cost(p, in, acc, hw.core);
-    case npu::UnitKind::vector: return npu::vector_cost(p, in, acc, hw.core);
-    case npu::UnitKind::dma: return npu::dma_cost(in, acc, hw.core, hw.dram);
-    case npu::UnitKind::sequencer: return {};
-  }
-  return {};
 }
 
 std::uint32_t core_index(const npu::NpuConfig& hw, const npu::RunResult& r) {
@@ -63,12 +49,12 @@ Bounds compute_bounds(const npu::NpuConfig& hw, const npu::Program& p, const npu
       const InstrRecord& rec = core.records[i];
       Cycle own = 0;  // the instruction's unloaded cost
       if (in.unit() == npu::UnitKind::vector) {
-        const npu::InstructionCost cost = static_cost(hw, p, in);
+        const npu::InstructionCost cost = npu::unloaded_cost(p, in, hw);
         const double lanes = cost.vectors ? double(cost.lane_slots) / double(cost.vectors) : 1.0;
         vector_ideal += double(cost.elements) / lanes * hw.core.vector.op(in.info().vclass).interval_cycles;
         own = rec.done - rec.start;
       } else if (in.unit() == npu::UnitKind::dma) {
-        const npu::InstructionCost cost = static_cost(hw, p, in);
+        const npu::InstructionCost cost = npu::unloaded_cost(p, in, hw);
         own = cost.dma_fixed_cycles + cost.dma_ideal_transfer_cycles + cost.latency;
       } else if (in.unit() == npu::UnitKind::matrix) {
         own = rec.done - rec.start;
@@ -176,7 +162,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     }
     if (at == At::end) {
       const Cycle busy = rec.end - rec.start;
-      const npu::InstructionCost cost = static_cost(hw, p, s.code[idx]);
+      const npu::InstructionCost cost = npu::unloaded_cost(p, s.code[idx], hw);
       Cycle handoff = rec.handoff_cycles, bank = 0, dram = 0;
       if (unit == npu::kMatrixUnit || unit == npu::kVectorUnit) bank = cost.bank_conflict_cycles;
       if (unit >= npu::kFirstDmaUnit) {

@@ -6,9 +6,8 @@
 #include <map>
 
 #include "npu/common/error.hpp"
+#include "npu/core/instruction_cost.hpp"
 #include "npu/core/units.hpp"
-#include "npu/dma/dma_timing.hpp"
-#include "npu/isa/access.hpp"
 #include "npu/isa/asm.hpp"
 #include "sim/report/json.hpp"
 
@@ -166,7 +165,7 @@ std::uint64_t write_trace(const std::string& path, const npu::NpuConfig& hw, con
             w.ts(double(rec.start)), c, u));
       }
       if (u >= npu::kFirstDmaUnit) {
-        const npu::InstructionCost cost = npu::dma_cost(in, npu::accesses(p, in), hw.core, hw.dram);
+        const npu::InstructionCost cost = npu::unloaded_cost(p, in, hw);
         const Cycle t0 = rec.start + cost.dma_fixed_cycles;
         if (rec.end > t0) {
           const double rate = double(cost.dram_bus_bytes) / double(rec.end - t0);
