@@ -174,7 +174,7 @@ std::vector<std::string> write_comparison(const Comparison& c, const std::string
   return written;
 }
 
-Experiment read_experiment(const std::string& path) {
+Experiment read_experiment(const std::string& path, std::vector<KeyDoc>* keys) {
   YamlReader r(read_text_file(path), path);
   auto root = r.root();
   Experiment e;
@@ -242,6 +242,7 @@ Experiment read_experiment(const std::string& path) {
   rep.finish();
   root.finish();
   r.throw_if_errors();
+  if (keys) *keys = r.keys();
   return e;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/config/yaml_reader.hpp"
 #include "sim/run/run_kernel.hpp"
 
 namespace npusim::sim {
@@ -46,8 +47,9 @@ struct Experiment {
   std::string reported_source;
 };
 
-/// Reads an experiment (strict YAML, paths relative to the file).
-Experiment read_experiment(const std::string& path);
+/// Reads an experiment (strict YAML, paths relative to the file). `keys`, when given, receives
+/// every key the reader knows (for the documentation test).
+Experiment read_experiment(const std::string& path, std::vector<KeyDoc>* keys = nullptr);
 
 /// Runs it; returns {experiment, rows: [...]} and writes results.json, results.csv, results.md
 /// and each comparison into `dir` (when not empty). `progress`, when set, is called with the

@@ -8,6 +8,7 @@
 #include "helpers.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/report/stats.hpp"
+#include "sim/run/compare.hpp"
 
 using namespace npusim;
 
@@ -35,6 +36,17 @@ TEST_CASE("every config key is documented in configs/README.md", "[docs]") {
       INFO(k.path);
       CHECK(doc.find("`" + k.path + "`") != std::string::npos);
     }
+  }
+}
+
+TEST_CASE("every experiment key is documented in configs/README.md", "[docs]") {
+  const std::string doc = test::source_file("configs/README.md");
+  std::vector<sim::KeyDoc> keys;
+  sim::read_experiment(std::string(NPUSIM_SOURCE_DIR) + "/configs/experiments/paper-hexagon.yaml", &keys);
+  REQUIRE(keys.size() > 10);
+  for (const auto& k : keys) {
+    INFO(k.path);
+    CHECK(doc.find("`" + k.path + "`") != std::string::npos);
   }
 }
 
