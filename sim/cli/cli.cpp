@@ -196,6 +196,7 @@ KernelRunOptions kernel_run_options(const po::variables_map& vm) {
     o.input_path = inputs[0].rfind("A=", 0) == 0 ? inputs[0].substr(2) : inputs[0];
   }
   o.numerics = vm.count("timing-only") == 0;
+  o.progress = vm.count("quiet") == 0;
   return o;
 }
 
@@ -232,7 +233,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
                        "output directory: stats.json, config.yaml, program.npuasm, output tensors")(
       "json", "print the stats object on stdout instead of the summary")(
       "timing-only", "skip numerics (same cycles, faster; no tensor outputs or accuracy)")(
-      "quiet", "print nothing on success (files are still written)")(
+      "quiet", "print nothing on success, no progress either (files are still written)")(
       "trace", po::value<std::string>(), "write a Perfetto / chrome://tracing timeline (JSON) to this file")(
       "trace-chunks", po::value<std::uint32_t>(), "kernel runs: trace only until the first K chunks are stored")(
       "trace-until", po::value<std::uint64_t>(), "trace only instructions starting before this cycle")(
@@ -263,6 +264,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   o.program_path = vm["program"].as<std::string>();
   if (vm.count("input")) o.inputs = parse_inputs(vm["input"].as<std::vector<std::string>>());
   o.numerics = vm.count("timing-only") == 0;
+  o.progress = vm.count("quiet") == 0;
   if (vm.count("vcd")) o.vcd_path = vm["vcd"].as<std::string>();
   return finish_run(run_program(o), vm, true, out, {});
 }
@@ -278,7 +280,7 @@ int cmd_compare(const std::vector<std::string>& args, std::ostream& out) {
       "output directory: compare.json, compare.md, one directory per kernel")(
       "json", "print the comparison object on stdout instead of the table")(
       "timing-only", "skip numerics (same cycles, no accuracy)")("trace", "also write trace.json per kernel")(
-      "quiet", "print nothing on success");
+      "quiet", "print nothing on success, no progress either");
   desc.add(main).add(kernel_options());
   if (wants_help(args)) {
     out << desc << '\n';
@@ -320,23 +322,23 @@ int cmd_experiment(const std::vector<std::string>& args, std::ostream& out) {
   desc.add_options()("file", po::value<std::string>()->required(), "the experiment")(
       "out", po::value<std::string>(), "output directory (default: npusim-out/experiments/NAME)")(
       "json", "print the results object on stdout")("timing-only", "skip numerics (no accuracy)")(
-      "help,h", "describe the options");
+      "quiet", "print nothing on success, no progress either")("help,h", "describe the options");
   po::positional_options_description pos;
   pos.add("file", 1);
   if (wants_help(args)) {
-    out << "usage: npusim experiment FILE.yaml [--out DIR] [--json] [--timing-only]\n" << desc << '\n';
+    out << "usage: npusim experiment FILE.yaml [--out DIR] [--json] [--timing-only] [--quiet]\n" << desc << '\n';
     return kExitOk;
   }
   const auto vm = parse(args, desc, pos);
   const Experiment e = read_experiment(vm["file"].as<std::string>());
   const std::string dir = vm.count("out") ? vm["out"].as<std::string>() : "npusim-out/experiments/" + e.name;
   std::vector<std::string> written;
-  Progress bar("experiment " + e.name, true);
+  Progress bar("experiment " + e.name, vm.count("quiet") == 0);
   const auto results =
       run_experiment(e, dir, vm.count("timing-only") == 0, &written, [&](double f) { bar.update(f); });
   if (vm.count("json")) {
     out << to_json(results);
-  } else {
+  } else if (!vm.count("quiet")) {
     out << format_experiment(results);
     out << "\nwrote " << dir << "/results.{json,csv,md} and one directory per comparison\n";
   }
