@@ -184,6 +184,9 @@ class Executor {
     for (std::uint32_t i = 0; i < dst.rows; ++i) std::memmove(dst.at(i, 0), src.at(i, 0), std::size_t{dst.cols} * dst.elem);
   }
 
+  // Operands are first copied into contiguous rows; each output row then accumulates over k in
+  // ascending order (i-k-j loops), so every element sees the same sequence of roundings as a
+  // plain dot product, while the inner loop runs over contiguous memory (and vectorizes).
   void matmul() {
     const Operand2D c = operand(0), a = operand(1), b = operand(2);
     const bool ta = m_in.attrs.ta, tb = m_in.attrs.tb;
@@ -198,13 +201,18 @@ class Executor {
         for (std::uint32_t j = 0; j < N; ++j) bv[std::size_t{k} * N + j] = load_f(B(k, j), b.dtype);
       const DType acc_t = m_cfg.matrix.float_accumulator;
       for (std::uint32_t i = 0; i < M; ++i) {
+        float* acc = &out[std::size_t{i} * N];
         for (std::uint32_t j = 0; j < N; ++j) {
-          float acc = m_in.attrs.acc ? round_to_float_dtype(load_f(c.at(i, j), c.dtype), acc_t) : 0.0f;
-          for (std::uint32_t k = 0; k < K; ++k) {
-            const float prod = av[std::size_t{i} * K + k] * bv[std::size_t{k} * N + j];
-            acc = round_to_float_dtype(acc + prod, acc_t);
+          acc[j] = m_in.attrs.acc ? round_to_float_dtype(load_f(c.at(i, j), c.dtype), acc_t) : 0.0f;
+        }
+        for (std::uint32_t k = 0; k < K; ++k) {
+          const float aik = av[std::size_t{i} * K + k];
+          const float* brow = &bv[std::size_t{k} * N];
+          if (acc_t == DType::fp32) {
+            for (std::uint32_t j = 0; j < N; ++j) acc[j] = acc[j] + aik * brow[j];
+          } else {
+            for (std::uint32_t j = 0; j < N; ++j) acc[j] = round_to_float_dtype(acc[j] + aik * brow[j], acc_t);
           }
-          out[std::size_t{i} * N + j] = acc;
         }
       }
       for (std::uint32_t i = 0; i < M; ++i)
@@ -214,16 +222,25 @@ class Executor {
     // Exact accumulation; the old value enters at the accumulator's scale (C * 2^shift), and the
     // write-back rounds (to nearest even) by 2^shift and saturates to the destination dtype.
     const int shift = m_in.attrs.shift;
-    std::vector<std::int64_t> out(std::size_t{M} * N);
+    std::vector<std::int64_t> av(std::size_t{M} * K), bv(std::size_t{K} * N), out(std::size_t{M} * N);
+    for (std::uint32_t i = 0; i < M; ++i)
+      for (std::uint32_t k = 0; k < K; ++k) av[std::size_t{i} * K + k] = load_i(A(i, k), a.dtype);
+    for (std::uint32_t k = 0; k < K; ++k)
+      for (std::uint32_t j = 0; j < N; ++j) bv[std::size_t{k} * N + j] = load_i(B(k, j), b.dtype);
     for (std::uint32_t i = 0; i < M; ++i) {
+      std::int64_t* acc = &out[std::size_t{i} * N];
       for (std::uint32_t j = 0; j < N; ++j) {
-        std::int64_t acc = m_in.attrs.acc ? load_i(c.at(i, j), c.dtype) * (INT64_C(1) << shift) : 0;
-        for (std::uint32_t k = 0; k < K; ++k) acc += load_i(A(i, k), a.dtype) * load_i(B(k, j), b.dtype);
-        out[std::size_t{i} * N + j] = rounding_shift(acc, shift, Rounding::rne);
+        acc[j] = m_in.attrs.acc ? load_i(c.at(i, j), c.dtype) * (INT64_C(1) << shift) : 0;
+      }
+      for (std::uint32_t k = 0; k < K; ++k) {
+        const std::int64_t aik = av[std::size_t{i} * K + k];
+        const std::int64_t* brow = &bv[std::size_t{k} * N];
+        for (std::uint32_t j = 0; j < N; ++j) acc[j] += aik * brow[j];
       }
     }
     for (std::uint32_t i = 0; i < M; ++i)
-      for (std::uint32_t j = 0; j < N; ++j) store_i(c.at(i, j), c.dtype, out[std::size_t{i} * N + j], m_n);
+      for (std::uint32_t j = 0; j < N; ++j)
+        store_i(c.at(i, j), c.dtype, rounding_shift(out[std::size_t{i} * N + j], shift, Rounding::rne), m_n);
   }
 
   void elementwise() {
