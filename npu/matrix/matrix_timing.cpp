@@ -1,8 +1,5 @@
 #include "npu/matrix/matrix_timing.hpp"
 
-#include <algorithm>
-#include <vector>
-
 #include "npu/common/error.hpp"
 #include "npu/isa/access.hpp"
 #include "npu/scratchpad/bank_model.hpp"
@@ -23,16 +20,12 @@ Cycle systolic_cycles(const SystolicConfig& a, const Rate& rate, const MatmulSha
     case Dataflow::is: sr = s.k; sc = s.m; t = s.n; break;
   }
   t = ceil_div(t * rate.den, rate.num);
-  std::vector<Cycle> per_array(a.arrays, 0);
-  std::uint64_t fold = 0;
-  for (std::uint64_t r0 = 0; r0 < sr; r0 += a.rows) {
-    const std::uint64_t r = std::min<std::uint64_t>(a.rows, sr - r0);
-    for (std::uint64_t c0 = 0; c0 < sc; c0 += a.cols) {
-      const std::uint64_t c = std::min<std::uint64_t>(a.cols, sc - c0);
-      per_array[fold++ % a.arrays] += 2 * r + c + t - 2;
-    }
-  }
-  return *std::max_element(per_array.begin(), per_array.end());
+  // Every fold occupies the whole array, whatever part of it the fold uses (SCALE-Sim pads a
+  // partial fold with null requests to the array's edges).
+  const std::uint64_t fill = a.dataflow == Dataflow::os ? a.rows : 2 * std::uint64_t{a.rows};
+  const std::uint64_t per_fold = fill + a.cols + t - 2;
+  const std::uint64_t folds = ceil_div(sr, a.rows) * ceil_div(sc, a.cols);
+  return ceil_div(folds, a.arrays) * per_fold;  // folds dealt round-robin; the busiest array decides
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "npu/matrix/matrix_timing.hpp"
 
 using namespace npusim;
 using npusim::test::run_asm;
@@ -76,8 +77,12 @@ matmul c, a, b
 
 namespace {
 
-// SCALE-Sim fold time for r used rows, c used columns and temporal depth t: 2r + c + t - 2.
-std::uint64_t fold(std::uint64_t r, std::uint64_t c, std::uint64_t t) { return 2 * r + c + t - 2; }
+// SCALE-Sim v2's compute cycles for an R x C array: folds x per-fold, where every fold takes
+// R + C + T - 2 (OS) or 2R + C + T - 2 (WS, IS) whatever part of the array it uses. SCALE-Sim
+// prints one less (the index of the last cycle).
+std::uint64_t scalesim_fold(const std::string& dataflow, std::uint64_t rows, std::uint64_t cols, std::uint64_t t) {
+  return (dataflow == "os" ? rows : 2 * rows) + cols + t - 2;
+}
 
 npusim::test::Run systolic_run(const std::string& dataflow, int arrays = 1) {
   // M = 20, K = 12, N = 10 on an 8 x 4 array.
@@ -90,31 +95,51 @@ matmul c, a, b
                  test_hw({}, npusim::test::systolic_matrix(8, 4, dataflow, arrays)), false);
 }
 
+Cycle systolic_compute(std::uint32_t rows, std::uint32_t cols, npu::Dataflow df, std::uint32_t m, std::uint32_t k,
+                       std::uint32_t n) {
+  npu::MatrixConfig mx;
+  mx.model = npu::MatrixModel::systolic;
+  mx.systolic = {rows, cols, df, 1};
+  mx.rates[static_cast<int>(npu::DType::fp16)] = npu::Rate{1, 1};
+  return npu::matmul_compute_cycles(mx, npu::MatmulShape{m, k, n, npu::DType::fp16});
+}
+
 }  // namespace
 
-TEST_CASE("systolic GEMM follows SCALE-Sim for each dataflow", "[timing][matrix][systolic]") {
-  SECTION("WS: S_R = K = 12 (folds of 8 and 4 rows), S_C = N = 10 (4, 4, 2), T = M = 20") {
-    const std::uint64_t expect = 2 * fold(8, 4, 20) + fold(8, 2, 20) + 2 * fold(4, 4, 20) + fold(4, 2, 20);
-    CHECK(expect == 200);
+TEST_CASE("systolic GEMM reproduces SCALE-Sim v2's compute cycles for each dataflow", "[timing][matrix][systolic]") {
+  SECTION("WS: S_R = K = 12 (2 row folds), S_C = N = 10 (3 column folds), T = M = 20") {
+    const std::uint64_t expect = 2 * 3 * scalesim_fold("ws", 8, 4, 20);
+    CHECK(expect == 228);
     CHECK(systolic_run("ws").done(0) == kIssue + kMatStartup + expect);
   }
-  SECTION("OS: S_R = M = 20 (8, 8, 4), S_C = N = 10 (4, 4, 2), T = K = 12") {
-    std::uint64_t expect = 0;
-    for (std::uint64_t r : {8, 8, 4})
-      for (std::uint64_t c : {4, 4, 2}) expect += fold(r, c, 12);
-    CHECK(expect == 240);
+  SECTION("OS: S_R = M = 20 (3 row folds), S_C = N = 10 (3 column folds), T = K = 12") {
+    const std::uint64_t expect = 3 * 3 * scalesim_fold("os", 8, 4, 12);
+    CHECK(expect == 198);
     CHECK(systolic_run("os").done(0) == kIssue + kMatStartup + expect);
   }
-  SECTION("IS: S_R = K = 12 (8, 4), S_C = M = 20 (five folds of 4), T = N = 10") {
-    const std::uint64_t expect = 5 * fold(8, 4, 10) + 5 * fold(4, 4, 10);
-    CHECK(expect == 240);
+  SECTION("IS: S_R = K = 12 (2 row folds), S_C = M = 20 (5 column folds), T = N = 10") {
+    const std::uint64_t expect = 2 * 5 * scalesim_fold("is", 8, 4, 10);
+    CHECK(expect == 280);
     CHECK(systolic_run("is").done(0) == kIssue + kMatStartup + expect);
   }
-  SECTION("two WS arrays take alternate folds; the busier array decides") {
-    // Folds in row-major order: 38, 38, 36 (8 rows), 30, 30, 28 (4 rows).
-    const std::uint64_t array0 = fold(8, 4, 20) + fold(8, 2, 20) + fold(4, 4, 20);  // folds 0, 2, 4
-    const std::uint64_t array1 = fold(8, 4, 20) + fold(4, 4, 20) + fold(4, 2, 20);  // folds 1, 3, 5
-    CHECK(systolic_run("ws", 2).done(0) == kIssue + kMatStartup + std::max(array0, array1));
+  SECTION("two WS arrays take alternate folds: the one with ceil(6 / 2) = 3 folds decides") {
+    CHECK(systolic_run("ws", 2).done(0) == kIssue + kMatStartup + 3 * scalesim_fold("ws", 8, 4, 20));
+  }
+  SECTION("SCALE-Sim's figures, plus one: full and partial folds, square and non-square arrays") {
+    using npu::Dataflow;
+    // 32x32 OS, 128^3: 16 folds of 32 + 32 + 128 - 2 = 190; SCALE-Sim reports 3039.
+    CHECK(systolic_compute(32, 32, Dataflow::os, 128, 128, 128) == 3039 + 1);
+    // 128x128 WS, 16^3: one partial fold still fills the whole array, 256 + 128 + 16 - 2; reported 397.
+    CHECK(systolic_compute(128, 128, Dataflow::ws, 16, 16, 16) == 397 + 1);
+    CHECK(systolic_compute(128, 128, Dataflow::is, 16, 16, 16) == 397 + 1);
+    CHECK(systolic_compute(128, 128, Dataflow::os, 16, 16, 16) == 269 + 1);
+    // 16 x 64 (rows x cols) WS, M = 100, K = 40, N = 70: ceil(40/16) x ceil(70/64) = 3 x 2 folds of
+    // 32 + 64 + 100 - 2 = 194.
+    CHECK(systolic_compute(16, 64, Dataflow::ws, 100, 40, 70) == 6 * 194);
+    // The same on OS: S_R = M = 100 (7 folds of 16), S_C = N = 70 (2 of 64), T = K = 40.
+    CHECK(systolic_compute(16, 64, Dataflow::os, 100, 40, 70) == 14 * (16 + 64 + 40 - 2));
+    // IS: S_R = K = 40 (3), S_C = M = 100 (2), T = N = 70.
+    CHECK(systolic_compute(16, 64, Dataflow::is, 100, 40, 70) == 6 * (32 + 64 + 70 - 2));
   }
 }
 
