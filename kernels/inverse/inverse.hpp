@@ -38,6 +38,7 @@ struct InverseParams {
   std::uint32_t order = 0;   ///< neumann N (0: the default for C)
   std::uint32_t steps = 0;   ///< neumann S, newton_schulz iterations (0: the default)
   SumMethod sum = SumMethod::automatic;  ///< neumann residual sum
+  bool band_mask = true;  ///< neumann: false is the publication's unmasked ablation (--mask none)
   std::uint32_t interleave = 2;  ///< chunks computed together per core (hides latencies)
   IntScales scales;              ///< integer dtypes only
 };
@@ -53,6 +54,7 @@ struct InverseProgram {
   std::uint32_t order = 0;   ///< resolved parameters (0 where they do not apply)
   std::uint32_t steps = 0;
   std::string sum;
+  std::string mask;              ///< neumann: "band" or "none" ("" where it does not apply)
   std::uint32_t interleave = 0;  ///< chunks in flight per core after fitting the scratchpad
 };
 

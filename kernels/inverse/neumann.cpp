@@ -10,6 +10,12 @@
 // layout: no hand-off. C = 128 is split into 64x64 blocks: both diagonal blocks are inverted
 // this way, then T21 = T22 (-A21) T11.
 //
+// `--mask none` is the publication's ablation: the band mask is applied nowhere, so T0 = T_N
+// and E = L^(N+1). In exact arithmetic nothing changes (the result is still the series up to
+// order S(N + 1) - 1); in finite precision the entries of L^n outside the band grow like
+// binomial coefficients, and overflow (floats) or saturation (integers, whose scales stay those
+// calibrated for the masked method) shows in the results and the numerics counters.
+//
 // Integer dtypes (README.md, "Integer scaling"): operands are int16 or int8 with power-of-two
 // scales per role (A, T, E, P); matmuls accumulate exactly in int32, starting from the old
 // destination (the identity, or R_j) at the product's scale, and the matrix unit's output stage
@@ -41,7 +47,8 @@ bool power_of_two(std::uint32_t v) { return v && !(v & (v - 1)); }
 class Neumann final : public InverseScaffold {
  public:
   Neumann(const NpuConfig& hw, const InverseParams& p)
-      : InverseScaffold(hw, p, "neumann"), Cb(p.chunk == 128 ? 64 : p.chunk), blocks(p.chunk / Cb) {
+      : InverseScaffold(hw, p, "neumann"), Cb(p.chunk == 128 ? 64 : p.chunk), blocks(p.chunk / Cb),
+        m_band_mask(p.band_mask) {
     const auto [n, s] = neumann_defaults(p.chunk);
     N = p.order ? p.order : n;
     S = p.steps ? p.steps : s;
@@ -79,7 +86,7 @@ class Neumann final : public InverseScaffold {
       m_eye_t = eye("t", sc.t);
       m_eye_p = eye("p", sc.p);
       m_eye_e = eye("e", sc.e);
-      m_mask = constant("mask", dt, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
+      if (m_band_mask) m_mask = constant("mask", dt, Cb, Cb, TensorInit::band(0, static_cast<std::int32_t>(N)));
     }
     Slot s;
     const std::uint32_t work_sets = m_compact ? 1 : blocks;  // compact: the blocks take turns
@@ -147,7 +154,9 @@ class Neumann final : public InverseScaffold {
     auto requant_to = [&](const Operand& dst, const Operand& src, int shift) {
       b().vec(Opcode::vec_requant, dst, src, {}, {}, requant(shift));
     };
-    auto mask = [&](const Operand& m) { b().vec(Opcode::vec_select, m, m_mask.all(), m, imm(0)); };
+    auto mask = [&](const Operand& m) {
+      if (m_band_mask) b().vec(Opcode::vec_select, m, m_mask.all(), m, imm(0));
+    };
     for (const auto& it : items) b().vec(Opcode::vec_mul, it.w->l.all(), it.a, imm(-1));
     for (const auto& it : items) b().vec(Opcode::vec_sub, it.w->nm.all(), it.w->l.all(), m_eye_a.all());  // -(I + A)
     for (const auto& it : items) {  // H_1 = I + L (integers: band-masked, at the T scale)
@@ -214,14 +223,17 @@ class Neumann final : public InverseScaffold {
     out.order = N;
     out.steps = S;
     out.sum = doubling ? "doubling" : "horner";
+    out.mask = m_band_mask ? "band" : "none";
     const std::string exact = S * (N + 1) >= Cb ? "exact" : fmt::format("exact for i - j < {}", S * (N + 1));
-    out.summary = fmt::format("neumann C={} {}: N={} S={} ({}, {}){}", C, dtype_name(dt), N, S, out.sum, exact,
+    out.summary = fmt::format("neumann C={} {}: N={} S={} ({}, {}){}{}", C, dtype_name(dt), N, S, out.sum, exact,
+                              m_band_mask ? "" : ", no band mask",
                               blocks > 1 ? (m_compact ? ", 64x64 blocks in turn" : ", 64x64 blocks") : "");
   }
 
   const std::uint32_t Cb, blocks;
   std::uint32_t N = 3, S = 8;
   bool doubling = true;
+  const bool m_band_mask = true;
   std::vector<Slot> m_slots;
   BufferRef m_eye_a, m_eye_t, m_eye_p, m_eye_e, m_mask;
 };

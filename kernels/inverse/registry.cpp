@@ -17,7 +17,7 @@ const std::vector<InverseKernel>& inverse_kernels() {
        {DType::fp32, DType::fp16, DType::bf16, DType::int16, DType::int8}, "", build_fla_blocked},
       {"neumann", "truncated Neumann series of order N, band mask, residual correction with S terms",
        {DType::fp32, DType::fp16, DType::bf16, DType::int16, DType::int8},
-       "--order N (16: 3, 32: 4, 64: 3, 128: 3 per 64x64 block), --steps S (16: 4, 32: 3, 64 and 128: 8), --sum doubling|horner",
+       "--order N (16: 3, 32: 4, 64: 3, 128: 3 per 64x64 block), --steps S (16: 4, 32: 3, 64 and 128: 8), --sum doubling|horner, --mask band|none",
        build_neumann},
       {"doubling", "exact product (I - A)(I + A^2)(I + A^4)... (overflows in low precision)",
        {DType::fp32, DType::fp16, DType::bf16}, "", build_doubling},

@@ -128,6 +128,12 @@ kernels::SumMethod sum_option(const std::string& v) {
   throw UsageError{fmt::format("--sum {}: expected doubling or horner", v)};
 }
 
+bool mask_option(const std::string& v) {
+  if (v == "band") return true;
+  if (v == "none") return false;
+  throw UsageError{fmt::format("--mask {}: expected band or none", v)};
+}
+
 /// The end of the traced window from --trace-until / --trace-chunks (kernel runs store to T).
 Cycle trace_until(const ProgramRun& run, const po::variables_map& vm) {
   Cycle until = kUnknownCycle;
@@ -166,6 +172,7 @@ po::options_description kernel_options() {
       "steps", po::value<std::uint32_t>(), "neumann: residual terms S; newton_schulz: iterations")(
       "sum", po::value<std::string>(), "neumann: residual sum by doubling or horner (default: doubling if S is a "
                                         "power of two)")(
+      "mask", po::value<std::string>(), "neumann: band (default) or none, the ablation without the band mask")(
       "interleave", po::value<std::uint32_t>()->default_value(2), "chunks computed together per core")(
       "seed", po::value<std::uint64_t>()->default_value(1), "generator seed")(
       "correlation", po::value<double>()->default_value(0.5), "generator key correlation in [0, 1]");
@@ -184,6 +191,7 @@ KernelRunOptions kernel_run_options(const po::variables_map& vm) {
   if (vm.count("order")) o.params.order = vm["order"].as<std::uint32_t>();
   if (vm.count("steps")) o.params.steps = vm["steps"].as<std::uint32_t>();
   if (vm.count("sum")) o.params.sum = sum_option(vm["sum"].as<std::string>());
+  if (vm.count("mask")) o.params.band_mask = mask_option(vm["mask"].as<std::string>());
   o.params.interleave = vm["interleave"].as<std::uint32_t>();
   o.generator.seed = vm["seed"].as<std::uint64_t>();
   o.generator.correlation = vm["correlation"].as<double>();
@@ -255,7 +263,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   const auto vm = parse(args, desc);
   if (vm.count("program") == vm.count("kernel")) throw UsageError{"give either --program FILE or --kernel NAME"};
   if (vm.count("kernel")) return run_kernel_command(vm, out);
-  for (const char* k : {"chunk", "order", "steps", "sum", "dump-output", "emit-program", "trace-chunks"}) {
+  for (const char* k : {"chunk", "order", "steps", "sum", "mask", "dump-output", "emit-program", "trace-chunks"}) {
     if (vm.count(k)) throw UsageError{fmt::format("--{} applies to --kernel runs", k)};
   }
   RunOptions o;

@@ -283,6 +283,7 @@ const std::vector<StatDoc>& stat_docs() {
       {"kernel.order", "", "neumann: series order N (0 where it does not apply)"},
       {"kernel.steps", "", "neumann: residual terms S; newton_schulz: iterations"},
       {"kernel.sum", "", "neumann: doubling or horner"},
+      {"kernel.mask", "", "neumann: band, or none for the unmasked ablation (empty for other kernels)"},
       {"kernel.interleave", "chunks", "chunks computed together per core after fitting the scratchpad"},
       {"kernel.input", "", "where A came from: {generator, seed, correlation} or {file}"},
       {"kernel.int_scales", "", "integer dtypes: the power-of-two scales {a, t, e, p} (null for floats)"},

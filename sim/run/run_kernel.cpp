@@ -122,6 +122,7 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
   info["order"] = k.built.order;
   info["steps"] = k.built.steps;
   info["sum"] = k.built.sum;
+  info["mask"] = k.built.mask;
   info["interleave"] = k.built.interleave;
   if (o.input) {
     info["input"] = json::object{{"given", "in memory"}};

@@ -115,6 +115,44 @@ TEST_CASE("doubling overflows fp16 on strongly correlated keys, and the tool say
   CHECK(*n.accuracy->snr_db_worst > 60);
 }
 
+TEST_CASE("neumann --mask none: the same series, no select, and the unmasked powers overflow", "[kernels][neumann]") {
+  sim::KernelRunOptions o;
+  o.hw_path = "test.yaml";
+  o.kernel = "neumann";
+  o.params.chunk = 64;
+  o.params.dtype = npu::DType::fp32;
+  o.params.batch = 2;
+  o.progress = false;
+  auto selects = [](const sim::KernelRun& r) {
+    std::uint64_t n = 0;
+    for (const auto& s : r.built.program.streams)
+      for (const auto& in : s.code) n += in.op == npu::Opcode::vec_select;
+    return n;
+  };
+  const auto band = sim::run_kernel(test::test_hw(), o);
+  o.params.band_mask = false;
+  const auto none = sim::run_kernel(test::test_hw(), o);
+  CHECK(selects(band) == 2);  // T0 = band_N(T_N), once per chunk (floats)
+  CHECK(selects(none) == 0);
+  CHECK(none.built.mask == "none");
+  // In exact arithmetic both are the series up to order S(N + 1) - 1 = 31: in fp32 they agree.
+  CHECK(band_error(none, 0, 31) < 1e-5);
+  o.params.dtype = npu::DType::fp16;
+  o.generator.correlation = 1.0;  // large A: entries of L^n beyond the band grow past fp16's range
+  const auto collapsed = sim::run_kernel(test::test_hw(), o);
+  CHECK(collapsed.accuracy->nonfinite > 0);
+  CHECK(!collapsed.accuracy->snr_db_worst);
+  o.params.band_mask = true;
+  CHECK(*sim::run_kernel(test::test_hw(), o).accuracy->snr_db_worst > 60);
+  o.params.dtype = npu::DType::int16;  // integers saturate instead
+  o.params.band_mask = false;
+  const auto saturated = sim::run_kernel(test::test_hw(), o);
+  std::uint64_t saturations = 0;
+  for (const auto& c : saturated.run.result.cores) saturations += c.numerics.saturations;
+  CHECK(saturations > 0);
+  CHECK(*saturated.accuracy->snr_db_worst < 0);
+}
+
 TEST_CASE("integer neumann at the defaults keeps the SNR above a floor", "[kernels][neumann][int]") {
   for (std::uint32_t c : {32u, 64u, 128u}) {
     DYNAMIC_SECTION("C = " << c) {
