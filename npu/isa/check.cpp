@@ -29,7 +29,7 @@ std::vector<Role> roles_of(Opcode op) {
       return {R::sp_dst, R::src_or_imm, R::src_or_imm};
     case Opcode::vec_fma: case Opcode::vec_select:
       return {R::sp_dst, R::src_or_imm, R::src_or_imm, R::src_or_imm};
-    case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_reduce_sum: case Opcode::vec_reduce_max:
+    case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_log: case Opcode::vec_reduce_sum: case Opcode::vec_reduce_max:
     case Opcode::vec_cast: case Opcode::vec_requant: case Opcode::vec_band: case Opcode::vec_copy:
     case Opcode::vec_transpose:
       return {R::sp_dst, R::sp_src};
@@ -258,7 +258,7 @@ class Checker {
           same_dtype(i);
         }
         break;
-      case Opcode::vec_exp: case Opcode::vec_recip:
+      case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_log:
         same_shape(1);
         same_dtype(1);
         if (!is_float(td)) fail(in, fmt::format("needs a float dtype, got {}", dtype_name(td)));

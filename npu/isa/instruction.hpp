@@ -15,12 +15,12 @@ namespace npusim::npu {
 enum class Opcode : std::uint8_t {
   dma_load, dma_store,
   matmul,
-  vec_add, vec_sub, vec_mul, vec_fma, vec_max, vec_min, vec_exp, vec_recip,
+  vec_add, vec_sub, vec_mul, vec_fma, vec_max, vec_min, vec_exp, vec_recip, vec_log,
   vec_reduce_sum, vec_reduce_max, vec_cast, vec_requant, vec_select, vec_band,
   vec_identity, vec_fill, vec_copy, vec_transpose,
   barrier, signal, wait,
 };
-inline constexpr int kOpcodeCount = 24;
+inline constexpr int kOpcodeCount = 25;
 
 /// The unit an instruction executes on. Sequencer instructions (barrier, signal, wait) never
 /// leave the sequencer.

@@ -25,6 +25,7 @@ constexpr OpInfo kOps[kOpcodeCount] = {
     {Opcode::vec_min, "vec.min", U::vector, 3, V::max, kNone, "vec.min DST, A, B"},
     {Opcode::vec_exp, "vec.exp", U::vector, 2, V::exp, kNone, "vec.exp DST, SRC"},
     {Opcode::vec_recip, "vec.recip", U::vector, 2, V::recip, kNone, "vec.recip DST, SRC"},
+    {Opcode::vec_log, "vec.log", U::vector, 2, V::exp, kNone, "vec.log DST, SRC   (natural log; timed as exp)"},
     {Opcode::vec_reduce_sum, "vec.reduce_sum", U::vector, 2, V::reduce, kAttrAxis, "vec.reduce_sum DST, SRC [axis=0|1]"},
     {Opcode::vec_reduce_max, "vec.reduce_max", U::vector, 2, V::reduce, kAttrAxis, "vec.reduce_max DST, SRC [axis=0|1]"},
     {Opcode::vec_cast, "vec.cast", U::vector, 2, V::cast, kAttrRound, "vec.cast DST, SRC [round=rne|half_up|floor]"},

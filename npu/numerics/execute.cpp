@@ -141,7 +141,8 @@ class Executor {
       case Opcode::dma_load: case Opcode::dma_store: dma(); break;
       case Opcode::matmul: matmul(); break;
       case Opcode::vec_add: case Opcode::vec_sub: case Opcode::vec_mul: case Opcode::vec_max: case Opcode::vec_min:
-      case Opcode::vec_fma: case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_select:
+      case Opcode::vec_fma: case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_log:
+      case Opcode::vec_select:
         elementwise();
         break;
       case Opcode::vec_reduce_sum: case Opcode::vec_reduce_max: reduce(); break;
@@ -273,6 +274,7 @@ class Executor {
             case Opcode::vec_fma: r = std::fma(a, s[1].f(i, j), s[2].f(i, j)); break;
             case Opcode::vec_exp: r = std::exp(a); break;
             case Opcode::vec_recip: r = 1.0f / a; break;
+            case Opcode::vec_log: r = std::log(a); break;
             default: break;
           }
           store_f(d.at(i, j), d.dtype, r, m_n);

@@ -2,7 +2,7 @@
 /// Functional semantics of every instruction: what it computes in memory, bit-exactly.
 ///
 /// Floats: fp16 and bf16 operands are widened to fp32 exactly, each operation is computed in fp32
-/// (fma fused, exp via expf, max/min as IEEE maxNum/minNum) and rounded once to the destination
+/// (fma fused, exp via expf, log via logf, max/min as IEEE maxNum/minNum) and rounded once to the destination
 /// dtype (round to nearest, ties to even). Since fp32 has more than 2p + 2 bits for p = 11 (fp16)
 /// and 8 (bf16), add, sub and mul results equal correctly rounded fp16/bf16 arithmetic.
 /// Matmul multiplies in fp32 (exact for fp16/bf16 operands) and accumulates in k order in the

@@ -8,7 +8,8 @@ namespace npusim::npu {
 bool is_layout_agnostic(const Instruction& in) {
   switch (in.op) {
     case Opcode::vec_add: case Opcode::vec_sub: case Opcode::vec_mul: case Opcode::vec_fma: case Opcode::vec_max:
-    case Opcode::vec_min: case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_cast:
+    case Opcode::vec_min: case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_log:
+    case Opcode::vec_cast:
     case Opcode::vec_requant: case Opcode::vec_select: case Opcode::vec_copy: case Opcode::vec_fill:
       break;
     default: return false;

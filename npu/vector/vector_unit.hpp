@@ -1,7 +1,7 @@
 #pragma once
 /// The vector unit: runs vec.* instructions; timing in vector_timing.hpp.
 ///
-/// Layouts: an element-wise instruction (add, sub, mul, fma, max, min, exp, recip, cast,
+/// Layouts: an element-wise instruction (add, sub, mul, fma, max, min, exp, recip, log, cast,
 /// requant, select, copy, fill) whose sources all have the destination's shape does not care how
 /// elements are arranged, so it works in its sources' layout: matrix-layout sources (with
 /// neutral ones, such as DMA-loaded constants) need no hand-off and give a matrix-layout result.

@@ -166,6 +166,38 @@ dma.store B, bc
   }
 }
 
+TEST_CASE("vec.log: logf rounded once; log 0 is -inf and counted", "[numerics][vector]") {
+  auto r = run_asm(R"(
+.dram X fp32 [4, 32] init=random(9, 0.001, 50)
+.dram L fp32 [4, 32] output
+.dram H fp16 [4, 32] output
+.dram Z fp32 [1, 4] output
+.buffer x fp32 [4, 32]
+.buffer l fp32 [4, 32]
+.buffer xh fp16 [4, 32]
+.buffer h fp16 [4, 32]
+.buffer z fp32 [1, 4]
+dma.load x, X
+vec.log l, x
+vec.cast xh, x
+vec.log h, xh
+vec.fill z, 0
+vec.log z, z
+dma.store L, l
+dma.store H, h
+dma.store Z, z
+)",
+                   test_hw());
+  for (int i = 0; i < 4 * 32; ++i) {
+    const float x = float(r.tensor("X", i));
+    REQUIRE(r.tensor("L", i) == static_cast<double>(std::log(x)));
+    const float xh = npu::fp16_to_fp32(npu::fp32_to_fp16(x));
+    REQUIRE(r.tensor("H", i) == static_cast<double>(npu::fp16_to_fp32(npu::fp32_to_fp16(std::log(xh)))));
+  }
+  for (int i = 0; i < 4; ++i) REQUIRE(r.tensor("Z", i) == -INFINITY);
+  REQUIRE(r.result.cores[0].numerics.nonfinite == 4);
+}
+
 TEST_CASE("integer vector ops saturate and count", "[numerics][int]") {
   auto r = run_asm(R"(
 .dram O int8 [1, 4] output

@@ -186,6 +186,16 @@ vec.exp y, x
   CHECK(r.done(0) == kIssue + busy + 10);          // exp latency 10
 }
 
+TEST_CASE("vector op: vec.log is timed by the exp row", "[timing][vector]") {
+  const auto r = run_asm(R"(
+.buffer x fp32 [4, 16]
+.buffer y fp32 [4, 16]
+vec.log y, x
+)",
+                         test_hw(), false);
+  CHECK(r.done(0) == kIssue + kVecStartup + 4 * 4 + 10);  // as vec.exp: interval 4, latency 10
+}
+
 TEST_CASE("DMA descriptors pipeline: the DRAM latency overlaps the next transfer", "[timing][dma]") {
   const auto r = run_asm(R"(
 .dram A fp32 [2, 1024]

@@ -1,4 +1,4 @@
-// Bad-input corpora: every file under tests/bad_inputs/{configs,programs} ends with
+// Bad-input corpora: every file under tests/bad_inputs/{configs,models,programs} ends with
 // `# expect: MESSAGE` lines, and the reader must report exactly those messages, in order.
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -6,6 +6,7 @@
 
 #include "helpers.hpp"
 #include "npu/common/error.hpp"
+#include "sim/config/model_config.hpp"
 
 using namespace npusim;
 
@@ -52,6 +53,19 @@ TEST_CASE("bad configs: every problem reported at once, with file:line:col and k
       const auto expected = expected_messages(text);
       REQUIRE(!expected.empty());
       CHECK(messages_of([&] { sim::parse_hw_config(text, file); }) == expected);
+    }
+  }
+}
+
+TEST_CASE("bad models: every problem reported at once, with file:line:col and key", "[bad-input][model]") {
+  const auto files = corpus("tests/bad_inputs/models", ".yaml");
+  REQUIRE(files.size() >= 8);
+  for (const auto& file : files) {
+    DYNAMIC_SECTION(file) {
+      const std::string text = test::source_file(file);
+      const auto expected = expected_messages(text);
+      REQUIRE(!expected.empty());
+      CHECK(messages_of([&] { sim::parse_model_config(text, file); }) == expected);
     }
   }
 }

@@ -7,6 +7,7 @@
 
 #include "helpers.hpp"
 #include "sim/cli/cli.hpp"
+#include "sim/config/model_config.hpp"
 #include "sim/report/stats.hpp"
 #include "sim/run/compare.hpp"
 
@@ -44,6 +45,17 @@ TEST_CASE("every experiment key is documented in configs/README.md", "[docs]") {
   std::vector<sim::KeyDoc> keys;
   sim::read_experiment(std::string(NPUSIM_SOURCE_DIR) + "/configs/experiments/paper-hexagon.yaml", &keys);
   REQUIRE(keys.size() > 10);
+  for (const auto& k : keys) {
+    INFO(k.path);
+    CHECK(doc.find("`" + k.path + "`") != std::string::npos);
+  }
+}
+
+TEST_CASE("every model key is documented in configs/README.md", "[docs]") {
+  const std::string doc = test::source_file("configs/README.md");
+  std::vector<sim::KeyDoc> keys;
+  sim::read_model_config(std::string(NPUSIM_SOURCE_DIR) + "/configs/models/qwen3-next-80b-a3b.yaml", &keys);
+  REQUIRE(keys.size() == 10);
   for (const auto& k : keys) {
     INFO(k.path);
     CHECK(doc.find("`" + k.path + "`") != std::string::npos);
