@@ -1,53 +1,122 @@
-// Simulation speed: simulated instructions and cycles per host second, timing-only, on
-// (1) a long stream of independent vector ops and (2) a GEMM-heavy tiled program.
-// Run through bench/run, which builds first. Not a test: it prints figures.
+// Simulation speed and memory, one workload per process (bench/run runs each several times and
+// prints medians). A workload is timed whole: building the program, checking it, simulating,
+// and making the stats and the analysis (bounds, critical path), as `npusim run` does. Not a
+// test: it prints figures.
+//
+// usage: npusim-bench ROOT WORKLOAD
+// prints one line: WORKLOAD INSTRUCTIONS CYCLES SECONDS PEAK_KIB
+#include <chrono>
 #include <fmt/format.h>
 #include <sys/resource.h>
-#include <systemc>
 
 #include "kernels/gemm.hpp"
 #include "npu/isa/builder.hpp"
 #include "npu/isa/check.hpp"
-#include "npu/top/simulate.hpp"
+#include "npu/numerics/execute.hpp"
 #include "sim/config/hw_config.hpp"
+#include "sim/run/run_kernel.hpp"
+#include "sim/run/run_program.hpp"
 
 using namespace npusim;
 
 namespace {
 
-npu::Program vector_stream(std::uint32_t count) {
+struct Figures {
+  std::uint64_t instructions = 0;
+  std::uint64_t cycles = 0;
+};
+
+/// 2 M independent vec.add (each writes its own row of z): the sequencer and the vector unit.
+Figures vector_stream(const npu::NpuConfig& hw) {
   npu::ProgramBuilder b("vector-stream");
   const auto x = b.buffer("x", npu::DType::fp16, 1, 64);
   const auto y = b.buffer("y", npu::DType::fp16, 1, 64);
   const auto z = b.buffer("z", npu::DType::fp16, 1024, 64);
-  for (std::uint32_t i = 0; i < count; ++i) b.vec(npu::Opcode::vec_add, z.rows(i % 1024, 1), x.all(), y.all());
-  return b.finish();
+  for (std::uint32_t i = 0; i < 2'000'000; ++i) b.vec(npu::Opcode::vec_add, z.rows(i % 1024, 1), x.all(), y.all());
+  npu::Program p = b.finish();
+  npu::check_program(p, hw);
+  const sim::ProgramRun run = sim::simulate_program(hw, std::move(p), false, {}, "hexagon-like", false);
+  return {run.result.instructions, run.result.cycles};
 }
 
-void measure(const std::string& name, const npu::NpuConfig& hw, npu::Program p) {
+/// A tiled 4096x8192x4096 fp16 GEMM: two DMA queues sharing DRAM and the matrix unit.
+Figures gemm(const npu::NpuConfig& hw) {
+  kernels::GemmParams g;
+  g.m = g.n = 4096;
+  g.k = 8192;
+  npu::Program p = kernels::build_gemm(hw, g);
   npu::check_program(p, hw);
-  npu::SimOptions o;
-  o.numerics = false;
-  const auto r = npu::simulate(hw, p, o, nullptr);
-  fmt::print("{:<34} {:>10} instr {:>12} cycles {:>7.2f} s  {:>6.2f} M instr/s  {:>8.1f} M cycles/s\n", name,
-             r.instructions, r.cycles, r.wall_seconds, r.instructions / r.wall_seconds / 1e6,
-             r.cycles / r.wall_seconds / 1e6);
+  const sim::ProgramRun run = sim::simulate_program(hw, std::move(p), false, {}, "hexagon-like", false);
+  return {run.result.instructions, run.result.cycles};
+}
+
+/// `npusim run --kernel neumann --chunk 64 --batch B [--timing-only]` without writing files.
+Figures neumann(const std::string& hw_path, std::uint32_t batch, bool numerics) {
+  sim::KernelRunOptions o;
+  o.hw_path = hw_path;
+  o.kernel = "neumann";
+  o.params.chunk = 64;
+  o.params.batch = batch;
+  o.batch_given = true;
+  o.numerics = numerics;
+  o.progress = false;
+  const sim::KernelRun k = sim::run_kernel(o);
+  return {k.run.result.instructions, k.run.result.cycles};
+}
+
+/// The numerics of one fp16 64x64x64 matmul, repeated: host speed of the matmul loop alone.
+/// Reports the MACs as "instructions" and 0 cycles.
+Figures matmul_numerics(const npu::NpuConfig& hw) {
+  npu::ProgramBuilder b("matmul");
+  const auto a = b.buffer("a", npu::DType::fp16, 64, 64);
+  const auto w = b.buffer("w", npu::DType::fp16, 64, 64);
+  const auto c = b.buffer("c", npu::DType::fp16, 64, 64);
+  b.matmul(c.all(), a.all(), w.all());
+  npu::Program p = b.finish();
+  npu::check_program(p, hw);
+  std::vector<std::uint8_t> dram, scratchpad(hw.core.scratchpad.size_bytes, 0);
+  for (std::size_t i = 0; i < scratchpad.size(); i += 2) scratchpad[i + 1] = static_cast<std::uint8_t>(0x30 + i % 7);
+  npu::Memories mem;
+  mem.dram = &dram;
+  mem.scratchpad = &scratchpad;
+  npu::NumericsCounters counters;
+  constexpr std::uint32_t kRepeats = 2000;
+  for (std::uint32_t r = 0; r < kRepeats; ++r) npu::execute(p, p.streams[0].code[0], hw.core, mem, counters);
+  return {std::uint64_t{kRepeats} * 64 * 64 * 64, 0};
 }
 
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  const std::string root = argc > 1 ? argv[1] : ".";
-  const std::string only = argc > 2 ? argv[2] : "";
-  const auto hw = sim::read_hw_config(root + "/configs/npu/hexagon-like.yaml");
-  if (only.empty() || only == "vector") measure("vector stream (2M vec.add)", hw, vector_stream(2'000'000));
-  if (!only.empty() && only != "gemm") return 0;
-  kernels::GemmParams g;
-  g.m = g.n = 4096;
-  g.k = 8192;
-  measure("gemm 4096x8192x4096 fp16 (tiled)", hw, kernels::build_gemm(hw, g));
+  if (argc != 3) {
+    fmt::print(stderr, "usage: npusim-bench ROOT WORKLOAD (vector, gemm, neumann2048, neumann16384, "
+                       "neumann256-numerics, matmul-numerics)\n");
+    return 2;
+  }
+  const std::string root = argv[1], what = argv[2];
+  const std::string hw_path = root + "/configs/npu/hexagon-like.yaml";
+  const auto t0 = std::chrono::steady_clock::now();
+  const npu::NpuConfig hw = sim::read_hw_config(hw_path);
+  Figures f;
+  if (what == "vector") {
+    f = vector_stream(hw);
+  } else if (what == "gemm") {
+    f = gemm(hw);
+  } else if (what == "neumann2048") {
+    f = neumann(hw_path, 2048, false);
+  } else if (what == "neumann16384") {
+    f = neumann(hw_path, 16384, false);
+  } else if (what == "neumann256-numerics") {
+    f = neumann(hw_path, 256, true);
+  } else if (what == "matmul-numerics") {
+    f = matmul_numerics(hw);
+  } else {
+    fmt::print(stderr, "npusim-bench: unknown workload '{}'\n", what);
+    return 2;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  fmt::print("peak resident memory {:.0f} MiB\n", usage.ru_maxrss / 1024.0);
+  fmt::print("{} {} {} {:.4f} {}\n", what, f.instructions, f.cycles, seconds, usage.ru_maxrss);
   return 0;
 }

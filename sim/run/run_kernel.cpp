@@ -64,6 +64,8 @@ json::object accuracy_object(const kernels::Accuracy& a, std::uint64_t saturatio
 
 }  // namespace
 
+bool needs_values(const KernelRunOptions& o) { return o.numerics || npu::is_int(o.params.dtype); }
+
 kernels::MatrixBatch kernel_input(const KernelRunOptions& o, const std::string& command) {
   if (o.input) return *o.input;
   if (!o.input_path.empty()) return read_input_matrices(o.input_path);
@@ -71,6 +73,7 @@ kernels::MatrixBatch kernel_input(const KernelRunOptions& o, const std::string& 
   kernels::GdnInputParams g = o.generator;
   g.chunk = o.params.chunk;
   g.batch = o.params.batch;
+  if (!needs_values(o)) return kernels::MatrixBatch{g.batch, g.chunk, {}};
   return kernels::generate_gdn_inputs(g);
 }
 
@@ -90,7 +93,7 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
   }
   params.chunk = k.a.n;
   params.batch = k.a.batch;
-  k.exact = kernels::exact_inverse(k.a);
+  if (needs_values(o)) k.exact = kernels::exact_inverse(k.a);
   if (npu::is_int(params.dtype)) {
     const std::uint32_t order = params.order ? params.order : kernels::neumann_defaults(params.chunk).first;
     params.scales = kernels::calibrate_int_scales(k.a, k.exact, params.dtype, order);
@@ -111,7 +114,8 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
     }
   }
   const std::string label = o.hw_path;
-  k.run = simulate_program(std::move(hw), k.built.program, o.numerics, std::move(dram), label, o.progress, o.vcd_path);
+  k.run = simulate_program(std::move(hw), std::move(k.built.program), o.numerics, std::move(dram), label, o.progress,
+                           o.vcd_path);
 
   json::object info;
   info["name"] = kernel.name;

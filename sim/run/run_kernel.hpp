@@ -27,8 +27,8 @@ struct KernelRunOptions {
 
 struct KernelRun {
   ProgramRun run;
-  kernels::InverseProgram built;
-  kernels::MatrixBatch a, exact;
+  kernels::InverseProgram built;  ///< its program is moved into run.program
+  kernels::MatrixBatch a, exact;  ///< values empty in timing-only float runs (see kernel_input())
   std::optional<kernels::MatrixBatch> t;  ///< numerics only
   std::optional<kernels::Accuracy> accuracy;
   std::uint64_t input_saturations = 0;    ///< integer dtypes: A values clamped when stored
@@ -40,7 +40,9 @@ kernels::MatrixBatch read_input_matrices(const std::string& path);
 
 /// A for a run: options.input, else the input file, else the generator's batch of
 /// params.batch chunks of params.chunk. Without a file, `command` (the CLI's name for what
-/// runs) needs --chunk.
+/// runs) needs --chunk. Timing-only runs in a float dtype get the shape alone (no values):
+/// their cycles do not depend on A. Integer dtypes still need A and its fp64 inverse, from
+/// which calibrate_int_scales() derives the scales the program is built with.
 kernels::MatrixBatch kernel_input(const KernelRunOptions& options, const std::string& command);
 
 KernelRun run_kernel(const KernelRunOptions& options);
