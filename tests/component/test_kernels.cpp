@@ -125,7 +125,7 @@ TEST_CASE("neumann --mask none: the same series, no select, and the unmasked pow
   o.progress = false;
   auto selects = [](const sim::KernelRun& r) {
     std::uint64_t n = 0;
-    for (const auto& s : r.built.program.streams)
+    for (const auto& s : r.run.program.streams)
       for (const auto& in : s.code) n += in.op == npu::Opcode::vec_select;
     return n;
   };
