@@ -18,9 +18,11 @@ std::string_view dataflow_name(Dataflow d) {
 std::string_view vector_op_class_name(VectorOpClass c) {
   static constexpr std::string_view names[kVectorOpClassCount] = {
       "add", "sub", "mul", "fma", "max", "exp", "recip", "reduce",
-      "cast", "requant", "select", "copy", "transpose", "broadcast"};
+      "cast", "requant", "select", "copy", "transpose", "broadcast", "layout"};
   return names[static_cast<int>(c)];
 }
+
+std::string_view handoff_via_name(HandoffVia v) { return v == HandoffVia::consumer ? "consumer" : "vector"; }
 
 double peak_macs_per_cycle(const MatrixConfig& m, DType t) {
   const auto& r = m.rate(t);
@@ -56,6 +58,16 @@ std::vector<ConfigProblem> validate(const NpuConfig& cfg) {
   bool any_vec = false;
   for (bool b : c.vector.dtypes) any_vec |= b;
   if (!any_vec) out.push_back({"vector.dtypes", "the vector unit must support at least one dtype"});
+  if (c.handoff.via == HandoffVia::vector) {
+    for (const auto& [name, d] : {std::pair{"matrix_to_vector", c.handoff.matrix_to_vector},
+                                  std::pair{"vector_to_matrix", c.handoff.vector_to_matrix}}) {
+      if (d.fixed_cycles != 0 || d.bytes_per_cycle != 0) {
+        out.push_back({fmt::format("handoff.{}", name),
+                       "is only used with via: consumer (via is vector: the vector unit converts, costed by "
+                       "vector.ops.layout)"});
+      }
+    }
+  }
   if (c.scratchpad.size_bytes % c.scratchpad.bank_width_bytes != 0) {
     out.push_back({"scratchpad.size", fmt::format("{} B is not a multiple of bank_width ({} B)",
                                                   c.scratchpad.size_bytes, c.scratchpad.bank_width_bytes)});

@@ -65,8 +65,9 @@ struct MatrixConfig {
 enum class VectorOpClass : std::uint8_t {
   add, sub, mul, fma, max, exp, recip, reduce, cast, requant, select, copy, transpose,
   broadcast,  ///< a splat: replicating scalars of a broadcast operand across lanes
+  layout,     ///< converting between the matrix unit's tile layout and the vector layout (vec.layout)
 };
-inline constexpr int kVectorOpClassCount = 14;
+inline constexpr int kVectorOpClassCount = 15;
 std::string_view vector_op_class_name(VectorOpClass c);
 
 struct VectorOpTiming {
@@ -114,9 +115,17 @@ struct HandoffDirection {
   std::uint32_t fixed_cycles = 0;  ///< per instruction that needs a hand-off
   double bytes_per_cycle = 0;      ///< conversion rate; 0 means no per-byte cost
 };
+/// Who pays for a layout change: `consumer`, the consuming unit waits fixed_cycles plus the bytes
+/// at the direction's bandwidth (an exchange through memory, as on Ascend); `vector`, the vector
+/// unit converts, as an explicit vec.layout instruction inserted before the consumer and costed
+/// by vector.ops.layout (HVX packing HMX tiles, as on Hexagon).
+enum class HandoffVia : std::uint8_t { consumer, vector };
+std::string_view handoff_via_name(HandoffVia v);
+
 struct HandoffConfig {
-  HandoffDirection matrix_to_vector;
-  HandoffDirection vector_to_matrix;
+  HandoffVia via = HandoffVia::consumer;
+  HandoffDirection matrix_to_vector;  ///< via consumer only
+  HandoffDirection vector_to_matrix;  ///< via consumer only
 };
 
 struct CoreConfig {

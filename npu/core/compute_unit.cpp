@@ -21,7 +21,7 @@ Cycle ComputeUnit::handoff(std::uint32_t idx, std::uint64_t bytes) {
 
 void ComputeUnit::run(const QueueEntry& entry) {
   const Instruction& in = m_state.instruction(entry.idx);
-  const LayoutPlan plan = plan_layout(in, entry.access);
+  const LayoutPlan plan = plan_layout(in, entry.access, m_state.layout);
   const Cycle extra = handoff(entry.idx, plan.convert_bytes);
   m_state.layout.assign(entry.access.write, plan.result);
   finish_compute(entry.idx, cost(in, entry.access), extra);

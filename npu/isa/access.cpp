@@ -21,7 +21,7 @@ AccessSet accesses(const Program& p, const Instruction& in) {
   }
   a.write = region_of(p, in.operands[0]);
   a.has_write = true;
-  if (in.op == Opcode::matmul && in.attrs.acc) a.reads[a.nreads++] = a.write;
+  if ((in.op == Opcode::matmul && in.attrs.acc) || in.op == Opcode::vec_layout) a.reads[a.nreads++] = a.write;
   return a;
 }
 

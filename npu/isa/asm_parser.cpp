@@ -539,7 +539,8 @@ class Parser {
   void parse_attribute(const OpInfo& info, Attrs& a) {
     static const std::vector<std::pair<std::string_view, std::uint16_t>> kNames = {
         {"acc", kAttrAcc}, {"ta", kAttrTa},       {"tb", kAttrTb},     {"q", kAttrQueue},   {"axis", kAttrAxis},
-        {"lo", kAttrLo},   {"hi", kAttrHi},       {"shift", kAttrShift}, {"mult", kAttrMult}, {"round", kAttrRound}};
+        {"lo", kAttrLo},   {"hi", kAttrHi},       {"shift", kAttrShift}, {"mult", kAttrMult}, {"round", kAttrRound},
+        {"to", kAttrTo}};
     const Token t = take();
     if (t.kind != Token::Kind::ident) {
       throw LineError{t.col, fmt::format("expected ',' or an attribute, found {}", t.shown())};
@@ -580,6 +581,12 @@ class Parser {
         a.round = *r;
         break;
       }
+      case kAttrTo:
+        if (v.text != "matrix" && v.text != "vector") {
+          throw LineError{v.col, fmt::format("expected to=matrix or to=vector, found {}", v.shown())};
+        }
+        a.to_matrix = v.text == "matrix";
+        break;
       default: break;
     }
   }

@@ -140,6 +140,7 @@ std::string format_instruction(const Program& p, const Instruction& in) {
   if (allowed(kAttrShift) && a.shift != 0) s += fmt::format(" shift={}", a.shift);
   if (allowed(kAttrMult) && a.mult != 1) s += fmt::format(" mult={}", a.mult);
   if (allowed(kAttrRound) && a.round != Rounding::rne) s += fmt::format(" round={}", rounding_name(a.round));
+  if (allowed(kAttrTo)) s += a.to_matrix ? " to=matrix" : " to=vector";
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include "npu/common/error.hpp"
 #include "npu/common/text.hpp"
 #include "npu/isa/asm.hpp"
+#include "npu/scratchpad/handoff.hpp"
 
 namespace npusim::npu {
 namespace {
@@ -33,7 +34,7 @@ std::vector<Role> roles_of(Opcode op) {
     case Opcode::vec_cast: case Opcode::vec_requant: case Opcode::vec_band: case Opcode::vec_copy:
     case Opcode::vec_transpose:
       return {R::sp_dst, R::sp_src};
-    case Opcode::vec_identity: return {R::sp_dst};
+    case Opcode::vec_identity: case Opcode::vec_layout: return {R::sp_dst};
     case Opcode::vec_fill: return {R::sp_dst, R::imm};
     case Opcode::barrier: return {};
     case Opcode::signal: case Opcode::wait: return {R::flag};
@@ -425,7 +426,10 @@ class Checker {
 
 }  // namespace
 
-void check_program(Program& p, const NpuConfig& hw) { Checker(p, hw).run(); }
+void check_program(Program& p, const NpuConfig& hw) {
+  Checker(p, hw).run();
+  lower_handoffs(p, hw);
+}
 
 std::uint64_t scratchpad_footprint(const Program& p, const ScratchpadConfig& sp) {
   std::uint64_t total = 0;

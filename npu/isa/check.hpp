@@ -11,8 +11,9 @@ inline constexpr std::uint64_t kDramAlignment = 4096;
 
 /// Validates operand kinds, shapes, dtypes and attributes of every instruction, the hardware
 /// limits (cores, DMA queues, supported dtypes, scratchpad capacity) and the flag protocol;
-/// then lays out buffers in the scratchpad and tensors in DRAM. Throws InputError listing every
-/// problem as "SOURCE:LINE: message".
+/// then lays out buffers in the scratchpad and tensors in DRAM, and last, with handoff.via =
+/// vector, inserts the layout conversions (lower_handoffs(), handoff.hpp). Throws InputError
+/// listing every problem as "SOURCE:LINE: message".
 void check_program(Program& p, const NpuConfig& hw);
 
 /// Bytes of scratchpad the program's buffers need when laid out automatically (aliases take no

@@ -17,7 +17,7 @@ enum class Opcode : std::uint8_t {
   matmul,
   vec_add, vec_sub, vec_mul, vec_fma, vec_max, vec_min, vec_exp, vec_recip, vec_log,
   vec_reduce_sum, vec_reduce_max, vec_cast, vec_requant, vec_select, vec_band,
-  vec_identity, vec_fill, vec_copy, vec_transpose,
+  vec_identity, vec_fill, vec_copy, vec_transpose, vec_layout,
   barrier, signal, wait,
 };
 inline constexpr int kOpcodeCount = 25;
@@ -30,6 +30,7 @@ enum class UnitKind : std::uint8_t { sequencer, matrix, vector, dma };
 enum AttrBit : std::uint16_t {
   kAttrAcc = 1 << 0, kAttrTa = 1 << 1, kAttrTb = 1 << 2, kAttrQueue = 1 << 3, kAttrAxis = 1 << 4,
   kAttrLo = 1 << 5, kAttrHi = 1 << 6, kAttrShift = 1 << 7, kAttrMult = 1 << 8, kAttrRound = 1 << 9,
+  kAttrTo = 1 << 10,
 };
 
 /// Static description of an opcode: spelling, unit, operand count, timing class, attributes.
@@ -85,6 +86,7 @@ struct Attrs {
   std::int32_t shift = 0;  ///< requant: out = round(in * mult / 2^shift); integer matmul: write-back shift
   std::int32_t mult = 1;
   Rounding round = Rounding::rne;  ///< requant, float-to-int cast
+  bool to_matrix = false;  ///< vec.layout: convert into the matrix unit's layout (else the vector unit's)
 };
 
 inline constexpr int kMaxOperands = 4;

@@ -37,6 +37,8 @@ constexpr OpInfo kOps[kOpcodeCount] = {
     {Opcode::vec_fill, "vec.fill", U::vector, 2, V::copy, kNone, "vec.fill DST, VALUE"},
     {Opcode::vec_copy, "vec.copy", U::vector, 2, V::copy, kNone, "vec.copy DST, SRC"},
     {Opcode::vec_transpose, "vec.transpose", U::vector, 2, V::transpose, kNone, "vec.transpose DST, SRC"},
+    {Opcode::vec_layout, "vec.layout", U::vector, 1, V::layout, kAttrTo,
+     "vec.layout BUF to=matrix|vector   (convert BUF in place between the units' layouts)"},
     {Opcode::barrier, "barrier", U::sequencer, 0, V::copy, kNone, "barrier"},
     {Opcode::signal, "signal", U::sequencer, 1, V::copy, kNone, "signal FLAG"},
     {Opcode::wait, "wait", U::sequencer, 1, V::copy, kNone, "wait FLAG"},

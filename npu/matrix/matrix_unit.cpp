@@ -12,11 +12,4 @@ InstructionCost MatrixUnit::cost(const Instruction& in, const AccessSet& access)
   return matrix_cost(m_state.program, in, access, m_state.hw.core);
 }
 
-LayoutPlan MatrixUnit::plan_layout(const Instruction&, const AccessSet& access) const {
-  LayoutPlan plan;
-  for (int i = 0; i < access.nreads; ++i) plan.convert_bytes += m_state.layout.bytes_in(access.reads[i], Layout::vector);
-  plan.result = Layout::matrix;
-  return plan;
-}
-
 }  // namespace npusim::npu

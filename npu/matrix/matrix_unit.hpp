@@ -11,7 +11,6 @@ class MatrixUnit : public ComputeUnit {
 
  private:
   InstructionCost cost(const Instruction& in, const AccessSet& access) const override;
-  LayoutPlan plan_layout(const Instruction& in, const AccessSet& access) const override;
 };
 
 }  // namespace npusim::npu

@@ -150,6 +150,7 @@ class Executor {
       case Opcode::vec_requant: requant(); break;
       case Opcode::vec_band: case Opcode::vec_copy: case Opcode::vec_transpose: move(); break;
       case Opcode::vec_identity: case Opcode::vec_fill: fill(); break;
+      case Opcode::vec_layout: break;  // moves elements between layouts: their values do not change
       case Opcode::barrier: case Opcode::signal: case Opcode::wait: break;
     }
   }

@@ -18,10 +18,6 @@ class VectorUnit : public ComputeUnit {
 
  private:
   InstructionCost cost(const Instruction& in, const AccessSet& access) const override;
-  LayoutPlan plan_layout(const Instruction& in, const AccessSet& access) const override;
 };
-
-/// True when the instruction is element-wise with no broadcast operand (layout-agnostic).
-bool is_layout_agnostic(const Instruction& in);
 
 }  // namespace npusim::npu

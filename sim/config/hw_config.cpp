@@ -236,6 +236,10 @@ npu::NpuConfig parse_hw_config(const std::string& text, const std::string& file,
   dram.finish();
 
   Map hand = root.map("handoff", "cost of reading data the other compute unit wrote (layout change)", false);
+  core.handoff.via = choice<npu::HandoffVia>(
+      hand, "via", "who pays for a layout change: the consuming unit (fixed cost and bandwidth below) or the vector "
+                   "unit (vec.layout work costed by vector.ops.layout)",
+      {{"consumer", npu::HandoffVia::consumer}, {"vector", npu::HandoffVia::vector}}, npu::HandoffVia::consumer);
   auto direction = [&](const std::string& key, npu::HandoffDirection& d, const std::string& what) {
     Map h = hand.map(key, what, false);
     d.fixed_cycles = u32(h.integer("fixed_cycles", "cycles per instruction that needs the hand-off", 0, 1 << 20, 0));
@@ -331,6 +335,7 @@ std::string write_hw_config(const npu::NpuConfig& c) {
   line(fmt::format("  latency: {}", c.dram.latency_cycles));
   line(fmt::format("  burst: {}", format_bytes(c.dram.burst_bytes)));
   line("handoff:");
+  line(fmt::format("  via: {}", npu::handoff_via_name(k.handoff.via)));
   line(fmt::format("  matrix_to_vector: {{fixed_cycles: {}, bandwidth: {}}}", k.handoff.matrix_to_vector.fixed_cycles,
                    handoff_bw(k.handoff.matrix_to_vector.bytes_per_cycle)));
   line(fmt::format("  vector_to_matrix: {{fixed_cycles: {}, bandwidth: {}}}", k.handoff.vector_to_matrix.fixed_cycles,

@@ -393,6 +393,47 @@ matmul g, v, a
   CHECK(m.handoff_cycles == 7);
 }
 
+TEST_CASE("hand-offs via the vector unit: explicit vec.layout work before the consumer", "[timing][handoff]") {
+  const auto hw = test_hw({"handoff.via=vector", "vector.ops.layout={latency: 4, interval: 2}"});
+  const auto r = run_asm(R"(
+.buffer a fp32 [16, 16]
+.buffer c fp32 [16, 16]
+.buffer d fp32 [16, 16]
+.buffer s fp32 [16, 1]
+.buffer v fp32 [16, 16]
+.buffer e fp32 [16, 16]
+.buffer g fp32 [16, 16]
+matmul c, a, a
+vec.add d, c, c
+vec.reduce_sum s, d
+vec.identity v
+vec.add e, d, v
+matmul g, v, a
+)",
+                         hw, false);
+  // The reduction needs d (matrix layout) in the vector layout: converted in place before it, so
+  // the add that mixes d and v needs nothing; the last matmul needs v in the matrix layout.
+  const std::string printed = npu::print_program(r.program);
+  CHECK(printed.find("vec.add d, c, c\nvec.layout d to=vector\nvec.reduce_sum s, d\n") != std::string::npos);
+  CHECK(printed.find("vec.add e, d, v\nvec.layout v to=matrix\nmatmul g, v, a\n") != std::string::npos);
+  REQUIRE(r.program.streams[0].code.size() == 8);
+  CHECK(r.program.streams[0].code[2].op == npu::Opcode::vec_layout);
+  // 1 KiB of fp32 in 64 B vectors: 16 vectors at interval 2; the ports move 16 beats each way.
+  const std::uint64_t layout_busy = kVecStartup + 16 * 2;
+  const auto& rec = r.result.cores[0].records;
+  CHECK(rec[2].end - rec[2].start == layout_busy);
+  CHECK(rec[2].done - rec[2].end == 4);
+  CHECK(r.start(3) == std::max(rec[2].done, rec[2].end));  // the reduction waits for the conversion
+  CHECK(r.unit(npu::kVectorUnit).handoffs == 0);          // nothing is charged to a consumer
+  CHECK(r.unit(npu::kMatrixUnit).handoff_cycles == 0);
+  CHECK(r.unit(npu::kVectorUnit).instructions == 6);
+}
+
+TEST_CASE("handoff.via vector rejects the consumer-side costs", "[timing][handoff]") {
+  CHECK_THROWS_WITH(test_hw({"handoff.via=vector", "handoff.vector_to_matrix.fixed_cycles=7"}),
+                    Catch::Contains("handoff.vector_to_matrix: is only used with via: consumer"));
+}
+
 TEST_CASE("barrier waits for every earlier instruction", "[timing][sequencer]") {
   const auto r = run_asm(R"(
 .dram X fp32 [1, 1024]

@@ -1,0 +1,101 @@
+#include "npu/scratchpad/handoff.hpp"
+
+namespace npusim::npu {
+
+bool is_layout_agnostic(const Instruction& in) {
+  switch (in.op) {
+    case Opcode::vec_add: case Opcode::vec_sub: case Opcode::vec_mul: case Opcode::vec_fma: case Opcode::vec_max:
+    case Opcode::vec_min: case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_log: case Opcode::vec_cast:
+    case Opcode::vec_requant: case Opcode::vec_select: case Opcode::vec_copy: case Opcode::vec_fill:
+      break;
+    default: return false;
+  }
+  const View& d = in.dst().view;
+  for (int i = 1; i < in.noperands; ++i) {
+    const Operand& o = in.operands[i];
+    if (o.is_tensor() && (o.view.rows != d.rows || o.view.cols != d.cols)) return false;
+  }
+  return true;
+}
+
+LayoutPlan plan_layout(const Instruction& in, const AccessSet& access, const LayoutMap& layouts) {
+  LayoutPlan plan;
+  if (in.op == Opcode::vec_layout) {
+    plan.result = in.attrs.to_matrix ? Layout::matrix : Layout::vector;
+    return plan;
+  }
+  if (in.unit() == UnitKind::matrix) {
+    for (int i = 0; i < access.nreads; ++i) plan.convert_bytes += layouts.bytes_in(access.reads[i], Layout::vector);
+    plan.result = Layout::matrix;
+    return plan;
+  }
+  std::uint64_t matrix_bytes = 0, vector_bytes = 0;
+  for (int i = 0; i < access.nreads; ++i) {
+    matrix_bytes += layouts.bytes_in(access.reads[i], Layout::matrix);
+    vector_bytes += layouts.bytes_in(access.reads[i], Layout::vector);
+  }
+  if (is_layout_agnostic(in) && vector_bytes == 0) {
+    plan.result = matrix_bytes > 0 ? Layout::matrix : Layout::neutral;
+    return plan;
+  }
+  plan.convert_bytes = matrix_bytes;
+  plan.result = Layout::vector;
+  return plan;
+}
+
+namespace {
+
+/// The source operands of `in` (operand indices) that hold bytes the plan converts.
+std::vector<int> operands_to_convert(const Program& p, const Instruction& in, const LayoutMap& layouts) {
+  const Layout foreign = in.unit() == UnitKind::matrix ? Layout::vector : Layout::matrix;
+  std::vector<int> out;
+  for (int i = 1; i < in.noperands; ++i) {
+    const Operand& o = in.operands[i];
+    if (o.is_tensor() && o.space == Space::scratchpad && layouts.bytes_in(region_of(p, o), foreign) > 0) {
+      out.push_back(i);
+    }
+  }
+  // An accumulating matmul also reads its destination.
+  if (in.op == Opcode::matmul && in.attrs.acc && layouts.bytes_in(region_of(p, in.dst()), foreign) > 0) {
+    out.push_back(0);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
+  if (hw.core.handoff.via != HandoffVia::vector) return 0;
+  std::uint64_t inserted = 0;
+  for (Stream& s : p.streams) {
+    LayoutMap layouts;
+    std::vector<Instruction> code;
+    code.reserve(s.code.size());
+    for (const Instruction& in : s.code) {
+      const UnitKind unit = in.unit();
+      if (unit == UnitKind::dma) {
+        if (in.op == Opcode::dma_load) layouts.assign(region_of(p, in.dst()), Layout::neutral);
+      } else if (unit != UnitKind::sequencer) {
+        if (plan_layout(in, accesses(p, in), layouts).convert_bytes > 0) {
+          for (int i : operands_to_convert(p, in, layouts)) {
+            Instruction convert;
+            convert.op = Opcode::vec_layout;
+            convert.noperands = 1;
+            convert.operands[0] = in.operands[i];
+            convert.attrs.to_matrix = unit == UnitKind::matrix;
+            convert.line = in.line;
+            layouts.assign(region_of(p, convert.dst()), plan_layout(convert, {}, layouts).result);
+            code.push_back(convert);
+            ++inserted;
+          }
+        }
+        layouts.assign(region_of(p, in.dst()), plan_layout(in, accesses(p, in), layouts).result);
+      }
+      code.push_back(in);
+    }
+    s.code = std::move(code);
+  }
+  return inserted;
+}
+
+}  // namespace npusim::npu
