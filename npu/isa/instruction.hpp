@@ -20,7 +20,7 @@ enum class Opcode : std::uint8_t {
   vec_identity, vec_fill, vec_copy, vec_transpose, vec_layout,
   barrier, signal, wait,
 };
-inline constexpr int kOpcodeCount = 25;
+inline constexpr int kOpcodeCount = 26;
 
 /// The unit an instruction executes on. Sequencer instructions (barrier, signal, wait) never
 /// leave the sequencer.
