@@ -35,7 +35,7 @@ Figures vector_stream(const npu::NpuConfig& hw) {
   for (std::uint32_t i = 0; i < 2'000'000; ++i) b.vec(npu::Opcode::vec_add, z.rows(i % 1024, 1), x.all(), y.all());
   npu::Program p = b.finish();
   npu::check_program(p, hw);
-  const sim::ProgramRun run = sim::simulate_program(hw, std::move(p), false, {}, "hexagon-like", false);
+  const sim::ProgramRun run = sim::simulate_program(hw, std::move(p), false, {}, "hexagon-like", nullptr);
   return {run.result.instructions, run.result.cycles};
 }
 
@@ -46,7 +46,7 @@ Figures gemm(const npu::NpuConfig& hw) {
   g.k = 8192;
   npu::Program p = kernels::build_gemm(hw, g);
   npu::check_program(p, hw);
-  const sim::ProgramRun run = sim::simulate_program(hw, std::move(p), false, {}, "hexagon-like", false);
+  const sim::ProgramRun run = sim::simulate_program(hw, std::move(p), false, {}, "hexagon-like", nullptr);
   return {run.result.instructions, run.result.cycles};
 }
 

@@ -35,7 +35,7 @@ class Normal {
 
 }  // namespace
 
-MatrixBatch generate_gdn_inputs(const GdnInputParams& p) {
+MatrixBatch generate_gdn_inputs(const GdnInputParams& p, const std::function<void(double)>& progress) {
   MatrixBatch out;
   out.batch = p.batch;
   out.n = p.chunk;
@@ -45,6 +45,7 @@ MatrixBatch generate_gdn_inputs(const GdnInputParams& p) {
   const double own = std::sqrt(1.0 - p.correlation), shared = std::sqrt(p.correlation);
   std::vector<double> keys(std::size_t{c} * d), common(d), beta(c), cum(c);
   for (std::uint32_t b = 0; b < p.batch; ++b) {
+    if (progress) progress(double(b) / p.batch);
     for (auto& x : common) x = normal();
     for (std::uint32_t i = 0; i < c; ++i) {
       double norm = 0;

@@ -7,6 +7,7 @@
 /// rho = 0 gives near-orthogonal keys (|k_i . k_j| ~ 1/sqrt(d)); rho = 1 repeats one key.
 /// Every chunk draws its own keys, shared direction, betas and decays.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace npusim::kernels {
@@ -35,6 +36,7 @@ struct MatrixBatch {
   double& at(std::uint32_t b, std::uint32_t i, std::uint32_t j) { return values[(std::size_t{b} * n + i) * n + j]; }
 };
 
-MatrixBatch generate_gdn_inputs(const GdnInputParams& p);
+/// `progress`, when set, is called with the fraction of chunks generated.
+MatrixBatch generate_gdn_inputs(const GdnInputParams& p, const std::function<void(double)>& progress = {});
 
 }  // namespace npusim::kernels

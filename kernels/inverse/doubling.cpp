@@ -8,6 +8,7 @@
 
 #include "kernels/inverse/kernels.hpp"
 #include "kernels/inverse/scaffold.hpp"
+#include "npu/common/error.hpp"
 
 namespace npusim::kernels {
 using namespace npu;
@@ -65,7 +66,12 @@ class NewtonSchulz final : public InverseScaffold {
  public:
   NewtonSchulz(const NpuConfig& hw, const InverseParams& p)
       : InverseScaffold(hw, p, "newton_schulz"),
-        iterations(p.steps ? p.steps : static_cast<std::uint32_t>(std::ceil(std::log2(p.chunk))) - 1) {}
+        iterations(p.steps.value_or(static_cast<std::uint32_t>(std::ceil(std::log2(p.chunk))) - 1)) {
+    if (iterations > kMaxSteps) {
+      throw InputError(fmt::format("newton_schulz: --steps {}: expected a number of iterations in [0, {}]",
+                                   iterations, kMaxSteps));
+    }
+  }
 
  private:
   struct Slot {

@@ -11,6 +11,7 @@
 /// kernel adapts to any preset. Builders are SystemC-free and data-independent: they only need
 /// the shapes, and for integer dtypes the power-of-two scales (calibrate_int_scales()).
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,12 +32,15 @@ struct IntScales {
   int p = 11;  ///< the residual sum P = sum E^s (Horner)
 };
 
+/// The most neumann residual terms S and newton_schulz iterations a kernel takes.
+inline constexpr std::uint32_t kMaxSteps = 64;
+
 struct InverseParams {
   std::uint32_t chunk = 64;  ///< C: 16, 32, 64 or 128
   npu::DType dtype = npu::DType::fp16;
   std::uint32_t batch = 1;   ///< matrices (heads x chunks)
-  std::uint32_t order = 0;   ///< neumann N (0: the default for C)
-  std::uint32_t steps = 0;   ///< neumann S, newton_schulz iterations (0: the default)
+  std::optional<std::uint32_t> order;  ///< neumann N, 1 to the block size - 1 (absent: the default for C)
+  std::optional<std::uint32_t> steps;  ///< neumann S (1 to 64), newton_schulz iterations (0 to 64); absent: the default
   SumMethod sum = SumMethod::automatic;  ///< neumann residual sum
   bool band_mask = true;  ///< neumann: false is the publication's unmasked ablation (--mask none)
   std::uint32_t interleave = 2;  ///< chunks computed together per core (hides latencies)
@@ -68,8 +72,14 @@ struct InverseKernel {
 };
 
 const std::vector<InverseKernel>& inverse_kernels();
-/// The kernel called `name`; throws InputError naming the choices (with a did-you-mean).
+/// The kernel called `name`, or nullptr.
+const InverseKernel* lookup_inverse_kernel(const std::string& name);
+/// "unknown kernel 'x'; did you mean 'y'? (kernels: ...)".
+std::string unknown_kernel(const std::string& name);
+/// The kernel called `name`; throws InputError(unknown_kernel(name)).
 const InverseKernel& find_inverse_kernel(const std::string& name);
+/// Why `k` cannot run in `dtype` ("fwdsub is built for fp32, fp16, bf16, not int16"), if it cannot.
+std::optional<std::string> dtype_problem(const InverseKernel& k, npu::DType dtype);
 
 /// Builds `name` for `hw`; checks the parameters (InputError on bad ones).
 InverseProgram build_inverse(const std::string& name, const npu::NpuConfig& hw, const InverseParams& params);

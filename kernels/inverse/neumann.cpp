@@ -50,10 +50,16 @@ class Neumann final : public InverseScaffold {
       : InverseScaffold(hw, p, "neumann"), Cb(p.chunk == 128 ? 64 : p.chunk), blocks(p.chunk / Cb),
         m_band_mask(p.band_mask) {
     const auto [n, s] = neumann_defaults(p.chunk);
-    N = p.order ? p.order : n;
-    S = p.steps ? p.steps : s;
+    N = p.order.value_or(n);
+    S = p.steps.value_or(s);
     doubling = p.sum == SumMethod::doubling || (p.sum == SumMethod::automatic && power_of_two(S));
-    if (N >= Cb) throw InputError(fmt::format("neumann: --order {} must be below the block size {}", N, Cb));
+    if (N < 1 || N >= Cb) {
+      throw InputError(fmt::format("neumann: --order {}: expected a series order in [1, {}] (below the block size {})",
+                                   N, Cb - 1, Cb));
+    }
+    if (S < 1 || S > kMaxSteps) {
+      throw InputError(fmt::format("neumann: --steps {}: expected a number of residual terms in [1, {}]", S, kMaxSteps));
+    }
     if (doubling && !power_of_two(S)) {
       throw InputError(fmt::format("neumann: --sum doubling needs --steps to be a power of two, got {}", S));
     }

@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fmt/format.h>
 
 namespace npusim::kernels {
 
-MatrixBatch exact_inverse(const MatrixBatch& a) {
+MatrixBatch exact_inverse(const MatrixBatch& a, const std::function<void(double)>& progress) {
   MatrixBatch t = a;
   const std::uint32_t n = a.n;
   for (std::uint32_t b = 0; b < a.batch; ++b) {
+    if (progress) progress(double(b) / a.batch);
     // Row i of T: T[i, :] = e_i - sum_{k<i} A[i, k] T[k, :]   (from (I + A) T = I)
     for (std::uint32_t i = 0; i < n; ++i) {
       for (std::uint32_t j = 0; j < n; ++j) {
@@ -23,8 +25,17 @@ MatrixBatch exact_inverse(const MatrixBatch& a) {
 
 Accuracy measure_accuracy(const MatrixBatch& t, const MatrixBatch& exact) {
   Accuracy acc;
+  std::uint64_t reference_nonfinite = 0;
+  for (const double r : exact.values) reference_nonfinite += !std::isfinite(r);
+  if (reference_nonfinite) {  // A too large for fp64: no figure would mean anything
+    for (const double v : t.values) acc.nonfinite += !std::isfinite(v);
+    acc.undefined_reason = fmt::format("the fp64 reference inverse has {} non-finite entries (A is too large to "
+                                       "invert in fp64)",
+                                       reference_nonfinite);
+    return acc;
+  }
   double worst_rel = 0, sum_rel = 0, max_abs = 0, sum_snr = 0, worst_snr = INFINITY;
-  bool finite = true, any_infinite_snr = false;
+  bool finite = true, any_infinite_snr = false, overflow = false;
   acc.exact = true;
   for (std::uint32_t b = 0; b < t.batch; ++b) {
     double ref2 = 0, err2 = 0;
@@ -43,6 +54,7 @@ Accuracy measure_accuracy(const MatrixBatch& t, const MatrixBatch& exact) {
         max_abs = std::max(max_abs, std::fabs(e));
       }
     }
+    overflow |= !std::isfinite(ref2) || !std::isfinite(err2);
     const double rel = std::sqrt(err2 / ref2);
     worst_rel = std::max(worst_rel, rel);
     sum_rel += rel;
@@ -56,7 +68,13 @@ Accuracy measure_accuracy(const MatrixBatch& t, const MatrixBatch& exact) {
   }
   if (!finite) {
     acc.exact = false;
+    acc.undefined_reason = fmt::format("T has {} non-finite entries", acc.nonfinite);
     return acc;  // errors of a non-finite result are undefined: the nonfinite count tells
+  }
+  if (overflow) {
+    acc.exact = false;
+    acc.undefined_reason = "the error norms overflow fp64";
+    return acc;
   }
   acc.rel_fro_error_worst = worst_rel;
   acc.rel_fro_error_mean = sum_rel / t.batch;

@@ -28,18 +28,39 @@ const std::vector<InverseKernel>& inverse_kernels() {
   return kernels;
 }
 
-const InverseKernel& find_inverse_kernel(const std::string& name) {
-  std::vector<std::string_view> names;
+const InverseKernel* lookup_inverse_kernel(const std::string& name) {
   for (const auto& k : inverse_kernels()) {
-    if (k.name == name) return k;
-    names.push_back(k.name);
+    if (k.name == name) return &k;
   }
+  return nullptr;
+}
+
+std::string unknown_kernel(const std::string& name) {
+  std::vector<std::string_view> names;
   std::string all;
-  for (auto n : names) all += (all.empty() ? "" : ", ") + std::string(n);
+  for (const auto& k : inverse_kernels()) {
+    names.push_back(k.name);
+    all += (all.empty() ? "" : ", ") + k.name;
+  }
   const auto near = closest_match(name, names);
-  throw InputError(near.empty() ? fmt::format("--kernel {}: unknown kernel (kernels: {})", name, all)
-                                : fmt::format("--kernel {}: unknown kernel; did you mean '{}'? (kernels: {})", name,
-                                              near, all));
+  return near.empty() ? fmt::format("unknown kernel '{}' (kernels: {})", name, all)
+                      : fmt::format("unknown kernel '{}'; did you mean '{}'? (kernels: {})", name, near, all);
+}
+
+const InverseKernel& find_inverse_kernel(const std::string& name) {
+  if (const InverseKernel* k = lookup_inverse_kernel(name)) return *k;
+  throw InputError(unknown_kernel(name));
+}
+
+std::optional<std::string> dtype_problem(const InverseKernel& k, DType dtype) {
+  std::string dtypes;
+  bool supported = false;
+  for (DType t : k.dtypes) {
+    supported |= t == dtype;
+    dtypes += (dtypes.empty() ? "" : ", ") + std::string(npu::dtype_name(t));
+  }
+  if (supported) return std::nullopt;
+  return fmt::format("{} is built for {}, not {}", k.name, dtypes, npu::dtype_name(dtype));
 }
 
 InverseProgram build_inverse(const std::string& name, const npu::NpuConfig& hw, const InverseParams& params) {
@@ -47,16 +68,19 @@ InverseProgram build_inverse(const std::string& name, const npu::NpuConfig& hw, 
   if (params.chunk != 16 && params.chunk != 32 && params.chunk != 64 && params.chunk != 128) {
     throw InputError(fmt::format("--chunk {}: the chunk size must be 16, 32, 64 or 128", params.chunk));
   }
-  bool supported = false;
-  std::string dtypes;
-  for (DType t : k.dtypes) {
-    supported |= t == params.dtype;
-    dtypes += (dtypes.empty() ? "" : ", ") + std::string(npu::dtype_name(t));
+  if (const auto problem = dtype_problem(k, params.dtype)) {
+    throw InputError(fmt::format("--dtype {}: {}", npu::dtype_name(params.dtype), *problem));
   }
-  if (!supported) {
-    throw InputError(fmt::format("--dtype {}: {} is built for {}", npu::dtype_name(params.dtype), name, dtypes));
+  // Built against a spec with every dtype, so that the kernel's scheduling (which asks the timing
+  // functions) never meets a dtype the hardware lacks, then checked against `hw` below. When
+  // nothing is missing the program is the one `hw` gives: timing reads only the dtypes used.
+  npu::NpuConfig every_dtype = hw;
+  for (DType t : npu::kAllDTypes) {
+    auto& rate = every_dtype.core.matrix.rates[static_cast<int>(t)];
+    if (!rate) rate = npu::Rate{};
+    every_dtype.core.vector.dtypes[static_cast<int>(t)] = true;
   }
-  InverseProgram out = k.build(hw, params);
+  InverseProgram out = k.build(every_dtype, params);
   // One clear message for a dtype the hardware lacks, rather than one per instruction.
   std::vector<std::string> missing;
   auto need = [&](bool ok, const std::string& what) {

@@ -43,6 +43,10 @@ class InternalError : public std::logic_error {
 
 [[noreturn]] void internal_error(const char* file, int line, const std::string& what);
 
+/// Throws InputError with the first 50 of `messages` and, when there are more, a last line
+/// "SOURCE: ... and N more errors": a broken file gives a readable report, not 100 000 lines.
+[[noreturn]] void throw_input_errors(std::vector<std::string> messages, const std::string& source);
+
 }  // namespace npusim
 
 #define NPUSIM_ASSERT(cond, what)                                 \

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fmt/format.h>
 
+#include "npu/common/error.hpp"
+#include "npu/common/text.hpp"
 #include "npu/isa/access.hpp"
 
 namespace npusim::npu {
@@ -22,7 +25,13 @@ std::uint64_t dram_bus_bytes(const Region& r, std::uint32_t burst) {
 Cycle transfer_cycles(double bytes, double bytes_per_cycle) {
   // The relative slack absorbs rounding in rates such as 25.6 B/cycle without ever adding a cycle
   // to an exact ratio.
-  return static_cast<Cycle>(std::ceil(bytes / bytes_per_cycle * (1.0 - 1e-12)));
+  const double cycles = std::ceil(bytes / bytes_per_cycle * (1.0 - 1e-12));
+  if (!(cycles <= double(kMaxCycles))) {  // also an infinite or undefined duration
+    throw InputError(fmt::format("moving {} bytes at {} B/cycle takes {} cycles, more than the {} npusim can "
+                                 "represent",
+                                 bytes, bytes_per_cycle, cycles, grouped(kMaxCycles)));
+  }
+  return static_cast<Cycle>(cycles);
 }
 
 InstructionCost dma_cost(const Instruction& in, const AccessSet& acc, const CoreConfig& cfg, const DramConfig& dram) {

@@ -16,6 +16,7 @@ namespace npusim::npu {
 std::uint64_t dram_bus_bytes(const Region& r, std::uint32_t burst_bytes);
 
 /// Cycles to move `bytes` at `bytes_per_cycle` (whole cycles; exact when the ratio is integral).
+/// InputError when that is more than kMaxCycles (or not a number).
 Cycle transfer_cycles(double bytes, double bytes_per_cycle);
 
 /// `access` is accesses(p, in).

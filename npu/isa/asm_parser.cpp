@@ -112,7 +112,7 @@ class Parser {
   Parser(std::string_view text, std::string source) : m_text(text) { m_program.source = std::move(source); }
 
   Program run() {
-    std::size_t pos = 0;
+    std::size_t pos = m_text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;  // a UTF-8 byte order mark, as editors write it
     std::uint32_t line_no = 0;
     while (pos < m_text.size()) {
       std::size_t eol = m_text.find('\n', pos);
@@ -121,15 +121,7 @@ class Parser {
       pos = eol + 1;
     }
     m_program.trailing_lines = std::move(m_pending);
-    if (!m_errors.empty()) {
-      constexpr std::size_t kMaxShown = 50;
-      if (m_errors.size() > kMaxShown) {
-        const std::size_t more = m_errors.size() - kMaxShown;
-        m_errors.resize(kMaxShown);
-        m_errors.push_back(fmt::format("{}: ... and {} more errors", m_program.source, more));
-      }
-      throw InputError(std::move(m_errors));
-    }
+    if (!m_errors.empty()) throw_input_errors(std::move(m_errors), m_program.source);
     return std::move(m_program);
   }
 
@@ -261,7 +253,16 @@ class Parser {
     t.line = m_line;
     t.name = parse_new_name();
     t.dtype = parse_dtype_token();
+    const Token shape_at = peek();
     t.shape = parse_shape(1, 4);
+    std::uint64_t bytes = dtype_bytes(t.dtype);
+    for (const std::uint32_t d : t.shape) {
+      if (__builtin_mul_overflow(bytes, std::uint64_t{d}, &bytes) || bytes > kMaxDramBytes) {
+        throw LineError{shape_at.col, fmt::format("tensor '{}' holds more than {} (the largest DRAM tensor npusim "
+                                                  "takes)",
+                                                  t.name, human_bytes(double(kMaxDramBytes)))};
+      }
+    }
     while (peek().kind != Token::Kind::end) {
       const Token a = take();
       if (a.kind == Token::Kind::ident && a.text == "output") {

@@ -67,7 +67,7 @@ class Checker {
     check_tensors();
     layout_scratchpad();
     layout_dram();
-    if (!m_errors.empty()) throw InputError(std::move(m_errors));
+    if (!m_errors.empty()) throw_input_errors(std::move(m_errors), m_p.source);
   }
 
  private:
@@ -415,7 +415,12 @@ class Checker {
     std::uint64_t cursor = 0;
     for (DramTensor& t : m_p.tensors) {
       t.address = cursor;
-      cursor += align_up(t.size_bytes(), kDramAlignment);
+      cursor += align_up(t.size_bytes(), kDramAlignment);  // each below kMaxDramBytes: cannot wrap
+      if (cursor > kMaxDramBytes) {
+        error(t.line, fmt::format("tensor '{}': the DRAM tensors up to it need more than {} (the most npusim takes)",
+                                  t.name, human_bytes(double(kMaxDramBytes))));
+        return;
+      }
     }
   }
 

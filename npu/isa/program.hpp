@@ -47,6 +47,10 @@ struct TensorInit {
   }
 };
 
+/// The largest DRAM tensor (and the largest DRAM footprint) a program may declare: 256 TiB.
+/// Larger sizes are refused rather than wrapped (four dimensions of 2^16 are 2^64 elements).
+inline constexpr std::uint64_t kMaxDramBytes = std::uint64_t{1} << 48;
+
 struct DramTensor {
   std::string name;
   DType dtype = DType::fp32;

@@ -9,12 +9,14 @@
 #include "npu/common/error.hpp"
 #include "npu/common/text.hpp"
 #include "npu/isa/asm.hpp"
+#include "sim/cli/options.hpp"
 #include "sim/config/hw_config.hpp"
 #include "sim/report/json.hpp"
 #include "sim/report/stats.hpp"
 #include "sim/report/trace.hpp"
 #include "sim/run/compare.hpp"
 #include "sim/run/progress.hpp"
+#include "sim/run/resources.hpp"
 #include "sim/run/run_kernel.hpp"
 #include "sim/run/run_program.hpp"
 
@@ -43,11 +45,6 @@ commands:
 
 exit codes: 0 ok, 2 bad input (usage, config, program, tensor file), 3 simulation error
 )";
-
-/// A command-line mistake: reported with the command's usage, exit code 2.
-struct UsageError {
-  std::string message;
-};
 
 std::vector<std::string> args_of(int argc, const char* const* argv) {
   std::vector<std::string> a;
@@ -134,11 +131,43 @@ bool mask_option(const std::string& v) {
   throw UsageError{fmt::format("--mask {}: expected band or none", v)};
 }
 
+const IntegerOption kBatch{"batch", 1, kMaxBatch, "chunk matrices (heads x chunks)"};
+const IntegerOption kOrder{"order", 1, 127, "neumann: series order N, below the block size (C, 64 for C = 128)"};
+const IntegerOption kSteps{"steps", 0, kernels::kMaxSteps,
+                           "neumann: residual terms S (at least 1); newton_schulz: iterations (0: T = I - A)"};
+const IntegerOption kInterleave{"interleave", 1, 64, "chunks computed together per core"};
+const IntegerOption kSeed{"seed", 0, UINT64_MAX, "generator seed"};
+const NumberOption kCorrelation{"correlation", 0, 1, "generator key correlation"};
+const IntegerOption kTraceChunks{"trace-chunks", 1, kMaxBatch, "kernel runs: trace only until the first K chunks are stored"};
+const IntegerOption kTraceUntil{"trace-until", 1, kMaxCycles, "trace only instructions starting before this cycle"};
+
+/// --chunk: one of the sizes the kernels are built for.
+std::uint32_t chunk_option(const std::string& text) {
+  for (const std::uint32_t c : {16u, 32u, 64u, 128u}) {
+    if (text == std::to_string(c)) return c;
+  }
+  throw UsageError{fmt::format("--chunk {}: the chunk size must be 16, 32, 64 or 128", text)};
+}
+
+/// --max-memory, shared by every command that simulates.
+void add_max_memory(po::options_description& d) {
+  d.add_options()("max-memory", po::value<std::string>(),
+                  "refuse runs estimated to need more memory than this, e.g. 8GiB (at least 1MiB; default: half of "
+                  "the RAM)");
+}
+
+std::uint64_t max_memory_option(const po::variables_map& vm) {
+  const auto text = text_option(vm, "max-memory");
+  return text ? parse_size("max-memory", *text, std::uint64_t{1} << 20) : 0;
+}
+
 /// The end of the traced window from --trace-until / --trace-chunks (kernel runs store to T).
 Cycle trace_until(const ProgramRun& run, const po::variables_map& vm) {
   Cycle until = kUnknownCycle;
-  if (vm.count("trace-until")) until = vm["trace-until"].as<std::uint64_t>();
-  if (vm.count("trace-chunks")) until = std::min(until, cycle_after_chunks(run.program, run.result, "T", vm["trace-chunks"].as<std::uint32_t>()));
+  if (const auto t = integer_option(vm, kTraceUntil)) until = *t;
+  if (const auto k = integer_option(vm, kTraceChunks)) {
+    until = std::min(until, cycle_after_chunks(run.program, run.result, "T", static_cast<std::uint32_t>(*k)));
+  }
   return until;
 }
 
@@ -165,17 +194,17 @@ int finish_run(const ProgramRun& run, const po::variables_map& vm, bool tensors,
 /// Options shared by kernel runs and comparisons.
 po::options_description kernel_options() {
   po::options_description kernel("inverse kernels (npusim kernels lists them)");
-  kernel.add_options()("chunk", po::value<std::uint32_t>(), "chunk size C: 16, 32, 64 or 128")(
-      "dtype", po::value<std::string>()->default_value("fp16"), "fp32, fp16, bf16, int16 or int8")(
-      "batch", po::value<std::uint32_t>()->default_value(1), "chunk matrices (heads x chunks)")(
-      "order", po::value<std::uint32_t>(), "neumann: series order N")(
-      "steps", po::value<std::uint32_t>(), "neumann: residual terms S; newton_schulz: iterations")(
-      "sum", po::value<std::string>(), "neumann: residual sum by doubling or horner (default: doubling if S is a "
-                                        "power of two)")(
-      "mask", po::value<std::string>(), "neumann: band (default) or none, the ablation without the band mask")(
-      "interleave", po::value<std::uint32_t>()->default_value(2), "chunks computed together per core")(
-      "seed", po::value<std::uint64_t>()->default_value(1), "generator seed")(
-      "correlation", po::value<double>()->default_value(0.5), "generator key correlation in [0, 1]");
+  kernel.add_options()("chunk", po::value<std::string>(), "chunk size C: 16, 32, 64 or 128")(
+      "dtype", po::value<std::string>()->default_value("fp16"), "fp32, fp16, bf16, int16 or int8");
+  add_option(kernel, kBatch, 1);
+  add_option(kernel, kOrder);
+  add_option(kernel, kSteps);
+  kernel.add_options()("sum", po::value<std::string>(), "neumann: residual sum by doubling or horner (default: "
+                                                         "doubling if S is a power of two)")(
+      "mask", po::value<std::string>(), "neumann: band (default) or none, the ablation without the band mask");
+  add_option(kernel, kInterleave, 2);
+  add_option(kernel, kSeed, 1);
+  add_option(kernel, kCorrelation, 0.5);
   return kernel;
 }
 
@@ -184,20 +213,18 @@ KernelRunOptions kernel_run_options(const po::variables_map& vm) {
   KernelRunOptions o;
   o.hw_path = vm["hw"].as<std::string>();
   if (vm.count("set")) o.overrides = vm["set"].as<std::vector<std::string>>();
-  o.params.chunk = vm.count("chunk") ? vm["chunk"].as<std::uint32_t>() : 0;
+  const auto chunk = text_option(vm, "chunk");
+  o.params.chunk = chunk ? chunk_option(*chunk) : 0;  // 0: from the input file
   o.params.dtype = dtype_option(vm["dtype"].as<std::string>());
-  o.params.batch = vm["batch"].as<std::uint32_t>();
-  o.batch_given = !vm["batch"].defaulted();
-  if (vm.count("order")) o.params.order = vm["order"].as<std::uint32_t>();
-  if (vm.count("steps")) o.params.steps = vm["steps"].as<std::uint32_t>();
+  o.params.batch = static_cast<std::uint32_t>(*integer_option(vm, kBatch));
+  o.batch_given = given(vm, "batch");
+  if (const auto n = integer_option(vm, kOrder)) o.params.order = static_cast<std::uint32_t>(*n);
+  if (const auto n = integer_option(vm, kSteps)) o.params.steps = static_cast<std::uint32_t>(*n);
   if (vm.count("sum")) o.params.sum = sum_option(vm["sum"].as<std::string>());
   if (vm.count("mask")) o.params.band_mask = mask_option(vm["mask"].as<std::string>());
-  o.params.interleave = vm["interleave"].as<std::uint32_t>();
-  o.generator.seed = vm["seed"].as<std::uint64_t>();
-  o.generator.correlation = vm["correlation"].as<double>();
-  if (!(o.generator.correlation >= 0 && o.generator.correlation <= 1)) {
-    throw UsageError{fmt::format("--correlation {}: expected a value in [0, 1]", o.generator.correlation)};
-  }
+  o.params.interleave = static_cast<std::uint32_t>(*integer_option(vm, kInterleave));
+  o.generator.seed = *integer_option(vm, kSeed);
+  o.generator.correlation = *number_option(vm, kCorrelation);
   if (vm.count("input")) {
     const auto inputs = vm["input"].as<std::vector<std::string>>();
     if (inputs.size() != 1) throw UsageError{"--kernel takes one --input A.npy"};
@@ -205,12 +232,14 @@ KernelRunOptions kernel_run_options(const po::variables_map& vm) {
   }
   o.numerics = vm.count("timing-only") == 0;
   o.progress = vm.count("quiet") == 0;
+  o.max_memory = max_memory_option(vm);
   return o;
 }
 
 int run_kernel_command(const po::variables_map& vm, std::ostream& out) {
   KernelRunOptions o = kernel_run_options(vm);
   o.kernel = vm["kernel"].as<std::string>();
+  if (!kernels::lookup_inverse_kernel(o.kernel)) throw UsageError{"--kernel: " + kernels::unknown_kernel(o.kernel)};
   if (vm.count("vcd")) o.vcd_path = vm["vcd"].as<std::string>();
   if (!o.numerics && vm.count("dump-output")) throw UsageError{"--dump-output needs numerics (drop --timing-only)"};
   const KernelRun k = run_kernel(o);
@@ -243,9 +272,10 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
       "timing-only", "skip numerics (same cycles, faster; no tensor outputs or accuracy)")(
       "quiet", "print nothing on success, no progress either (files are still written)")(
       "trace", po::value<std::string>(), "write a Perfetto / chrome://tracing timeline (JSON) to this file")(
-      "trace-chunks", po::value<std::uint32_t>(), "kernel runs: trace only until the first K chunks are stored")(
-      "trace-until", po::value<std::uint64_t>(), "trace only instructions starting before this cycle")(
       "vcd", po::value<std::string>(), "write unit-busy and queue-depth signals (SystemC VCD) for GTKWave");
+  add_option(common, kTraceChunks);
+  add_option(common, kTraceUntil);
+  add_max_memory(common);
   po::options_description program("program runs");
   program.add_options()("program", po::value<std::string>(), "program in .npuasm text form")(
       "input", po::value<std::vector<std::string>>()->composing(),
@@ -261,10 +291,15 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
     return kExitOk;
   }
   const auto vm = parse(args, desc);
+  integer_option(vm, kTraceUntil);  // checked before anything runs
+  integer_option(vm, kTraceChunks);
   if (vm.count("program") == vm.count("kernel")) throw UsageError{"give either --program FILE or --kernel NAME"};
   if (vm.count("kernel")) return run_kernel_command(vm, out);
   for (const char* k : {"chunk", "order", "steps", "sum", "mask", "dump-output", "emit-program", "trace-chunks"}) {
     if (vm.count(k)) throw UsageError{fmt::format("--{} applies to --kernel runs", k)};
+  }
+  for (const char* k : {"batch", "interleave", "seed", "correlation"}) {
+    if (given(vm, k)) throw UsageError{fmt::format("--{} applies to --kernel runs", k)};
   }
   RunOptions o;
   o.hw_path = vm["hw"].as<std::string>();
@@ -274,6 +309,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   o.numerics = vm.count("timing-only") == 0;
   o.progress = vm.count("quiet") == 0;
   if (vm.count("vcd")) o.vcd_path = vm["vcd"].as<std::string>();
+  o.max_memory = max_memory_option(vm);
   return finish_run(run_program(o), vm, true, out, {});
 }
 
@@ -289,6 +325,7 @@ int cmd_compare(const std::vector<std::string>& args, std::ostream& out) {
       "json", "print the comparison object on stdout instead of the table")(
       "timing-only", "skip numerics (same cycles, no accuracy)")("trace", "also write trace.json per kernel")(
       "quiet", "print nothing on success, no progress either");
+  add_max_memory(main);
   desc.add(main).add(kernel_options());
   if (wants_help(args)) {
     out << desc << '\n';
@@ -297,15 +334,10 @@ int cmd_compare(const std::vector<std::string>& args, std::ostream& out) {
   const auto vm = parse(args, desc);
   CompareOptions o;
   o.run = kernel_run_options(vm);
-  const std::string list = vm["kernels"].as<std::string>();
-  for (std::size_t start = 0; start <= list.size();) {
-    const auto comma = list.find(',', start);
-    const std::string k = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!k.empty()) o.kernels.push_back(k);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+  o.kernels = parse_list("kernels", vm["kernels"].as<std::string>());
+  for (const auto& k : o.kernels) {  // unknown names fail before any run
+    if (!kernels::lookup_inverse_kernel(k)) throw UsageError{"--kernels: " + kernels::unknown_kernel(k)};
   }
-  for (const auto& k : o.kernels) kernels::find_inverse_kernel(k);  // unknown names fail before any run
   const Comparison c = compare_kernels(read_hw_config(o.run.hw_path, o.run.overrides), o);
   auto written = write_comparison(c, vm["out"].as<std::string>());
   if (vm.count("trace")) {
@@ -331,14 +363,17 @@ int cmd_experiment(const std::vector<std::string>& args, std::ostream& out) {
       "out", po::value<std::string>(), "output directory (default: npusim-out/experiments/NAME)")(
       "json", "print the results object on stdout")("timing-only", "skip numerics (no accuracy)")(
       "quiet", "print nothing on success, no progress either")("help,h", "describe the options");
+  add_max_memory(desc);
   po::positional_options_description pos;
   pos.add("file", 1);
   if (wants_help(args)) {
-    out << "usage: npusim experiment FILE.yaml [--out DIR] [--json] [--timing-only] [--quiet]\n" << desc << '\n';
+    out << "usage: npusim experiment FILE.yaml [--out DIR] [--json] [--timing-only] [--quiet] [--max-memory SIZE]\n"
+        << desc << '\n';
     return kExitOk;
   }
   const auto vm = parse(args, desc, pos);
-  const Experiment e = read_experiment(vm["file"].as<std::string>());
+  Experiment e = read_experiment(vm["file"].as<std::string>());
+  e.max_memory = max_memory_option(vm);
   const std::string dir = vm.count("out") ? vm["out"].as<std::string>() : "npusim-out/experiments/" + e.name;
   std::vector<std::string> written;
   Progress bar("experiment " + e.name, vm.count("quiet") == 0);
@@ -380,11 +415,16 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return kExitOk;
     }
     const auto args = args_of(argc, argv);
-    if (command == "validate") return cmd_validate(args, out);
-    if (command == "run") return cmd_run(args, out);
-    if (command == "kernels") return cmd_kernels(out);
-    if (command == "compare") return cmd_compare(args, out);
-    if (command == "experiment") return cmd_experiment(args, out);
+    int code = -1;
+    if (command == "validate") code = cmd_validate(args, out);
+    if (command == "run") code = cmd_run(args, out);
+    if (command == "kernels") code = cmd_kernels(out);
+    if (command == "compare") code = cmd_compare(args, out);
+    if (command == "experiment") code = cmd_experiment(args, out);
+    if (code >= 0) {
+      if (!out.flush()) throw InputError("standard output: cannot write the results");
+      return code;
+    }
     const auto near = closest_match(command, {"validate", "run", "kernels", "compare", "experiment", "version", "help"});
     throw UsageError{near.empty() ? fmt::format("unknown command '{}'", command)
                                   : fmt::format("unknown command '{}'; did you mean '{}'?", command, near)};
@@ -400,6 +440,16 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     return kExitSimError;
   } catch (const InternalError& e) {
     err << e.what() << "\nthis is a bug in npusim; please report it with the command line above\n";
+    return kExitSimError;
+  } catch (const std::bad_alloc&) {
+    err << "npusim: out of memory; the run needs more than this machine gives it (see --max-memory)\n";
+    return kExitSimError;
+  } catch (const std::exception& e) {
+    err << "internal error: " << e.what() << "\nthis is a bug in npusim; please report it with the command line above\n";
+    return kExitSimError;
+  } catch (...) {
+    err << "internal error: an unknown exception\nthis is a bug in npusim; please report it with the command line "
+           "above\n";
     return kExitSimError;
   }
 }

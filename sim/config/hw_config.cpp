@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "npu/common/error.hpp"
+#include "npu/common/text.hpp"
 #include "sim/config/units.hpp"
 
 namespace npusim::sim {
@@ -15,13 +16,19 @@ namespace {
 
 using Map = YamlReader::Map;
 
+/// Bandwidths in bytes per cycle, whether given per cycle or per second (converted with the
+/// clock): outside this range a transfer's duration is absurd (and could not be represented).
+constexpr double kMinBytesPerCycle = 1.0 / 1024;
+constexpr double kMaxBytesPerCycle = 1 << 20;
+
 std::uint64_t size_bytes(Map& m, const std::string& key, const std::string& description, std::uint64_t min,
-                         std::optional<std::uint64_t> fallback = std::nullopt) {
+                         std::uint64_t max, std::optional<std::uint64_t> fallback = std::nullopt) {
   return m.value<std::uint64_t>(
-      key, description, fmt::format("a size in bytes >= {} such as 64B, 512KiB or 8MiB", min),
-      [min](const std::string& s) -> std::optional<std::uint64_t> {
+      key, description,
+      fmt::format("a size in [{}, {}] such as 64B, 512KiB or 8MiB", format_bytes(min), format_bytes(max)),
+      [min, max](const std::string& s) -> std::optional<std::uint64_t> {
         auto v = parse_bytes(s);
-        if (v && *v < min) return std::nullopt;
+        if (v && (*v < min || *v > max)) return std::nullopt;
         return v;
       },
       fallback, fallback ? format_bytes(*fallback) : "");
@@ -29,10 +36,10 @@ std::uint64_t size_bytes(Map& m, const std::string& key, const std::string& desc
 
 std::uint32_t port_width(Map& m, const std::string& key, const std::string& description) {
   return static_cast<std::uint32_t>(m.value<std::uint64_t>(
-      key, description, "a whole number of bytes per cycle such as 128B/cycle",
+      key, description, "a whole number of bytes per cycle in [1, 1048576] such as 128B/cycle",
       [](const std::string& s) -> std::optional<std::uint64_t> {
         const auto v = parse_bytes_per_cycle(s, std::nullopt, nullptr);
-        if (!v || *v < 1 || *v != double(std::uint64_t(*v)) || *v > (1 << 20)) return std::nullopt;
+        if (!v || *v < 1 || *v != double(std::uint64_t(*v)) || *v > kMaxBytesPerCycle) return std::nullopt;
         return static_cast<std::uint64_t>(*v);
       },
       std::nullopt));
@@ -40,8 +47,8 @@ std::uint32_t port_width(Map& m, const std::string& key, const std::string& desc
 
 double bandwidth(Map& m, const std::string& key, const std::string& description, std::optional<double> clock_hz,
                  std::optional<double> fallback = std::nullopt, bool allow_unlimited = false) {
-  std::string expected = allow_unlimited ? "a bandwidth such as 64B/cycle or 100GB/s, or 'unlimited'"
-                                         : "a bandwidth > 0 such as 64B/cycle or 100GB/s";
+  std::string expected = fmt::format("a bandwidth in [1/1024, {}] B/cycle such as 64B/cycle or 100GB/s{}",
+                                     kMaxBytesPerCycle, allow_unlimited ? ", or 'unlimited'" : "");
   if (!clock_hz) expected += " (a rate per second needs a valid 'clock')";
   return m.value<double>(
       key, description, expected,
@@ -50,7 +57,7 @@ double bandwidth(Map& m, const std::string& key, const std::string& description,
         bool needs_clock = false;
         auto v = parse_bytes_per_cycle(s, clock_hz, &needs_clock);
         if (needs_clock) return std::nullopt;
-        if (v && *v <= 0) return std::nullopt;
+        if (v && !(*v >= kMinBytesPerCycle && *v <= kMaxBytesPerCycle)) return std::nullopt;
         return v;
       },
       fallback, fallback ? (*fallback == 0 && allow_unlimited ? "unlimited" : format_bytes_per_cycle(*fallback)) : "");
@@ -136,7 +143,7 @@ void read_matrix(Map& root, npu::MatrixConfig& mx) {
 
 void read_vector(Map& root, npu::VectorConfig& vc) {
   Map v = root.map("vector", "the vector (SIMD) unit");
-  vc.width_bytes = u32(size_bytes(v, "width", "vector register width; lanes = width / element size", 4));
+  vc.width_bytes = u32(size_bytes(v, "width", "vector register width; lanes = width / element size", 4, 1 << 16));
   vc.startup_cycles = u32(v.integer("startup_cycles", "fixed cycles per vector instruction", 0, 1 << 20, 0));
   vc.port_bytes_per_cycle = port_width(v, "port", "scratchpad read port and write port width");
   if (auto list = v.list("dtypes", "element dtypes the unit computes in")) {
@@ -178,33 +185,52 @@ void read_vector(Map& root, npu::VectorConfig& vc) {
 
 }  // namespace
 
-std::string read_text_file(const std::string& path) {
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw InputError(fmt::format("{}: is a directory, not a file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file ({})", path, std::strerror(errno)));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // Read in pieces, so that a device without end (/dev/zero) or a huge file stops at the limit.
+  std::string text;
+  char piece[1 << 16];
+  while (in.read(piece, sizeof piece) || in.gcount() > 0) {
+    text.append(piece, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_bytes) {
+      throw InputError(fmt::format("{}: longer than {}, the limit for this kind of file", path,
+                                   human_bytes(double(max_bytes))));
+    }
+  }
+  if (in.bad()) throw InputError(fmt::format("{}: cannot read file ({})", path, std::strerror(errno)));
+  return text;
 }
 
 npu::NpuConfig read_hw_config(const std::string& path, const std::vector<std::string>& overrides,
-                              std::vector<KeyDoc>* keys) {
-  return parse_hw_config(read_text_file(path), path, overrides, keys);
+                              std::vector<KeyDoc>* keys, const std::vector<std::string>& override_origins) {
+  return parse_hw_config(read_text_file(path), path, overrides, keys, override_origins);
 }
 
 npu::NpuConfig parse_hw_config(const std::string& text, const std::string& file,
-                               const std::vector<std::string>& overrides, std::vector<KeyDoc>* keys) {
+                               const std::vector<std::string>& overrides, std::vector<KeyDoc>* keys,
+                               const std::vector<std::string>& override_origins) {
   YamlReader r(text, file);
-  for (const auto& o : overrides) r.set(o);
+  for (std::size_t i = 0; i < overrides.size(); ++i) {
+    r.set(overrides[i], i < override_origins.size() ? override_origins[i] : "");
+  }
   Map root = r.root();
   npu::NpuConfig c;
   npu::CoreConfig& core = c.core;
   c.name = root.text("name", "preset name shown in reports", std::filesystem::path(file).stem().string());
   c.description = root.text("description", "one line about what the preset models", "");
   std::optional<double> clock;
-  c.clock_hz = root.value<double>("clock", "core clock; converts per-second bandwidths to bytes per cycle",
-                                  "a frequency such as 1.2GHz or 800MHz", parse_hertz, std::nullopt);
+  c.clock_hz = root.value<double>(
+      "clock", "core clock; converts per-second bandwidths to bytes per cycle",
+      "a frequency in [1MHz, 100GHz] such as 1.2GHz or 800MHz",
+      [](const std::string& s) -> std::optional<double> {
+        const auto hz = parse_hertz(s);
+        if (hz && !(*hz >= 1e6 && *hz <= 100e9)) return std::nullopt;
+        return hz;
+      },
+      std::nullopt);
   if (c.clock_hz > 0) clock = c.clock_hz;
   c.cores = u32(root.integer("cores", "identical cores sharing DRAM", 1, 256, 1));
 
@@ -217,9 +243,9 @@ npu::NpuConfig parse_hw_config(const std::string& text, const std::string& file,
   read_vector(root, core.vector);
 
   Map sp = root.map("scratchpad", "the core's software-managed on-chip memory");
-  core.scratchpad.size_bytes = size_bytes(sp, "size", "capacity", 1);
+  core.scratchpad.size_bytes = size_bytes(sp, "size", "capacity", 1, std::uint64_t{4} << 30);
   core.scratchpad.banks = u32(sp.integer("banks", "number of banks; words interleave across them", 1, 1024));
-  core.scratchpad.bank_width_bytes = u32(size_bytes(sp, "bank_width", "bytes per bank word", 1));
+  core.scratchpad.bank_width_bytes = u32(size_bytes(sp, "bank_width", "bytes per bank word", 1, 1 << 16));
   core.scratchpad.ports_per_bank = u32(sp.integer("ports_per_bank", "distinct words each bank serves per cycle", 1, 16, 1));
   sp.finish();
 
@@ -232,7 +258,7 @@ npu::NpuConfig parse_hw_config(const std::string& text, const std::string& file,
   Map dram = root.map("dram", "off-chip memory shared by all cores");
   c.dram.bytes_per_cycle = bandwidth(dram, "bandwidth", "total bandwidth, shared by every transfer in flight", clock);
   c.dram.latency_cycles = u32(dram.integer("latency", "cycles from request to first data", 0, 1 << 20));
-  c.dram.burst_bytes = u32(size_bytes(dram, "burst", "transfer granule; partial bursts cost a whole burst", 1));
+  c.dram.burst_bytes = u32(size_bytes(dram, "burst", "transfer granule; partial bursts cost a whole burst", 1, 1 << 20));
   dram.finish();
 
   Map hand = root.map("handoff", "cost of reading data the other compute unit wrote (layout change)", false);

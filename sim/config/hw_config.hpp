@@ -1,5 +1,6 @@
 #pragma once
 /// Hardware specs in YAML (configs/npu/*.yaml; every key is documented in configs/README.md).
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,17 +11,27 @@ namespace npusim::sim {
 
 /// Reads, overrides (`--set`), checks and validates a hardware spec. Throws InputError with
 /// every problem found. `keys`, when given, receives every key the reader declared.
+/// `override_origins`, when given, names where each override came from (an experiment file's
+/// line) for its messages, instead of "--set KEY=VALUE".
 npu::NpuConfig read_hw_config(const std::string& path, const std::vector<std::string>& overrides = {},
-                              std::vector<KeyDoc>* keys = nullptr);
+                              std::vector<KeyDoc>* keys = nullptr,
+                              const std::vector<std::string>& override_origins = {});
 
 /// The same from YAML text (`file` names it in messages).
 npu::NpuConfig parse_hw_config(const std::string& text, const std::string& file,
-                               const std::vector<std::string>& overrides = {}, std::vector<KeyDoc>* keys = nullptr);
+                               const std::vector<std::string>& overrides = {}, std::vector<KeyDoc>* keys = nullptr,
+                               const std::vector<std::string>& override_origins = {});
 
 /// The resolved config as YAML: every key explicit, in units, readable by read_hw_config().
 std::string write_hw_config(const npu::NpuConfig& cfg);
 
-/// Reads a whole text file; a missing or unreadable file is an InputError naming it.
-std::string read_text_file(const std::string& path);
+/// Size limits of text inputs: YAML (specs, experiments) and .npuasm programs (256 MiB is about
+/// 10 M instructions, whose simulation needs about 4 GiB).
+inline constexpr std::uint64_t kMaxYamlFileBytes = std::uint64_t{16} << 20;
+inline constexpr std::uint64_t kMaxProgramFileBytes = std::uint64_t{256} << 20;
+
+/// Reads a whole text file; a missing or unreadable file, a directory or a file longer than
+/// `max_bytes` (so /dev/zero too) is an InputError naming it.
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes = kMaxYamlFileBytes);
 
 }  // namespace npusim::sim

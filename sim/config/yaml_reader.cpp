@@ -1,5 +1,6 @@
 #include "sim/config/yaml_reader.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "npu/common/error.hpp"
@@ -27,10 +28,11 @@ YamlReader::YamlReader(const std::string& text, std::string file) : m_file(std::
   }
 }
 
-void YamlReader::set(const std::string& assignment) {
+void YamlReader::set(const std::string& assignment, const std::string& origin) {
+  const std::string label = origin.empty() ? "--set " + assignment : origin;
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
-    m_errors.push_back(fmt::format("--set {}: expected KEY.PATH=VALUE", assignment));
+    m_errors.push_back(fmt::format("{}: expected KEY.PATH=VALUE", label));
     return;
   }
   const std::string path = assignment.substr(0, eq);
@@ -38,7 +40,7 @@ void YamlReader::set(const std::string& assignment) {
   try {
     value = YAML::Load(assignment.substr(eq + 1));
   } catch (const YAML::Exception& e) {
-    m_errors.push_back(fmt::format("--set {}: the value is not valid YAML: {}", assignment, e.msg));
+    m_errors.push_back(fmt::format("{}: the value is not valid YAML: {}", label, e.msg));
     return;
   }
   std::vector<std::string> parts;
@@ -49,6 +51,10 @@ void YamlReader::set(const std::string& assignment) {
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
+  if (std::find(parts.begin(), parts.end(), "") != parts.end()) {
+    m_errors.push_back(fmt::format("{}: expected KEY.PATH=VALUE; '{}' has an empty key name", label, path));
+    return;
+  }
   YAML::Node cur = m_root;
   std::string walked;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -57,22 +63,22 @@ void YamlReader::set(const std::string& assignment) {
     if (!next.IsDefined() || next.IsNull()) {
       cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
     } else if (!next.IsMap()) {
-      m_errors.push_back(fmt::format("--set {}: '{}' is {}, not a mapping", assignment, walked, shown_value(next)));
+      m_errors.push_back(fmt::format("{}: '{}' is {}, not a mapping", label, walked, shown_value(next)));
       return;
     }
     YAML::Node child = cur[parts[i]];
     cur.reset(child);
   }
   cur[parts.back()] = value;
-  m_overrides[path] = assignment;
+  m_overrides[path] = label;
 }
 
 YamlReader::Map YamlReader::root() { return Map(*this, m_root, ""); }
 
 std::string YamlReader::where(const YAML::Node& at, const std::string& path) const {
   // A value that came from --set (or sits below one) is reported against the override.
-  for (const auto& [p, assignment] : m_overrides) {
-    if (path == p || path.rfind(p + ".", 0) == 0) return fmt::format("--set {}", assignment);
+  for (const auto& [p, label] : m_overrides) {
+    if (path == p || path.rfind(p + ".", 0) == 0) return label;
   }
   const YAML::Mark m = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
   if (m.line < 0) return m_file;
@@ -89,8 +95,8 @@ void YamlReader::error_at_path(const std::string& path, const std::string& messa
   for (;;) {
     if (auto it = m_marks.find(p); it != m_marks.end()) {
       std::string loc = fmt::format("{}:{}:{}", m_file, it->second.line + 1, it->second.column + 1);
-      for (const auto& [o, assignment] : m_overrides) {
-        if (p == o || p.rfind(o + ".", 0) == 0) loc = fmt::format("--set {}", assignment);
+      for (const auto& [o, label] : m_overrides) {
+        if (p == o || p.rfind(o + ".", 0) == 0) loc = label;
       }
       m_errors.push_back(fmt::format("{}: {}: {}", loc, path, message));
       return;
@@ -103,7 +109,7 @@ void YamlReader::error_at_path(const std::string& path, const std::string& messa
 }
 
 void YamlReader::throw_if_errors() const {
-  if (!m_errors.empty()) throw InputError(m_errors);
+  if (!m_errors.empty()) throw_input_errors(m_errors, m_file);
 }
 
 void YamlReader::declare(const std::string& path, const std::string& description, const std::string& default_value) {
@@ -198,7 +204,8 @@ std::vector<std::pair<std::string, YAML::Node>> YamlReader::Map::entries() {
   return out;
 }
 
-std::optional<std::vector<std::string>> YamlReader::Map::list(const std::string& key, const std::string& description) {
+std::optional<std::vector<std::string>> YamlReader::Map::list(const std::string& key, const std::string& description,
+                                                               std::vector<std::string>* where) {
   const std::string path = child_path(key);
   m_reader.declare(path, description, "");
   const YAML::Node n = lookup(key);
@@ -218,6 +225,7 @@ std::optional<std::vector<std::string>> YamlReader::Map::list(const std::string&
       return std::nullopt;
     }
     out.push_back(item.Scalar());
+    if (where) where->push_back(m_reader.where(item, path));
   }
   return out;
 }

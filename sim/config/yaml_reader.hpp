@@ -27,8 +27,9 @@ class YamlReader {
   /// Parses `text`, the contents of `file`. Syntax errors throw InputError.
   YamlReader(const std::string& text, std::string file);
 
-  /// Applies `path=value` on top of the file (value is parsed as YAML). Problems are recorded.
-  void set(const std::string& assignment);
+  /// Applies `path=value` on top of the file (value is parsed as YAML). Problems are recorded,
+  /// and problems with the value reported, against `origin` (by default "--set path=value").
+  void set(const std::string& assignment, const std::string& origin = "");
 
   Map root();
 
@@ -50,7 +51,7 @@ class YamlReader {
 
   std::string m_file;
   YAML::Node m_root;
-  std::map<std::string, std::string> m_overrides;  ///< path -> "path=value" as given
+  std::map<std::string, std::string> m_overrides;  ///< path -> where the override came from
   std::map<std::string, YAML::Mark> m_marks;       ///< where each read value was
   std::vector<std::string> m_errors;
   std::vector<KeyDoc> m_keys;
@@ -79,8 +80,9 @@ class YamlReader::Map {
   Map map(const std::string& key, const std::string& description, bool required = true);
   /// All keys of this mapping, for tables keyed by name (dtype rates); marks them consumed.
   std::vector<std::pair<std::string, YAML::Node>> entries();
-  /// A list of scalars.
-  std::optional<std::vector<std::string>> list(const std::string& key, const std::string& description);
+  /// A list of scalars; `where`, when given, receives each item's FILE:LINE:COL.
+  std::optional<std::vector<std::string>> list(const std::string& key, const std::string& description,
+                                               std::vector<std::string>* where = nullptr);
 
   /// True when `key` is present and holds a mapping.
   bool has_map(const std::string& key) const;

@@ -1,10 +1,13 @@
 #include "sim/io/npy.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 
 #include "npu/common/error.hpp"
+#include "npu/common/text.hpp"
 #include "npu/numerics/float_formats.hpp"
 
 namespace npusim::sim {
@@ -79,9 +82,10 @@ double NpyArray::at(std::uint64_t i) const {
   }
 }
 
-NpyArray read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open file ({})", path, std::strerror(errno)));
+namespace {
+
+/// Reads and checks the magic and the header; `bytes` receives the data size it promises.
+NpyArray read_header(std::istream& in, const std::string& path, std::uint64_t& bytes) {
   char magic[8] = {};
   in.read(magic, 8);
   if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
@@ -117,24 +121,61 @@ NpyArray read_npy(const std::string& path) {
   }
   const std::string shape = dict_value(header, "shape", path);
   std::size_t i = 1;
+  bytes = item_size(a.descr);
   while (i < shape.size()) {
     while (i < shape.size() && (shape[i] == ' ' || shape[i] == ',')) ++i;
     if (i >= shape.size() || shape[i] == ')') break;
     std::size_t end = i;
     while (end < shape.size() && std::isdigit(static_cast<unsigned char>(shape[end]))) ++end;
-    if (end == i) throw InputError(fmt::format("{}: malformed .npy shape {}", path, shape));
+    if (end == i || end - i > 19) throw InputError(fmt::format("{}: malformed .npy shape {}", path, shape));
     a.shape.push_back(std::stoull(shape.substr(i, end - i)));
+    // Checked as it grows: a shape such as (2^62, 2^62) must not wrap to a small size.
+    if (__builtin_mul_overflow(bytes, a.shape.back(), &bytes) || bytes > kMaxNpyBytes) {
+      throw InputError(fmt::format("{}: an array of shape {} holds more than {}, the largest .npy npusim reads", path,
+                                   shape, human_bytes(double(kMaxNpyBytes))));
+    }
     i = end;
   }
-  const std::uint64_t bytes = a.elements() * item_size(a.descr);
-  if (bytes > (1ull << 36)) throw InputError(fmt::format("{}: array of {} bytes is too large", path, bytes));
-  a.data.resize(bytes);
-  in.read(reinterpret_cast<char*>(a.data.data()), static_cast<std::streamsize>(bytes));
-  if (static_cast<std::uint64_t>(in.gcount()) != bytes) {
-    throw InputError(fmt::format("{}: file ends after {} of the {} data bytes its header {} promises", path,
-                                 in.gcount(), bytes, a.shape_text()));
+  return a;
+}
+
+std::ifstream open_npy(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError(fmt::format("{}: is a directory, not a file", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open file ({})", path, std::strerror(errno)));
+  return in;
+}
+
+}  // namespace
+
+NpyArray read_npy_header(const std::string& path) {
+  std::ifstream in = open_npy(path);
+  std::uint64_t bytes = 0;
+  return read_header(in, path, bytes);
+}
+
+NpyArray read_npy(std::istream& in, const std::string& path, const NpyHeaderCheck& check) {
+  std::uint64_t bytes = 0;
+  NpyArray a = read_header(in, path, bytes);
+  if (check) check(a);
+  // In pieces: a short file whose header promises gigabytes fails at its end, not at allocation.
+  constexpr std::uint64_t kPiece = std::uint64_t{16} << 20;
+  while (a.data.size() < bytes) {
+    const std::uint64_t have = a.data.size(), piece = std::min(kPiece, bytes - have);
+    a.data.resize(have + piece);
+    in.read(reinterpret_cast<char*>(a.data.data() + have), static_cast<std::streamsize>(piece));
+    if (static_cast<std::uint64_t>(in.gcount()) != piece) {
+      throw InputError(fmt::format("{}: file ends after {} of the {} data bytes its header {} promises", path,
+                                   have + static_cast<std::uint64_t>(in.gcount()), bytes, a.shape_text()));
+    }
   }
   return a;
+}
+
+NpyArray read_npy(const std::string& path, const NpyHeaderCheck& check) {
+  std::ifstream in = open_npy(path);
+  return read_npy(in, path, check);
 }
 
 void write_npy(const std::string& path, const std::string& descr, const std::vector<std::uint64_t>& shape,

@@ -25,14 +25,15 @@ std::string npy_descr(npu::DType t) {
 }
 
 void load_tensor(const std::string& path, const npu::DramTensor& t, std::uint8_t* dest) {
-  const NpyArray a = read_npy(path);
-  std::vector<std::uint64_t> want(t.shape.begin(), t.shape.end());
-  if (a.shape != want) {
-    NpyArray expected;
-    expected.shape = want;
-    throw InputError(fmt::format("{}: shape {} does not match tensor '{}' ({} {})", path, a.shape_text(), t.name,
-                                 npu::dtype_name(t.dtype), expected.shape_text()));
-  }
+  const std::vector<std::uint64_t> want(t.shape.begin(), t.shape.end());
+  const NpyArray a = read_npy(path, [&](const NpyArray& header) {
+    if (header.shape != want) {  // before reading data the tensor could not hold anyway
+      NpyArray expected;
+      expected.shape = want;
+      throw InputError(fmt::format("{}: shape {} does not match tensor '{}' ({} {})", path, header.shape_text(),
+                                   t.name, npu::dtype_name(t.dtype), expected.shape_text()));
+    }
+  });
   const std::uint64_t n = a.elements();
   for (std::uint64_t i = 0; i < n; ++i) {
     const double v = a.at(i);

@@ -190,7 +190,12 @@ std::string format_summary(const json::object& s) {
   o += fmt::format("  hand-offs: matrix->vector {} ({} cycles), vector->matrix {} ({} cycles)\n",
                    grouped(json_u64(m2v.at("count"))), grouped(json_u64(m2v.at("cycles"))), grouped(json_u64(v2m.at("count"))),
                    grouped(json_u64(v2m.at("cycles"))));
-  if (const auto* a = s.if_contains("accuracy"); a && a->is_object()) {
+  if (const auto* a = s.if_contains("accuracy"); a && a->is_object() && a->as_object().at("undefined_reason").is_string()) {
+    const auto& acc = a->as_object();
+    o += fmt::format("  accuracy vs fp64: no figures: {}; {} non-finite, {} saturations\n",
+                     acc.at("undefined_reason").as_string().c_str(), grouped(json_u64(acc.at("nonfinite"))),
+                     grouped(json_u64(acc.at("saturations"))));
+  } else if (a && a->is_object()) {
     const auto& acc = a->as_object();
     const auto& snr = acc.at("snr_db").as_object();
     const auto& rel = acc.at("rel_fro_error").as_object();
@@ -295,6 +300,7 @@ const std::vector<StatDoc>& stat_docs() {
       {"accuracy.nonfinite", "values", "entries of T that are inf or NaN (the error figures are then null)"},
       {"accuracy.saturations", "values", "integer clamps: storing A plus every instruction's (numerics.saturations)"},
       {"accuracy.exact", "", "every entry equals the fp64 reference"},
+      {"accuracy.undefined_reason", "", "why the error figures are null (T or the fp64 reference not finite), else null"},
       {"cores[i].cycles", "cycles", "multi-core only: last completion on core i"},
       {"cores[i].units.<unit>.*", "", "multi-core only: the units object of core i"},
   };

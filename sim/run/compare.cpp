@@ -9,7 +9,10 @@
 #include "sim/config/hw_config.hpp"
 #include "sim/config/yaml_reader.hpp"
 #include "sim/report/analysis.hpp"
+#include "sim/io/output.hpp"
 #include "sim/report/json.hpp"
+#include "sim/run/progress.hpp"
+#include "sim/run/resources.hpp"
 
 namespace npusim::sim {
 namespace json = boost::json;
@@ -28,12 +31,38 @@ json::object kernel_entry(const std::string& name, const json::object& s) {
   return k;
 }
 
+/// `s` as a finite number in [lo, hi], or nullopt.
+std::optional<double> finite_number(const std::string& s, double lo, double hi) {
+  char* end = nullptr;
+  const double v = s.empty() ? NAN : std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || !(v >= lo && v <= hi)) return std::nullopt;
+  return v;
+}
+
 }  // namespace
+
+MemoryEstimate estimate_comparison(const npu::NpuConfig& hw, const CompareOptions& o, const std::string& command) {
+  const InputShape shape = kernel_input_shape(o.run, command);
+  kernels::InverseParams params = o.run.params;
+  params.chunk = shape.chunk;
+  params.batch = shape.batch;
+  MemoryEstimate e;
+  for (const std::string& name : o.kernels) e.add(estimate_kernel_run(hw, name, params, o.run.numerics));
+  return e;
+}
 
 Comparison compare_kernels(const npu::NpuConfig& hw, const CompareOptions& o) {
   if (o.kernels.empty()) throw InputError("--kernels: name at least one kernel");
+  const InputShape shape = kernel_input_shape(o.run, "compare");
+  check_memory(estimate_comparison(hw, o, "compare"), o.run.max_memory,
+               fmt::format("comparing {} kernels on {} chunks of {}", o.kernels.size(), shape.batch, shape.chunk),
+               "use a smaller --batch");
   KernelRunOptions base = o.run;
-  base.input = kernel_input(base, "compare");  // once, so every kernel sees the same A
+  {
+    Progress bar("compare", o.run.progress);
+    bar.step(base.input_path.empty() && !base.input ? "generating inputs" : "reading inputs");
+    base.input = kernel_input(base, "compare", bar.callback());  // once, so every kernel sees the same A
+  }
   Comparison c;
   std::vector<json::object> stats;
   for (const std::string& name : o.kernels) {
@@ -180,63 +209,72 @@ Experiment read_experiment(const std::string& path, std::vector<KeyDoc>* keys) {
   Experiment e;
   e.file = path;
   e.name = root.text("name", "experiment name", fs::path(path).stem().string());
+  if (const auto problem = file_name_problem(e.name)) {
+    r.error_at_path("name", fmt::format("'{}' names the output directory: {}", e.name, *problem));
+  }
   e.description = root.text("description", "what the experiment reproduces", "");
   const fs::path base = fs::path(path).parent_path();
   const std::string hw = root.text("hw", "hardware spec, relative to the experiment file");
   e.hw_path = (base / hw).lexically_normal().string();
-  if (auto sets = root.has("set") ? root.list("set", "--set overrides of the spec") : std::nullopt) e.overrides = *sets;
-  if (auto ks = root.list("kernels", "kernels to compare; the first is the baseline")) {
-    e.kernels = *ks;
+  if (root.has("set")) {
+    if (auto sets = root.list("set", "--set overrides of the spec", &e.override_origins)) e.overrides = *sets;
+    for (std::size_t i = 0; i < e.overrides.size(); ++i) e.override_origins[i] += ": set " + e.overrides[i];
+  }
+  auto non_empty = [&](const std::optional<std::vector<std::string>>& list, const char* key, const char* what) {
+    if (list && list->empty()) r.error_at_path(key, fmt::format("expected at least one {}, got an empty list", what));
+  };
+  const auto ks = root.list("kernels", "kernels to compare; the first is the baseline");
+  non_empty(ks, "kernels", "kernel");
+  for (const auto& k : ks.value_or(std::vector<std::string>{})) {
+    if (!kernels::lookup_inverse_kernel(k)) {
+      r.error_at_path("kernels", kernels::unknown_kernel(k));
+      continue;
+    }
+    e.kernels.push_back(k);
+  }
+  const auto cs = root.list("chunks", "chunk sizes");
+  non_empty(cs, "chunks", "chunk size");
+  for (const auto& c : cs.value_or(std::vector<std::string>{})) {
+    if (c != "16" && c != "32" && c != "64" && c != "128") {
+      r.error_at_path("chunks", fmt::format("chunk size '{}' is not one of 16, 32, 64, 128", c));
+      continue;
+    }
+    e.chunks.push_back(static_cast<std::uint32_t>(std::stoul(c)));
+  }
+  const auto ds = root.list("dtypes", "dtypes");
+  non_empty(ds, "dtypes", "dtype");
+  for (const auto& d : ds.value_or(std::vector<std::string>{})) {
+    const auto t = npu::parse_dtype(d);
+    if (!t) {
+      r.error_at_path("dtypes", fmt::format("unknown dtype '{}'; expected one of {}", d, npu::dtype_choices()));
+      continue;
+    }
     for (const auto& k : e.kernels) {
-      try {
-        kernels::find_inverse_kernel(k);
-      } catch (const InputError& err) {
-        r.error_at_path("kernels", err.what());
+      if (const auto problem = kernels::dtype_problem(kernels::find_inverse_kernel(k), *t)) {
+        r.error_at_path("dtypes", *problem);
       }
     }
+    e.dtypes.push_back(*t);
   }
-  if (auto cs = root.list("chunks", "chunk sizes")) {
-    for (const auto& c : *cs) {
-      if (c != "16" && c != "32" && c != "64" && c != "128") {
-        r.error_at_path("chunks", fmt::format("chunk size '{}' is not one of 16, 32, 64, 128", c));
-        continue;
-      }
-      e.chunks.push_back(static_cast<std::uint32_t>(std::stoul(c)));
-    }
-  }
-  if (auto ds = root.list("dtypes", "dtypes")) {
-    for (const auto& d : *ds) {
-      const auto t = npu::parse_dtype(d);
-      if (!t) {
-        r.error_at_path("dtypes", fmt::format("unknown dtype '{}'; expected one of {}", d, npu::dtype_choices()));
-        continue;
-      }
-      e.dtypes.push_back(*t);
-    }
-  }
-  e.batch = static_cast<std::uint32_t>(root.integer("batch", "chunk matrices per run", 1, 1 << 20, 32));
+  e.batch = static_cast<std::uint32_t>(root.integer("batch", "chunk matrices per run", 1, kMaxBatch, 32));
   e.seed = root.integer("seed", "input generator seed", 0, UINT64_MAX - 1, 1);
   e.correlation = root.value<double>(
       "correlation", "generator key correlation", "a number in [0, 1]",
-      [](const std::string& s) -> std::optional<double> {
-        try {
-          const double v = std::stod(s);
-          if (v >= 0 && v <= 1) return v;
-        } catch (...) {
-        }
-        return std::nullopt;
-      },
-      0.5, "0.5");
+      [](const std::string& s) { return finite_number(s, 0, 1); }, 0.5, "0.5");
   e.interleave = static_cast<std::uint32_t>(root.integer("interleave", "chunks computed together per core", 1, 64, 2));
   auto rep = root.map("reported", "published figures to compare with", false);
   e.reported_source = rep.text("source", "where the reported figures come from", "");
   auto sp = rep.map("speedup", "reported speedup of the last kernel over the first, by chunk size", false);
   for (const auto& [k, node] : sp.entries()) {
-    try {
-      e.reported_speedup.emplace_back(static_cast<std::uint32_t>(std::stoul(k)), std::stod(node.Scalar()));
-    } catch (...) {
-      r.error(node, sp.child_path(k), "expected CHUNK: SPEEDUP, such as 64: 4.2");
+    const auto speedup = node.IsScalar() ? finite_number(node.Scalar(), 1e-6, 1e6) : std::nullopt;
+    if ((k != "16" && k != "32" && k != "64" && k != "128") || !speedup) {
+      r.error(node, sp.child_path(k),
+              fmt::format("expected CHUNK: SPEEDUP with CHUNK one of 16, 32, 64, 128 and SPEEDUP in [1e-06, 1e+06], "
+                          "such as 64: 4.2; got {}: {}",
+                          k, shown_value(node)));
+      continue;
     }
+    e.reported_speedup.emplace_back(static_cast<std::uint32_t>(std::stoul(k)), *speedup);
   }
   sp.finish();
   rep.finish();
@@ -246,26 +284,56 @@ Experiment read_experiment(const std::string& path, std::vector<KeyDoc>* keys) {
   return e;
 }
 
+namespace {
+
+CompareOptions row_options(const Experiment& e, npu::DType dtype, std::uint32_t chunk, bool numerics) {
+  CompareOptions o;
+  o.kernels = e.kernels;
+  o.run.hw_path = e.hw_path;
+  o.run.params.chunk = chunk;
+  o.run.params.dtype = dtype;
+  o.run.params.batch = e.batch;
+  o.run.params.interleave = e.interleave;
+  o.run.generator.seed = e.seed;
+  o.run.generator.correlation = e.correlation;
+  o.run.numerics = numerics;
+  o.run.progress = false;
+  o.run.max_memory = e.max_memory;
+  return o;
+}
+
+/// Runs `f` and names the experiment's row in any InputError it throws.
+template <class F>
+auto in_row(const Experiment& e, npu::DType dtype, std::uint32_t chunk, F&& f) {
+  try {
+    return f();
+  } catch (const InputError& err) {
+    throw InputError(fmt::format("{}: {} C={}: {}", e.file, npu::dtype_name(dtype), chunk, err.what()));
+  }
+}
+
+}  // namespace
+
 boost::json::object run_experiment(const Experiment& e, const std::string& dir, bool numerics,
                                    std::vector<std::string>* written, const std::function<void(double)>& progress) {
-  const npu::NpuConfig hw = read_hw_config(e.hw_path, e.overrides);
+  const npu::NpuConfig hw = read_hw_config(e.hw_path, e.overrides, nullptr, e.override_origins);
+  // Every row is built small and its memory estimated before the first one runs: a problem with
+  // the last row is reported at once, naming the experiment file, not after the others ran.
+  for (npu::DType dt : e.dtypes) {
+    for (std::uint32_t chunk : e.chunks) {
+      in_row(e, dt, chunk, [&] {
+        check_memory(estimate_comparison(hw, row_options(e, dt, chunk, numerics), "experiment"), e.max_memory,
+                     fmt::format("comparing {} kernels on {} chunks", e.kernels.size(), e.batch),
+                     "lower 'batch' in " + e.file);
+      });
+    }
+  }
   json::array rows;
   std::string csv = "hw,dtype,chunk,batch,kernel,cycles,speedup,reported_speedup,snr_db_mean,snr_db_worst,"
                     "rel_fro_error_worst,nonfinite,saturations,matrix_utilization,vector_utilization,binding\n";
   for (npu::DType dt : e.dtypes) {
     for (std::uint32_t chunk : e.chunks) {
-      CompareOptions o;
-      o.kernels = e.kernels;
-      o.run.hw_path = e.hw_path;
-      o.run.params.chunk = chunk;
-      o.run.params.dtype = dt;
-      o.run.params.batch = e.batch;
-      o.run.params.interleave = e.interleave;
-      o.run.generator.seed = e.seed;
-      o.run.generator.correlation = e.correlation;
-      o.run.numerics = numerics;
-      o.run.progress = false;
-      const Comparison c = compare_kernels(hw, o);
+      const Comparison c = in_row(e, dt, chunk, [&] { return compare_kernels(hw, row_options(e, dt, chunk, numerics)); });
       std::optional<double> reported;
       for (const auto& [ch, v] : e.reported_speedup) {
         if (ch == chunk) reported = v;

@@ -21,7 +21,12 @@ struct Comparison {
   boost::json::object json;  ///< {hw, chunk, dtype, batch, kernels: [...], speedup, explanation}
 };
 
-/// Runs every kernel on the same A (generated once, or read once from the input file).
+/// The memory comparing `options.kernels` takes; builds a small batch of each, so bad
+/// parameters are refused here (InputError). `command` names what needs --chunk.
+MemoryEstimate estimate_comparison(const npu::NpuConfig& hw, const CompareOptions& options, const std::string& command);
+
+/// Runs every kernel on the same A (generated once, or read once from the input file); refuses
+/// a comparison that would need more memory than options.run.max_memory.
 Comparison compare_kernels(const npu::NpuConfig& hw, const CompareOptions& options);
 
 /// The comparison as a readable table, with the explanation.
@@ -36,6 +41,7 @@ struct Experiment {
   std::string name, description, file;
   std::string hw_path;
   std::vector<std::string> overrides;
+  std::vector<std::string> override_origins;  ///< FILE:LINE:COL of each override, for messages
   std::vector<std::string> kernels;
   std::vector<std::uint32_t> chunks;
   std::vector<npu::DType> dtypes;
@@ -45,6 +51,7 @@ struct Experiment {
   std::uint32_t interleave = 2;
   std::vector<std::pair<std::uint32_t, double>> reported_speedup;  ///< by chunk
   std::string reported_source;
+  std::uint64_t max_memory = 0;  ///< not from the file: --max-memory (0: half of the RAM)
 };
 
 /// Reads an experiment (strict YAML, paths relative to the file). `keys`, when given, receives

@@ -1,5 +1,6 @@
 #include "sim/run/progress.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -17,16 +18,28 @@ Progress::~Progress() {
   if (m_shown && m_tty) std::fputs("\r\033[K", stderr);
 }
 
+void Progress::step(const std::string& name) {
+  m_step = name;
+  m_last_decile = -1;
+  update(0.0);
+}
+
+std::function<void(double)> Progress::callback() {
+  return [this](double f) { update(f); };
+}
+
 void Progress::update(double fraction) {
   if (!m_enabled) return;
+  fraction = std::clamp(fraction, 0.0, 1.0);
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - m_start).count();
   if (elapsed < 1.0) return;
+  const std::string label = m_step.empty() ? m_what : m_what + ": " + m_step;
   if (m_tty) {
-    if (std::chrono::duration<double>(now - m_last_draw).count() < 0.2) return;
+    if (m_shown && std::chrono::duration<double>(now - m_last_draw).count() < 0.2) return;
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(fraction * kWidth);
-    std::fputs(fmt::format("\r{} [{}{}] {:3.0f}%  {:.0f}s", m_what, std::string(filled, '#'),
+    std::fputs(fmt::format("\r\033[K{} [{}{}] {:3.0f}%  {:.0f}s", label, std::string(filled, '#'),
                            std::string(kWidth - filled, ' '), 100 * fraction, elapsed)
                    .c_str(),
                stderr);
@@ -34,7 +47,7 @@ void Progress::update(double fraction) {
     const int decile = static_cast<int>(fraction * 10);
     if (decile == m_last_decile) return;
     m_last_decile = decile;
-    std::fputs(fmt::format("{}: {:.0f}% after {:.0f}s\n", m_what, 100 * fraction, elapsed).c_str(), stderr);
+    std::fputs(fmt::format("{}: {:.0f}% after {:.0f}s\n", label, 100 * fraction, elapsed).c_str(), stderr);
   }
   std::fflush(stderr);
   m_last_draw = now;

@@ -1,7 +1,10 @@
 #pragma once
 /// Progress reporting for long runs, on stderr: nothing for short work (under a second), a
-/// redrawn bar on a terminal, a line per 10% otherwise (CI logs).
+/// redrawn bar on a terminal, a line per 10% otherwise (CI logs). A run names its steps
+/// (generating inputs, simulating, ...) on one bar, so that the first report comes a second
+/// after the run began, whichever step it is in.
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace npusim::sim {
@@ -10,10 +13,19 @@ class Progress {
  public:
   explicit Progress(std::string what, bool enabled = true);
   ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  /// Starts a step ("generating inputs"); its fraction starts at 0.
+  void step(const std::string& name);
+  /// The fraction of the current step done, in [0, 1].
   void update(double fraction);
+  /// update() as a callback, for code that knows nothing of Progress.
+  std::function<void(double)> callback();
 
  private:
   std::string m_what;
+  std::string m_step;
   bool m_enabled;
   bool m_tty;
   bool m_shown = false;

@@ -10,22 +10,36 @@
 #include "sim/config/hw_config.hpp"
 #include "sim/io/npy.hpp"
 #include "sim/io/tensors.hpp"
+#include "sim/run/progress.hpp"
 
 namespace npusim::sim {
 namespace json = boost::json;
 
-kernels::MatrixBatch read_input_matrices(const std::string& path) {
-  const NpyArray a = read_npy(path);
+namespace {
+
+/// Checks what an A file holds from its header: float, (C, C) or (batch, C, C), not empty.
+void check_input_header(const NpyArray& a, const std::string& path) {
   if (!a.is_float()) {
     throw InputError(fmt::format("{}: A must be float32 or float64, got '{}'", path, a.descr));
   }
   if ((a.shape.size() != 2 && a.shape.size() != 3) || a.shape[a.shape.size() - 1] != a.shape[a.shape.size() - 2]) {
     throw InputError(fmt::format("{}: A must have shape (C, C) or (batch, C, C), got {}", path, a.shape_text()));
   }
+  const std::uint64_t batch = a.shape.size() == 3 ? a.shape[0] : 1;
+  if (batch == 0 || a.shape.back() == 0) throw InputError(fmt::format("{}: A is empty {}", path, a.shape_text()));
+  if (a.shape.back() > 128 || batch > kMaxBatch) {  // sizes checked further by the kernel
+    throw InputError(fmt::format("{}: A of shape {} is larger than any kernel takes (C up to 128, batch up to {})",
+                                 path, a.shape_text(), kMaxBatch));
+  }
+}
+
+}  // namespace
+
+kernels::MatrixBatch read_input_matrices(const std::string& path) {
+  const NpyArray a = read_npy(path, [&](const NpyArray& header) { check_input_header(header, path); });
   kernels::MatrixBatch m;
   m.n = static_cast<std::uint32_t>(a.shape.back());
   m.batch = a.shape.size() == 3 ? static_cast<std::uint32_t>(a.shape[0]) : 1;
-  if (m.batch == 0 || m.n == 0) throw InputError(fmt::format("{}: A is empty {}", path, a.shape_text()));
   m.values.resize(a.elements());
   for (std::uint64_t i = 0; i < a.elements(); ++i) {
     const double v = a.at(i);
@@ -59,6 +73,7 @@ json::object accuracy_object(const kernels::Accuracy& a, std::uint64_t saturatio
   o["nonfinite"] = a.nonfinite;
   o["saturations"] = saturations;
   o["exact"] = a.exact;
+  o["undefined_reason"] = a.undefined_reason.empty() ? json::value(nullptr) : json::value(a.undefined_reason);
   return o;
 }
 
@@ -66,7 +81,30 @@ json::object accuracy_object(const kernels::Accuracy& a, std::uint64_t saturatio
 
 bool needs_values(const KernelRunOptions& o) { return o.numerics || npu::is_int(o.params.dtype); }
 
-kernels::MatrixBatch kernel_input(const KernelRunOptions& o, const std::string& command) {
+InputShape kernel_input_shape(const KernelRunOptions& o, const std::string& command) {
+  InputShape shape{o.params.chunk, o.params.batch};
+  std::string source = "A";
+  if (o.input) {
+    shape = {o.input->n, o.input->batch};
+  } else if (!o.input_path.empty()) {
+    const NpyArray a = read_npy_header(o.input_path);
+    check_input_header(a, o.input_path);
+    shape = {static_cast<std::uint32_t>(a.shape.back()), a.shape.size() == 3 ? static_cast<std::uint32_t>(a.shape[0]) : 1};
+    source = o.input_path + ": A";
+  } else if (o.params.chunk == 0) {
+    throw InputError(command + " needs --chunk C (or --input A.npy)");
+  }
+  if (o.params.chunk && o.params.chunk != shape.chunk) {  // only a given A can disagree
+    throw InputError(fmt::format("{} is {}x{} but --chunk is {}", source, shape.chunk, shape.chunk, o.params.chunk));
+  }
+  if (o.batch_given && o.params.batch != shape.batch) {
+    throw InputError(fmt::format("{} holds {} matrices but --batch is {}", source, shape.batch, o.params.batch));
+  }
+  return shape;
+}
+
+kernels::MatrixBatch kernel_input(const KernelRunOptions& o, const std::string& command,
+                                  const std::function<void(double)>& progress) {
   if (o.input) return *o.input;
   if (!o.input_path.empty()) return read_input_matrices(o.input_path);
   if (o.params.chunk == 0) throw InputError(command + " needs --chunk C (or --input A.npy)");
@@ -74,7 +112,28 @@ kernels::MatrixBatch kernel_input(const KernelRunOptions& o, const std::string& 
   g.chunk = o.params.chunk;
   g.batch = o.params.batch;
   if (!needs_values(o)) return kernels::MatrixBatch{g.batch, g.chunk, {}};
-  return kernels::generate_gdn_inputs(g);
+  return kernels::generate_gdn_inputs(g, progress);
+}
+
+MemoryEstimate estimate_kernel_run(const npu::NpuConfig& hw, const std::string& kernel, kernels::InverseParams params,
+                                   bool numerics) {
+  // A small batch is built (which also refuses bad parameters before any input exists) and its
+  // program scaled: kernels repeat the same instructions per chunk.
+  constexpr std::uint32_t kProbeBatch = 64;
+  const std::uint64_t batch = params.batch;
+  params.batch = static_cast<std::uint32_t>(std::min<std::uint64_t>(batch, kProbeBatch));
+  kernels::InverseProgram probe = kernels::build_inverse(kernel, hw, params);
+  npu::check_program(probe.program, hw);
+  const MemoryEstimate program = estimate_program(hw, probe.program, numerics);
+  const std::uint64_t elements = sat_mul(sat_mul(batch, params.chunk), params.chunk);
+  MemoryEstimate e;
+  for (const auto& [what, bytes] : program.parts) {
+    const bool per_core = what == "scratchpads";  // does not grow with the batch
+    e.add(what, per_core ? bytes : sat_mul(bytes / params.batch + 1, batch));
+  }
+  if (numerics || npu::is_int(params.dtype)) e.add("A and its fp64 inverse", sat_mul(elements, 2 * sizeof(double)));
+  if (numerics) e.add("T", sat_mul(elements, sizeof(double) + sizeof(float)));
+  return e;
 }
 
 KernelRun run_kernel(const KernelRunOptions& o) { return run_kernel(read_hw_config(o.hw_path, o.overrides), o); }
@@ -83,21 +142,27 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
   KernelRun k;
   kernels::InverseParams params = o.params;
   const kernels::InverseKernel& kernel = kernels::find_inverse_kernel(o.kernel);
+  Progress bar("kernel:" + kernel.name, o.progress);
 
-  k.a = kernel_input(o, "--kernel");
-  if (params.chunk && params.chunk != k.a.n) {  // only a given A can disagree
-    throw InputError(fmt::format("{}: A is {}x{} but --chunk is {}", o.input_path, k.a.n, k.a.n, params.chunk));
+  // Everything that can be refused is, before anything large is made.
+  const InputShape shape = kernel_input_shape(o, "--kernel");
+  params.chunk = shape.chunk;
+  params.batch = shape.batch;
+  check_memory(estimate_kernel_run(hw, kernel.name, params, o.numerics), o.max_memory,
+               fmt::format("{} with {} chunks of {}", kernel.name, params.batch, params.chunk),
+               "use a smaller --batch");
+
+  if (needs_values(o)) bar.step(o.input_path.empty() && !o.input ? "generating inputs" : "reading inputs");
+  k.a = kernel_input(o, "--kernel", bar.callback());
+  if (needs_values(o)) {
+    bar.step("fp64 reference");
+    k.exact = kernels::exact_inverse(k.a, bar.callback());
   }
-  if (o.batch_given && params.batch != k.a.batch) {
-    throw InputError(fmt::format("{}: A holds {} matrices but --batch is {}", o.input_path, k.a.batch, params.batch));
-  }
-  params.chunk = k.a.n;
-  params.batch = k.a.batch;
-  if (needs_values(o)) k.exact = kernels::exact_inverse(k.a);
   if (npu::is_int(params.dtype)) {
-    const std::uint32_t order = params.order ? params.order : kernels::neumann_defaults(params.chunk).first;
+    const std::uint32_t order = params.order.value_or(kernels::neumann_defaults(params.chunk).first);
     params.scales = kernels::calibrate_int_scales(k.a, k.exact, params.dtype, order);
   }
+  bar.step("building the program");
   k.built = kernels::build_inverse(kernel.name, hw, params);
   npu::check_program(k.built.program, hw);
 
@@ -114,7 +179,7 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
     }
   }
   const std::string label = o.hw_path;
-  k.run = simulate_program(std::move(hw), std::move(k.built.program), o.numerics, std::move(dram), label, o.progress,
+  k.run = simulate_program(std::move(hw), std::move(k.built.program), o.numerics, std::move(dram), label, &bar,
                            o.vcd_path);
 
   json::object info;

@@ -1,12 +1,14 @@
 #pragma once
 /// Running an inverse kernel: inputs (generated or from .npy), integer calibration, the program,
 /// the simulation, and the accuracy against a double-precision exact inverse.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "kernels/inverse/inverse.hpp"
 #include "kernels/inverse/reference.hpp"
+#include "sim/run/resources.hpp"
 #include "sim/run/run_program.hpp"
 
 namespace npusim::sim {
@@ -22,7 +24,17 @@ struct KernelRunOptions {
   std::optional<kernels::MatrixBatch> input;  ///< A given directly (programmatic runs)
   bool numerics = true;
   bool progress = true;
-  std::string vcd_path;  ///< --vcd
+  std::string vcd_path;          ///< --vcd
+  std::uint64_t max_memory = 0;  ///< --max-memory; 0: half of the RAM
+};
+
+/// The most chunk matrices a run takes (--batch, an experiment's batch, an A file's batch).
+inline constexpr std::uint32_t kMaxBatch = 1 << 20;
+
+/// C and the batch of a run's A.
+struct InputShape {
+  std::uint32_t chunk = 0;
+  std::uint32_t batch = 0;
 };
 
 struct KernelRun {
@@ -38,12 +50,23 @@ struct KernelRun {
 /// lower-triangular. Throws InputError naming the file and the first offending element.
 kernels::MatrixBatch read_input_matrices(const std::string& path);
 
+/// C and the batch A will have (from the input file's header, without reading its data),
+/// checked against --chunk and --batch. Without a file, `command` (the CLI's name for what
+/// runs) needs --chunk.
+InputShape kernel_input_shape(const KernelRunOptions& options, const std::string& command);
+
 /// A for a run: options.input, else the input file, else the generator's batch of
-/// params.batch chunks of params.chunk. Without a file, `command` (the CLI's name for what
-/// runs) needs --chunk. Timing-only runs in a float dtype get the shape alone (no values):
-/// their cycles do not depend on A. Integer dtypes still need A and its fp64 inverse, from
-/// which calibrate_int_scales() derives the scales the program is built with.
-kernels::MatrixBatch kernel_input(const KernelRunOptions& options, const std::string& command);
+/// params.batch chunks of params.chunk. `progress` gets the fraction generated. Timing-only
+/// runs in a float dtype get the shape alone (no values): their cycles do not depend on A.
+/// Integer dtypes still need A and its fp64 inverse, from which calibrate_int_scales()
+/// derives the scales the program is built with.
+kernels::MatrixBatch kernel_input(const KernelRunOptions& options, const std::string& command,
+                                  const std::function<void(double)>& progress = {});
+
+/// The memory a run of `kernel` with `params` (chunk and batch resolved) takes; builds a small
+/// batch of it, so bad parameters are refused here, before any input exists.
+MemoryEstimate estimate_kernel_run(const npu::NpuConfig& hw, const std::string& kernel, kernels::InverseParams params,
+                                   bool numerics);
 
 KernelRun run_kernel(const KernelRunOptions& options);
 /// The same on a config already read (options.hw_path only labels the stats).

@@ -13,18 +13,20 @@
 #include "sim/report/json.hpp"
 #include "sim/report/stats.hpp"
 #include "sim/run/progress.hpp"
+#include "sim/run/resources.hpp"
 
 namespace npusim::sim {
 namespace fs = std::filesystem;
 
 npu::Program load_program(const std::string& path, const npu::NpuConfig& hw) {
-  npu::Program p = npu::parse_program(read_text_file(path), path);
+  npu::Program p = npu::parse_program(read_text_file(path, kMaxProgramFileBytes), path);
   npu::check_program(p, hw);
   return p;
 }
 
 ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numerics, std::vector<std::uint8_t> dram,
-                            const std::string& hw_label, bool progress, const std::string& vcd_path) {
+                            const std::string& hw_label, Progress* progress, const std::string& vcd_path) {
+  check_run_length(hw, program);
   ProgramRun run;
   run.hw = std::move(hw);
   run.program = std::move(program);
@@ -32,9 +34,12 @@ ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numeri
   npu::SimOptions options;
   options.numerics = numerics;
   options.vcd_path = vcd_path;
-  Progress bar("simulating " + run.program.source, progress);
-  options.progress = [&bar](double f) { bar.update(f); };
+  if (progress) {
+    progress->step("simulating");
+    options.progress = progress->callback();
+  }
   run.result = npu::simulate(run.hw, run.program, options, numerics ? &run.dram : nullptr);
+  if (progress) progress->step("analysing");
   run.stats = make_stats(run.hw, run.result, RunInfo{hw_label, run.program.source, numerics});
   add_analysis(run.stats, run.hw, run.program, run.result);
   return run;
@@ -43,10 +48,17 @@ ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numeri
 ProgramRun run_program(const RunOptions& o) {
   npu::NpuConfig hw = read_hw_config(o.hw_path, o.overrides);
   npu::Program program = load_program(o.program_path, hw);
+  check_memory(estimate_program(hw, program, o.numerics), o.max_memory, o.program_path,
+               o.numerics ? "try --timing-only (no DRAM image, no scratchpads)" : "split the program");
+  if (o.before_simulation) o.before_simulation(program);
+  Progress bar(o.program_path, o.progress);
   const std::string base = fs::path(o.program_path).parent_path().string();
   std::vector<std::uint8_t> dram;
-  if (o.numerics) dram = build_dram_image(program, base, o.inputs);
-  return simulate_program(std::move(hw), std::move(program), o.numerics, std::move(dram), o.hw_path, o.progress,
+  if (o.numerics) {
+    bar.step("building the DRAM image");
+    dram = build_dram_image(program, base, o.inputs);
+  }
+  return simulate_program(std::move(hw), std::move(program), o.numerics, std::move(dram), o.hw_path, &bar,
                           o.vcd_path);
 }
 

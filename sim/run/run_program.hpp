@@ -1,6 +1,7 @@
 #pragma once
 /// Running a `.npuasm` program file on a hardware spec file and writing the results.
 #include <boost/json.hpp>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 
 namespace npusim::sim {
 
+class Progress;
+
 struct RunOptions {
   std::string hw_path;
   std::vector<std::string> overrides;           ///< --set KEY=VALUE
@@ -18,6 +21,9 @@ struct RunOptions {
   bool numerics = true;                         ///< false: --timing-only
   bool progress = true;                         ///< progress on stderr for long runs
   std::string vcd_path;                         ///< --vcd
+  std::uint64_t max_memory = 0;                 ///< --max-memory; 0: half of the RAM
+  /// Called with the checked program before anything is simulated (to check and clear outputs).
+  std::function<void(const npu::Program&)> before_simulation;
 };
 
 struct ProgramRun {
@@ -32,9 +38,11 @@ struct ProgramRun {
 npu::Program load_program(const std::string& path, const npu::NpuConfig& hw);
 
 /// Simulates a checked program and makes the stats. With `numerics`, `dram` is the initial DRAM
-/// image (build_dram_image()); without, it is ignored and only timing is simulated.
+/// image (build_dram_image()); without, it is ignored and only timing is simulated. A program
+/// that could run longer than npusim represents is refused (check_run_length()). `progress`,
+/// when set, reports the simulation as a step.
 ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numerics, std::vector<std::uint8_t> dram,
-                            const std::string& hw_label, bool progress, const std::string& vcd_path = "");
+                            const std::string& hw_label, Progress* progress, const std::string& vcd_path = "");
 
 /// Reads everything named in `options` and runs it.
 ProgramRun run_program(const RunOptions& options);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the npusim binary on each case of a cases file and checks its exit code and stderr.
 # usage: run_cases.sh NPUSIM CASES_FILE   (from the source directory)
-# In arguments, {tmp} stands for a temporary directory.
+# Arguments are shell words (quote an argument with spaces); {tmp} stands for a temporary directory.
 set -u
 bin=$1
 cases=$2
@@ -19,7 +19,7 @@ while IFS= read -r line; do
   want_exit=$(echo $want_exit)
   want_err=$(sed -E 's/^ +| +$//g' <<< "$want_err")
   args=${args//\{tmp\}/$tmp}
-  read -r -a argv <<< "$args"
+  eval "argv=($args)"  # shell words: "a, b" is one argument
   case "${argv[0]:-}" in run | compare | experiment) argv+=(--out "$tmp/out$n") ;; esac
   "$bin" "${argv[@]}" > "$tmp/stdout" 2> "$tmp/stderr"
   got_exit=$?

@@ -222,7 +222,7 @@ TEST_CASE("experiments: strict YAML, and a run writes results for pandas", "[ana
     FAIL("expected an InputError");
   } catch (const InputError& err) {
     const std::string msg = err.what();
-    CHECK(msg.find("kernels: --kernel neuman: unknown kernel; did you mean 'neumann'?") != std::string::npos);
+    CHECK(msg.find("kernels: unknown kernel 'neuman'; did you mean 'neumann'?") != std::string::npos);
     CHECK(msg.find("chunk size '48' is not one of 16, 32, 64, 128") != std::string::npos);
     CHECK(msg.find("batchsize: unknown key; did you mean 'batch'?") != std::string::npos);
   }

@@ -2,6 +2,7 @@
 // fp64 reference, and cycles against lower bounds computed from the program and the config.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fmt/format.h>
 
 #include "helpers.hpp"
 #include "kernels/inverse/reference.hpp"
@@ -16,7 +17,7 @@ using namespace npusim;
 namespace {
 
 sim::KernelRun run(const std::string& kernel, std::uint32_t chunk, npu::DType dtype, std::uint32_t batch = 2,
-                   std::uint32_t order = 0, std::uint32_t steps = 0,
+                   std::optional<std::uint32_t> order = std::nullopt, std::optional<std::uint32_t> steps = std::nullopt,
                    kernels::SumMethod sum = kernels::SumMethod::automatic,
                    std::optional<kernels::MatrixBatch> input = std::nullopt) {
   sim::KernelRunOptions o;
@@ -94,7 +95,7 @@ TEST_CASE("doubling is exact in fp32 for well-scaled inputs", "[kernels][doublin
   g.seed = 3;
   kernels::MatrixBatch a = kernels::generate_gdn_inputs(g);
   for (double& v : a.values) v *= 0.25;  // powers of A stay small: no cancellation of huge terms
-  const auto r = run("doubling", 64, npu::DType::fp32, 2, 0, 0, kernels::SumMethod::automatic, a);
+  const auto r = run("doubling", 64, npu::DType::fp32, 2, std::nullopt, std::nullopt, kernels::SumMethod::automatic, a);
   CHECK(*r.accuracy->rel_fro_error_worst < 1e-6);
 }
 
@@ -109,6 +110,8 @@ TEST_CASE("doubling overflows fp16 on strongly correlated keys, and the tool say
   const auto r = sim::run_kernel(test::test_hw(), o);
   CHECK(r.accuracy->nonfinite > 0);
   CHECK(!r.accuracy->snr_db_mean);
+  CHECK(r.accuracy->undefined_reason == fmt::format("T has {} non-finite entries", r.accuracy->nonfinite));
+  CHECK(r.run.stats.at("accuracy").as_object().at("undefined_reason").is_string());
   o.kernel = "neumann";  // the band mask keeps the same inputs finite
   const auto n = sim::run_kernel(test::test_hw(), o);
   CHECK(n.accuracy->nonfinite == 0);
@@ -190,7 +193,7 @@ TEST_CASE("every kernel in every dtype agrees with the fp64 inverse", "[kernels]
     for (std::uint32_t chunk : {16u, 64u}) {
       DYNAMIC_SECTION(c.kernel << " " << npu::dtype_name(c.dtype) << " C=" << chunk) {
         const std::string kernel = c.kernel;
-        const std::uint32_t steps = kernel == "neumann" ? chunk / 4 : 0;  // N = 3: exact
+        const auto steps = kernel == "neumann" ? std::optional<std::uint32_t>(chunk / 4) : std::nullopt;  // N = 3: exact
         std::optional<kernels::MatrixBatch> input;
         if (kernel == "doubling") {
           kernels::GdnInputParams g;
@@ -200,7 +203,7 @@ TEST_CASE("every kernel in every dtype agrees with the fp64 inverse", "[kernels]
           input = kernels::generate_gdn_inputs(g);
           for (double& v : input->values) v *= 0.25;
         }
-        const auto r = run(c.kernel, chunk, c.dtype, 2, 0, steps, kernels::SumMethod::automatic, input);
+        const auto r = run(c.kernel, chunk, c.dtype, 2, std::nullopt, steps, kernels::SumMethod::automatic, input);
         REQUIRE(r.accuracy->rel_fro_error_worst.has_value());
         CHECK(*r.accuracy->rel_fro_error_worst < c.tolerance);
         CHECK(r.accuracy->nonfinite == 0);
@@ -304,4 +307,30 @@ TEST_CASE("chunks spread over cores; each core's result is correct", "[kernels][
   CHECK(*two.accuracy->rel_fro_error_worst < 1e-6);
   CHECK(two.run.result.cycles < one.run.result.cycles);
   CHECK(two.run.result.cores.size() == 2);
+}
+
+TEST_CASE("accuracy is null with a reason when the fp64 reference is not finite, never 0", "[kernels][accuracy]") {
+  // Entries of 1e300 below the diagonal: the exact inverse overflows fp64 (products of them).
+  kernels::MatrixBatch a;
+  a.batch = 1;
+  a.n = 16;
+  a.values.assign(256, 0.0);
+  for (std::uint32_t i = 0; i < 16; ++i) {
+    for (std::uint32_t j = 0; j < i; ++j) a.at(0, i, j) = 1e300;
+  }
+  const auto r = run("neumann", 16, npu::DType::fp16, 1, std::nullopt, std::nullopt, kernels::SumMethod::automatic, a);
+  CHECK(!r.accuracy->rel_fro_error_worst);
+  CHECK(!r.accuracy->max_abs_error);
+  CHECK(!r.accuracy->snr_db_worst);
+  CHECK(!r.accuracy->exact);
+  CHECK(r.accuracy->undefined_reason.find("the fp64 reference inverse has") == 0);
+  // Entries of 1e20: the reference stays finite, its norm overflows: null too, not a relative error of 0.
+  for (double& v : a.values) v = v == 0 ? 0 : 1e20;
+  const auto big = run("neumann", 16, npu::DType::int16, 1, std::nullopt, std::nullopt, kernels::SumMethod::automatic, a);
+  CHECK(!big.accuracy->rel_fro_error_worst);
+  CHECK(!big.accuracy->snr_db_mean);
+  CHECK(big.accuracy->undefined_reason == "the error norms overflow fp64");
+  const auto& acc = big.run.stats.at("accuracy").as_object();
+  CHECK(acc.at("rel_fro_error").as_object().at("worst").is_null());
+  CHECK(acc.at("undefined_reason").as_string() == "the error norms overflow fp64");
 }

@@ -111,3 +111,12 @@ TEST_CASE("errors in built programs point at lines of the printed program", "[as
                                    "the destination shape 8x8");
   }
 }
+
+TEST_CASE("a UTF-8 byte order mark before a program or a spec is skipped", "[asm][bad-input]") {
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string program = ".buffer x fp16 [1, 8]\nvec.add x, x, x\n";
+  CHECK(npu::print_program(npu::parse_program(bom + program, "bom.npuasm")) ==
+        npu::print_program(npu::parse_program(program, "plain.npuasm")));
+  CHECK(sim::write_hw_config(sim::parse_hw_config(bom + test::test_hw_yaml(), "bom.yaml")) ==
+        sim::write_hw_config(test::test_hw()));
+}

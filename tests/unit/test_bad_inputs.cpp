@@ -2,11 +2,15 @@
 // `# expect: MESSAGE` lines, and the reader must report exactly those messages, in order.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fmt/format.h>
 #include <sstream>
 
 #include "helpers.hpp"
 #include "npu/common/error.hpp"
+#include "sim/cli/options.hpp"
 #include "sim/config/model_config.hpp"
+#include "sim/run/resources.hpp"
+#include "sim/run/run_program.hpp"
 
 using namespace npusim;
 
@@ -114,4 +118,50 @@ TEST_CASE("every preset validates and resolves to a fixed point", "[config]") {
       CHECK(sim::write_hw_config(sim::parse_hw_config(resolved, "resolved.yaml")) == resolved);
     }
   }
+}
+
+TEST_CASE("command-line numbers are checked as typed: ranges, no wrap, no silent default", "[bad-input][cli]") {
+  CHECK(sim::parse_integer("batch", "7", 1, 10) == 7);
+  CHECK(sim::parse_integer("seed", "18446744073709551615", 0, UINT64_MAX) == UINT64_MAX);
+  for (const char* bad : {"-1", "0", "11", "", " 5", "5 ", "+5", "0x5", "5e0", "1.0", "18446744073709551616"}) {
+    INFO(bad);
+    try {
+      sim::parse_integer("batch", bad, 1, 10);
+      FAIL("expected a UsageError");
+    } catch (const sim::UsageError& e) {
+      CHECK(e.message == fmt::format("--batch {}: expected an integer in [1, 10]", bad));
+    }
+  }
+  CHECK(sim::parse_number("correlation", "0.25", 0, 1) == 0.25);
+  for (const char* bad : {"nan", "inf", "-0.1", "1.5", "0.5x", ""}) {
+    INFO(bad);
+    CHECK_THROWS_AS(sim::parse_number("correlation", bad, 0, 1), sim::UsageError);
+  }
+  CHECK(sim::parse_list("kernels", " fla_blocked , neumann") == std::vector<std::string>{"fla_blocked", "neumann"});
+  CHECK_THROWS_AS(sim::parse_list("kernels", "a,,b"), sim::UsageError);
+  CHECK(sim::parse_size("max-memory", "2GiB", 1) == (std::uint64_t{2} << 30));
+  CHECK_THROWS_AS(sim::parse_size("max-memory", "0", 1), sim::UsageError);
+}
+
+TEST_CASE("text inputs are read up to a limit", "[bad-input]") {
+  const std::string path = (std::filesystem::temp_directory_path() / "npusim-limit.yaml").string();
+  sim::write_text_file(path, std::string(100, 'x'));
+  CHECK(sim::read_text_file(path, 100).size() == 100);
+  CHECK(messages_of([&] { sim::read_text_file(path, 99); }) ==
+        std::vector<std::string>{path + ": longer than 99 B, the limit for this kind of file"});
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a run is refused, with its estimate, when it needs more memory than allowed", "[bad-input][memory]") {
+  sim::MemoryEstimate e;
+  e.add("DRAM image", std::uint64_t{3} << 30);
+  e.add("scratchpads", std::uint64_t{1} << 30);
+  e.add("DRAM image", std::uint64_t{1} << 30);  // parts of the same name add up
+  CHECK(e.total() == (std::uint64_t{5} << 30));
+  CHECK_NOTHROW(sim::check_memory(e, std::uint64_t{5} << 30, "x", "y"));
+  CHECK(messages_of([&] { sim::check_memory(e, std::uint64_t{4} << 30, "run", "use less"); }) ==
+        std::vector<std::string>{"run needs about 5 GiB of memory (DRAM image 4 GiB, scratchpads 1 GiB), more than "
+                                 "the limit of 4 GiB (--max-memory); use less, or raise --max-memory"});
+  CHECK(sim::sat_mul(UINT64_MAX / 2, 3) == UINT64_MAX);
+  CHECK(sim::sat_add(UINT64_MAX, 1) == UINT64_MAX);
 }

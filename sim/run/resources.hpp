@@ -1,0 +1,52 @@
+#pragma once
+/// Resource guards: the memory a run will take, estimated before anything large is allocated,
+/// against a limit (`--max-memory`, by default half of the machine's RAM), and the length of a
+/// run against the cycles npusim can represent.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "npu/config.hpp"
+#include "npu/isa/program.hpp"
+
+namespace npusim::sim {
+
+/// Host bytes per simulated instruction: the program (twice for kernel runs: as built and as
+/// run), its timeline records, dependency lists and the analysis. Measured: a 1 M instruction
+/// .npuasm peaks at 350 MiB (bench/run reports the same order).
+inline constexpr std::uint64_t kHostBytesPerInstruction = 384;
+
+/// The default of --max-memory: half of the physical RAM.
+std::uint64_t default_max_memory();
+
+/// A memory estimate as named parts ("program and timeline", "DRAM image", ...).
+struct MemoryEstimate {
+  std::vector<std::pair<std::string, std::uint64_t>> parts;
+  /// Adds to the part called `what` (a new part if there is none).
+  void add(const std::string& what, std::uint64_t bytes);
+  void add(const MemoryEstimate& other);
+  std::uint64_t total() const;
+  /// "about 1.2 GiB of memory (A and its fp64 inverse 800 MiB, DRAM image 400 MiB)".
+  std::string describe() const;
+};
+
+/// What running `p` on `hw` takes, timeline included; with `numerics` also the DRAM image and
+/// every core's scratchpad.
+MemoryEstimate estimate_program(const npu::NpuConfig& hw, const npu::Program& p, bool numerics);
+
+/// Throws InputError when `e` exceeds `limit` (0: the default limit): names `what`, the estimate
+/// and its parts, the limit and `how` to go on.
+void check_memory(const MemoryEstimate& e, std::uint64_t limit, const std::string& what, const std::string& how);
+
+/// Throws InputError when `p` could run for more than kMaxCycles (the longest time npusim
+/// represents): the sum of every instruction's cost on its own, with DMA transfers stretched by
+/// the most transfers that can share DRAM and every hand-off at its full cost. Names the
+/// longest instruction; an instruction whose own cost is too long is named by its line.
+void check_run_length(const npu::NpuConfig& hw, const npu::Program& p);
+
+/// Saturating arithmetic for estimates: sizes that would wrap stay at the maximum.
+std::uint64_t sat_add(std::uint64_t a, std::uint64_t b);
+std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b);
+
+}  // namespace npusim::sim
