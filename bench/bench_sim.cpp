@@ -14,6 +14,9 @@
 #include "npu/isa/check.hpp"
 #include "npu/numerics/execute.hpp"
 #include "sim/config/hw_config.hpp"
+#include "sim/config/model_config.hpp"
+#include "sim/report/json.hpp"
+#include "sim/run/layer.hpp"
 #include "sim/run/run_kernel.hpp"
 #include "sim/run/run_program.hpp"
 
@@ -85,12 +88,27 @@ Figures matmul_numerics(const npu::NpuConfig& hw) {
   return {std::uint64_t{kRepeats} * 64 * 64 * 64, 0};
 }
 
+/// `npusim layer --model configs/models/qwen3-next-80b-a3b.yaml --seq L --timing-only` without
+/// writing files: every stage program built, checked, simulated and analysed.
+Figures layer(const std::string& root, const npu::NpuConfig& hw, std::uint32_t seq) {
+  sim::LayerRunOptions o;
+  o.hw_path = "hexagon-like";
+  o.model_path = root + "/configs/models/qwen3-next-80b-a3b.yaml";
+  o.params.model = sim::read_model_config(o.model_path);
+  o.params.seq = seq;
+  o.inverses = {"fla_blocked"};
+  o.numerics = false;
+  o.progress = false;
+  const sim::LayerResult r = sim::run_layer(hw, o);
+  return {sim::json_u64(r.json.at("instructions")), sim::json_u64(r.json.at("cycles"))};
+}
+
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
   if (argc != 3) {
     fmt::print(stderr, "usage: npusim-bench ROOT WORKLOAD (vector, gemm, neumann2048, neumann16384, "
-                       "neumann256-numerics, matmul-numerics)\n");
+                       "neumann256-numerics, matmul-numerics, layer4096, layer32768)\n");
     return 2;
   }
   const std::string root = argv[1], what = argv[2];
@@ -110,6 +128,10 @@ int sc_main(int argc, char* argv[]) {
     f = neumann(hw_path, 256, true);
   } else if (what == "matmul-numerics") {
     f = matmul_numerics(hw);
+  } else if (what == "layer4096") {
+    f = layer(root, hw, 4096);
+  } else if (what == "layer32768") {
+    f = layer(root, hw, 32768);
   } else {
     fmt::print(stderr, "npusim-bench: unknown workload '{}'\n", what);
     return 2;

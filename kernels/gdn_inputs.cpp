@@ -4,36 +4,21 @@
 #include <random>
 
 namespace npusim::kernels {
-namespace {
-
-/// Standard normal draws from a 64-bit Mersenne Twister with our own Box-Muller transform, so
-/// the numbers are the same with every standard library.
-class Normal {
- public:
-  explicit Normal(std::uint64_t seed) : m_rng(seed) {}
-  double operator()() {
-    if (m_has_spare) {
-      m_has_spare = false;
-      return m_spare;
-    }
-    double u = 0, v = 0;
-    do {
-      u = double(m_rng() >> 11) * 0x1.0p-53;
-    } while (u <= 0.0);
-    v = double(m_rng() >> 11) * 0x1.0p-53;
-    const double r = std::sqrt(-2.0 * std::log(u)), theta = 2.0 * M_PI * v;
-    m_spare = r * std::sin(theta);
-    m_has_spare = true;
-    return r * std::cos(theta);
+double Normal::operator()() {
+  if (m_has_spare) {
+    m_has_spare = false;
+    return m_spare;
   }
-
- private:
-  std::mt19937_64 m_rng;
-  double m_spare = 0;
-  bool m_has_spare = false;
-};
-
-}  // namespace
+  double u = 0, v = 0;
+  do {
+    u = double(m_rng() >> 11) * 0x1.0p-53;
+  } while (u <= 0.0);
+  v = double(m_rng() >> 11) * 0x1.0p-53;
+  const double r = std::sqrt(-2.0 * std::log(u)), theta = 2.0 * M_PI * v;
+  m_spare = r * std::sin(theta);
+  m_has_spare = true;
+  return r * std::cos(theta);
+}
 
 MatrixBatch generate_gdn_inputs(const GdnInputParams& p, const std::function<void(double)>& progress) {
   MatrixBatch out;

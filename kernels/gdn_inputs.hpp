@@ -8,6 +8,7 @@
 /// Every chunk draws its own keys, shared direction, betas and decays.
 #include <cstdint>
 #include <functional>
+#include <random>
 #include <vector>
 
 namespace npusim::kernels {
@@ -38,5 +39,18 @@ struct MatrixBatch {
 
 /// `progress`, when set, is called with the fraction of chunks generated.
 MatrixBatch generate_gdn_inputs(const GdnInputParams& p, const std::function<void(double)>& progress = {});
+
+/// Standard normal draws from a 64-bit Mersenne Twister with our own Box-Muller transform, so
+/// the numbers are the same with every standard library.
+class Normal {
+ public:
+  explicit Normal(std::uint64_t seed) : m_rng(seed) {}
+  double operator()();
+
+ private:
+  std::mt19937_64 m_rng;
+  double m_spare = 0;
+  bool m_has_spare = false;
+};
 
 }  // namespace npusim::kernels

@@ -6,16 +6,11 @@
 #include "npu/numerics/dtype.hpp"
 
 namespace npusim::kernels {
-namespace {
-
-/// The largest s with m * 2^s * headroom <= qmax, kept in [0, 30].
 int scale_for(double m, double qmax, double headroom) {
   if (!(m > 0)) return 14;
   const int s = static_cast<int>(std::floor(std::log2(qmax / (m * headroom))));
   return std::clamp(s, 0, 30);
 }
-
-}  // namespace
 
 IntScales calibrate_int_scales(const MatrixBatch& a, const MatrixBatch& exact, npu::DType dtype, std::uint32_t order) {
   const double qmax = double(npu::int_max(dtype));

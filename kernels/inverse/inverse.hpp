@@ -88,6 +88,9 @@ InverseProgram build_inverse(const std::string& name, const npu::NpuConfig& hw, 
 /// per 64x64 block; 16 -> (3, 4), exact since S(N + 1) >= C.
 std::pair<std::uint32_t, std::uint32_t> neumann_defaults(std::uint32_t chunk);
 
+/// The largest power-of-two scale s with m 2^s headroom <= qmax, kept in [0, 30] (14 when m is 0).
+int scale_for(double m, double qmax, double headroom);
+
 /// Chooses the integer scales for `a` from the batch's own ranges (calibration): A from max|A|,
 /// T from max|T|, E from max|E| with E = I - (I + A) band_N(T), P from 1 + max|E|; one bit of
 /// headroom for computed roles. `order` is the neumann N.

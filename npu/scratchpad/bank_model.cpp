@@ -1,10 +1,17 @@
 #include "npu/scratchpad/bank_model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 namespace npusim::npu {
 namespace {
+
+/// True when no beat of a port can touch more words than the banks serve in one cycle: every
+/// streamed beat then costs one cycle wherever it starts.
+bool beats_never_conflict(std::uint32_t port, const ScratchpadConfig& sp) {
+  return (port - 1) / sp.bank_width_bytes + 2 <= std::uint64_t{sp.banks} * sp.ports_per_bank;
+}
 
 // A contiguous stream of `len` bytes from `address`, in beats of `port` bytes. A beat touches
 // consecutive words, which land in consecutive banks, so its busiest bank holds
@@ -13,8 +20,8 @@ AccessCost stream_cost(std::uint64_t address, std::uint64_t len, std::uint32_t p
   const std::uint64_t bw = sp.bank_width_bytes;
   const std::uint64_t beats = ceil_div(len, port);
   AccessCost c{0, beats};
-  if ((port - 1) / bw + 2 <= std::uint64_t{sp.banks} * sp.ports_per_bank) {
-    c.cycles = beats;  // no beat can touch more words than the banks serve in one cycle
+  if (beats_never_conflict(port, sp)) {
+    c.cycles = beats;
     return c;
   }
   for (std::uint64_t b = 0; b < beats; ++b) {
@@ -33,6 +40,10 @@ AccessCost access_cost(const Region& r, std::uint32_t port, const ScratchpadConf
   if (r.contiguous()) return stream_cost(r.address, r.bytes(), port, sp);
   AccessCost total;
   if (r.row_bytes >= port) {
+    if (beats_never_conflict(port, sp)) {  // every row streams at one cycle per beat
+      const Cycle beats = Cycle{r.rows} * ceil_div(r.row_bytes, std::uint64_t{port});
+      return {beats, beats};
+    }
     for (std::uint32_t k = 0; k < r.rows; ++k) {
       const AccessCost c = stream_cost(r.address + k * r.stride_bytes, r.row_bytes, port, sp);
       total.cycles += c.cycles;
@@ -43,9 +54,12 @@ AccessCost access_cost(const Region& r, std::uint32_t port, const ScratchpadConf
   // Gather: `per_beat` narrow rows share one beat; count the distinct words each bank serves.
   const std::uint32_t per_beat = port / r.row_bytes;
   const std::uint64_t bw = sp.bank_width_bytes;
-  std::vector<std::uint32_t> count(sp.banks);
+  std::array<std::uint32_t, 64> small{};  // no allocation for the usual bank counts
+  std::vector<std::uint32_t> large(sp.banks > small.size() ? sp.banks : 0);
+  std::uint32_t* const count = sp.banks > small.size() ? large.data() : small.data();
+  std::uint32_t* const count_end = count + sp.banks;
   for (std::uint32_t first = 0; first < r.rows; first += per_beat) {
-    std::fill(count.begin(), count.end(), 0);
+    std::fill(count, count_end, 0);
     std::uint64_t last_word = UINT64_MAX;
     const std::uint32_t end = std::min(r.rows, first + per_beat);
     for (std::uint32_t k = first; k < end; ++k) {
@@ -56,7 +70,7 @@ AccessCost access_cost(const Region& r, std::uint32_t port, const ScratchpadConf
         last_word = w;
       }
     }
-    const std::uint32_t busiest = *std::max_element(count.begin(), count.end());
+    const std::uint32_t busiest = *std::max_element(count, count_end);
     total.cycles += std::max<std::uint64_t>(1, ceil_div(busiest, sp.ports_per_bank));
     total.conflict_free_cycles += 1;
   }

@@ -18,6 +18,16 @@ void LayoutMap::assign(const Region& r, Layout l) {
 std::uint64_t LayoutMap::bytes_in(const Region& r, Layout l) const {
   if (m_spans.empty()) return 0;
   if (r.contiguous()) return count_range(r.address, r.address + r.bytes(), l);
+  // Strided rows: no span anywhere in their extent, or one span of `l` over all of it, answer
+  // without visiting the rows.
+  const std::uint64_t lo = r.address, hi = r.address + std::uint64_t{r.rows - 1} * r.stride_bytes + r.row_bytes;
+  auto first = m_spans.upper_bound(lo);
+  if (first != m_spans.begin() && std::prev(first)->second.end > lo) {
+    const auto& span = std::prev(first)->second;
+    if (span.end >= hi) return span.layout == l ? r.bytes() : 0;
+  } else if (first == m_spans.end() || first->first >= hi) {
+    return 0;
+  }
   std::uint64_t n = 0;
   for (std::uint32_t k = 0; k < r.rows; ++k) {
     const std::uint64_t lo = r.address + k * r.stride_bytes;

@@ -15,6 +15,7 @@
 #include "sim/report/stats.hpp"
 #include "sim/report/trace.hpp"
 #include "sim/run/compare.hpp"
+#include "sim/run/layer.hpp"
 #include "sim/run/progress.hpp"
 #include "sim/run/resources.hpp"
 #include "sim/run/run_kernel.hpp"
@@ -40,6 +41,10 @@ commands:
                                       npusim compare --hw FILE.yaml --chunk C --kernels fla_blocked,neumann [--dtype D]
                                                   [--batch B] [kernel options] [--json] [--out DIR]
   experiment run a comparison sweep:  npusim experiment configs/experiments/NAME.yaml [--out DIR] [--json]
+  layer      a whole Gated DeltaNet layer, stage by stage:
+                                      npusim layer --hw FILE.yaml --model configs/models/NAME.yaml --seq L
+                                                  [--chunk C] [--inverse NAME | --compare-inverse A,B] [--dtype D]
+                                                  [--weights int4|int8|fp16] [--timing-only] [--json] [--out DIR]
   version    print the version
   help       this text; `npusim COMMAND --help` describes a command's options
 
@@ -388,6 +393,96 @@ int cmd_experiment(const std::vector<std::string>& args, std::ostream& out) {
   return kExitOk;
 }
 
+const IntegerOption kSeq{"seq", 1, kMaxSeq, "tokens L, padded with zero tokens to whole chunks; optional with "
+                                            "--input-dir"};
+const IntegerOption kLayerSeed{"seed", 0, UINT64_MAX, "seed of the synthetic parameters and input x"};
+
+int cmd_layer(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description desc("npusim layer: simulate a whole Gated DeltaNet layer stage by stage (projections, conv, "
+                               "norms, gates and FLA's chunk_gated_delta_rule); report each stage's cycles and share");
+  desc.add(hw_options());
+  po::options_description layer("layer");
+  layer.add_options()("model", po::value<std::string>()->required(), "model (YAML), e.g. configs/models/qwen3-next-80b-a3b.yaml");
+  add_option(layer, kSeq);
+  layer.add_options()("chunk", po::value<std::string>()->default_value("64"), "chunk size C: 16, 32, 64 or 128")(
+      "inverse", po::value<std::string>(), "inverse kernel (npusim kernels lists them; default fla_blocked)")(
+      "compare-inverse", po::value<std::string>(), "two inverse kernels A,B: run the layer with each, print both and the "
+                                                   "layer reduction")(
+      "dtype", po::value<std::string>()->default_value("fp16"), "activations and matmul operands of every stage: fp32, "
+                                                                 "fp16, bf16, int16 or int8")(
+      "weights", po::value<std::string>(), "projection weights in DRAM: fp16, bf16, int8 or int4 (scales per 128 "
+                                           "rows); default: fp16 (bf16 with --dtype bf16, int8 with integer dtypes)");
+  add_option(layer, kOrder);
+  add_option(layer, kSteps);
+  layer.add_options()("sum", po::value<std::string>(), "neumann: residual sum by doubling or horner")(
+      "mask", po::value<std::string>(), "neumann: band (default) or none, the ablation without the band mask");
+  add_option(layer, kInterleave, 2);
+  add_option(layer, kLayerSeed, 1);
+  layer.add_options()("input-dir", po::value<std::string>(), "run the core stages on q.npy, k.npy, v.npy, g.npy, "
+                                                              "beta.npy from this directory")(
+      "dump-output", po::value<std::string>(), "also write the core output o (tokens x value heads x dv, float32)")(
+      "timing-only", "skip numerics (same cycles, much faster; no outputs or accuracy)")(
+      "json", "print the stats object on stdout instead of the report")(
+      "out", po::value<std::string>()->default_value("npusim-out/layer"),
+      "output directory: stats.json (compare.json), config.yaml, model.yaml, o.npy, y.npy")(
+      "trace", po::value<std::string>(), "write one Perfetto timeline of every stage to this file")(
+      "quiet", "print nothing on success, no progress either");
+  add_max_memory(layer);
+  desc.add(layer);
+  if (wants_help(args)) {
+    out << desc << '\n';
+    return kExitOk;
+  }
+  const auto vm = parse(args, desc);
+  LayerRunOptions o;
+  o.hw_path = vm["hw"].as<std::string>();
+  o.model_path = vm["model"].as<std::string>();
+  o.numerics = vm.count("timing-only") == 0;
+  o.progress = vm.count("quiet") == 0;
+  o.seed = *integer_option(vm, kLayerSeed);
+  o.keep_records = vm.count("trace") > 0;
+  o.max_memory = max_memory_option(vm);
+  kernels::LayerParams& p = o.params;
+  p.chunk = chunk_option(vm["chunk"].as<std::string>());
+  p.dtype = dtype_option(vm["dtype"].as<std::string>());
+  p.weights = kernels::default_weights(p.dtype);
+  if (const auto w = text_option(vm, "weights")) {
+    const auto f = kernels::parse_weight_format(*w);
+    if (!f) throw UsageError{fmt::format("--weights {}: expected fp16, bf16, int8 or int4", *w)};
+    p.weights = *f;
+  }
+  if (const auto n = integer_option(vm, kOrder)) p.inverse_params.order = static_cast<std::uint32_t>(*n);
+  if (const auto n = integer_option(vm, kSteps)) p.inverse_params.steps = static_cast<std::uint32_t>(*n);
+  if (vm.count("sum")) p.inverse_params.sum = sum_option(vm["sum"].as<std::string>());
+  if (vm.count("mask")) p.inverse_params.band_mask = mask_option(vm["mask"].as<std::string>());
+  p.inverse_params.interleave = static_cast<std::uint32_t>(*integer_option(vm, kInterleave));
+  if (vm.count("inverse") && vm.count("compare-inverse")) throw UsageError{"give --inverse NAME or --compare-inverse A,B"};
+  if (const auto list = text_option(vm, "compare-inverse")) {
+    o.inverses = parse_list("compare-inverse", *list);
+    if (o.inverses.size() != 2) throw UsageError{fmt::format("--compare-inverse {}: expected two kernels, A,B", *list)};
+  } else {
+    o.inverses = {vm.count("inverse") ? vm["inverse"].as<std::string>() : "fla_blocked"};
+  }
+  for (const auto& k : o.inverses) {
+    if (!kernels::lookup_inverse_kernel(k)) throw UsageError{"--inverse: " + kernels::unknown_kernel(k)};
+  }
+  if (vm.count("dump-output") && !o.numerics) throw UsageError{"--dump-output needs numerics (drop --timing-only)"};
+  if (vm.count("dump-output") && o.inverses.size() > 1) throw UsageError{"--dump-output takes one inverse kernel"};
+  if (vm.count("input-dir")) o.input_dir = vm["input-dir"].as<std::string>();
+  const auto seq = integer_option(vm, kSeq);
+  if (!seq && o.input_dir.empty()) throw UsageError{"the option '--seq' is required (or --input-dir DIR)"};
+  if (seq) p.seq = static_cast<std::uint32_t>(*seq);
+  LayerCommand c;
+  c.sets = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  c.seq_given = seq.has_value();
+  c.out_dir = vm["out"].as<std::string>();
+  if (vm.count("trace")) c.trace = vm["trace"].as<std::string>();
+  if (vm.count("dump-output")) c.dump_output = vm["dump-output"].as<std::string>();
+  c.json = vm.count("json") > 0;
+  c.quiet = vm.count("quiet") > 0;
+  return run_layer_command(std::move(o), c, out);
+}
+
 int cmd_kernels(std::ostream& out) {
   out << "inverse kernels (npusim run --kernel NAME --chunk C ...):\n";
   for (const auto& k : kernels::inverse_kernels()) {
@@ -421,11 +516,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     if (command == "kernels") code = cmd_kernels(out);
     if (command == "compare") code = cmd_compare(args, out);
     if (command == "experiment") code = cmd_experiment(args, out);
+    if (command == "layer") code = cmd_layer(args, out);
     if (code >= 0) {
       if (!out.flush()) throw InputError("standard output: cannot write the results");
       return code;
     }
-    const auto near = closest_match(command, {"validate", "run", "kernels", "compare", "experiment", "version", "help"});
+    const auto near =
+        closest_match(command, {"validate", "run", "kernels", "compare", "experiment", "layer", "version", "help"});
     throw UsageError{near.empty() ? fmt::format("unknown command '{}'", command)
                                   : fmt::format("unknown command '{}'; did you mean '{}'?", command, near)};
   } catch (const UsageError& e) {

@@ -39,12 +39,15 @@ class TraceWriter {
     if (m_events++) std::fputs(",\n", m_file);
     std::fputs(body.c_str(), m_file);
   }
-  double ts(double cycle) const { return cycle * m_us_per_cycle; }
+  double ts(double cycle) const { return (cycle + m_offset) * m_us_per_cycle; }
+  /// Cycles added to every timestamp (the start of a run within a sequence of runs).
+  void set_offset(double cycles) { m_offset = cycles; }
   std::uint64_t events() const { return m_events; }
 
  private:
   std::FILE* m_file = nullptr;
   double m_us_per_cycle;
+  double m_offset = 0;
   std::uint64_t m_events = 0;
 };
 
@@ -84,14 +87,16 @@ Cycle cycle_after_chunks(const npu::Program& p, const npu::RunResult& r, const s
   return done[chunks - 1];
 }
 
-std::uint64_t write_trace(const std::string& path, const npu::NpuConfig& hw, const npu::Program& p,
-                          const npu::RunResult& r, const TraceOptions& options) {
-  TraceWriter w(path, hw.clock_hz);
+namespace {
+
+/// The events of one run: one process per core (pid from `pid0`), named "`label`core N".
+void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r, Cycle until,
+              std::uint32_t pid0, const std::string& label, std::uint64_t& flow_id) {
   const auto names = npu::unit_names(hw.core);
-  const Cycle until = options.until;
-  std::uint64_t flow_id = 0;
-  for (std::uint32_t c = 0; c < r.cores.size(); ++c) {
-    w.event(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":"core {}"}}}})", c, c));
+  for (std::uint32_t core = 0; core < r.cores.size(); ++core) {
+    const std::uint32_t c = pid0 + core;
+    w.event(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":"{}core {}"}}}})", c,
+                        json_escape(label), core));
     w.event(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"args":{{"sort_index":{}}}}})", c, c));
     for (std::uint32_t u = 0; u < names.size(); ++u) {
       w.event(fmt::format(R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":"{}"}}}})", c, u,
@@ -99,10 +104,10 @@ std::uint64_t write_trace(const std::string& path, const npu::NpuConfig& hw, con
       w.event(fmt::format(R"({{"name":"thread_sort_index","ph":"M","pid":{},"tid":{},"args":{{"sort_index":{}}}}})", c,
                           u, u));
     }
-    const npu::Stream* s = p.find_stream(c);
+    const npu::Stream* s = p.find_stream(core);
     if (!s) continue;
-    const auto& recs = r.cores[c].records;
-    const auto& pool = r.cores[c].dep_pool;
+    const auto& recs = r.cores[core].records;
+    const auto& pool = r.cores[core].dep_pool;
 
     // Instruction slices (busy part), hand-offs nested at their start, dependency flows.
     std::vector<std::pair<Cycle, double>> dram_rate, occupancy;
@@ -195,9 +200,46 @@ std::uint64_t write_trace(const std::string& path, const npu::NpuConfig& hw, con
       counter(w, c, fmt::format("{} queue depth", names[u]), "instructions", depth[u], until);
     }
   }
+}
+
+}  // namespace
+
+std::uint64_t write_trace(const std::string& path, const npu::NpuConfig& hw, const npu::Program& p,
+                          const npu::RunResult& r, const TraceOptions& options) {
+  TraceWriter w(path, hw.clock_hz);
+  std::uint64_t flow_id = 0;
+  emit_run(w, hw, p, r, options.until, 0, "", flow_id);
   const std::uint64_t events = w.events();
   w.finish(fmt::format(R"({{"npusim":"trace","hw":"{}","program":"{}","cycles":{},"clock_hz":{},"traced_until_cycle":{}}})",
-                       json_escape(hw.name), json_escape(p.source), r.cycles, hw.clock_hz, std::min(until, r.cycles)));
+                       json_escape(hw.name), json_escape(p.source), r.cycles, hw.clock_hz,
+                       std::min(options.until, r.cycles)));
+  return events;
+}
+
+struct TraceSequence::Impl {
+  Impl(const std::string& path, double clock_hz) : writer(path, clock_hz) {}
+  TraceWriter writer;
+  std::uint64_t flow_id = 0;
+  std::uint32_t next_pid = 0;
+  Cycle end = 0;
+};
+
+TraceSequence::TraceSequence(const std::string& path, double clock_hz)
+    : m_impl(std::make_unique<Impl>(path, clock_hz)) {}
+
+TraceSequence::~TraceSequence() = default;
+
+void TraceSequence::add(const std::string& label, const npu::NpuConfig& hw, const npu::Program& p,
+                        const npu::RunResult& r) {
+  m_impl->writer.set_offset(double(m_impl->end));
+  emit_run(m_impl->writer, hw, p, r, kUnknownCycle, m_impl->next_pid, label + ": ", m_impl->flow_id);
+  m_impl->next_pid += static_cast<std::uint32_t>(r.cores.size());
+  m_impl->end += r.cycles;
+}
+
+std::uint64_t TraceSequence::finish(const std::string& what) {
+  const std::uint64_t events = m_impl->writer.events();
+  m_impl->writer.finish(fmt::format(R"({{"npusim":"trace","runs":"{}","cycles":{}}})", json_escape(what), m_impl->end));
   return events;
 }
 
