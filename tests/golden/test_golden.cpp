@@ -1,7 +1,7 @@
-// Golden figures: the cycles of every sample program on every preset and of every experiment
-// row, checked exactly against tests/golden/figures.txt. A model change that moves a figure
-// fails here and shows every figure that moved; when the move is intended, re-bless with
-// ./scripts/bless-golden, which rewrites the file and prints the diff for the commit.
+// Golden figures: the cycles of every sample program on every preset, of every experiment row
+// and of the GDN layers' stages, checked exactly against tests/golden/figures.txt. A model
+// change that moves a figure fails here and shows every figure that moved; when the move is
+// intended, re-bless with ./scripts/bless-golden, which rewrites the file and prints the diff.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -14,7 +14,9 @@
 #include "npu/common/error.hpp"
 #include "npu/common/text.hpp"
 #include "sim/report/json.hpp"
+#include "sim/config/model_config.hpp"
 #include "sim/run/compare.hpp"
+#include "sim/run/layer.hpp"
 #include "sim/run/run_program.hpp"
 
 using namespace npusim;
@@ -87,11 +89,46 @@ void experiment_figures(Figures& f) {
   }
 }
 
+/// One GDN layer (256 tokens, C = 64, timing-only, fla_blocked against neumann): every model on
+/// hexagon-like, and qwen3-next on every preset (bf16 where the preset has no fp16 matmuls).
+/// Each stage's cycles with fla_blocked, neumann's inverse stage and the layer reduction.
+void layer_figures(Figures& f) {
+  std::vector<std::pair<fs::path, fs::path>> runs;  // (model, hw)
+  for (const auto& model : files_in(kSource / "configs/models", ".yaml")) {
+    runs.emplace_back(model, kSource / "configs/npu/hexagon-like.yaml");
+  }
+  for (const auto& hw : files_in(kSource / "configs/npu", ".yaml")) {
+    if (hw.stem() != "hexagon-like") runs.emplace_back(kSource / "configs/models/qwen3-next-80b-a3b.yaml", hw);
+  }
+  for (const auto& [model, hw] : runs) {
+    const npu::NpuConfig preset = sim::read_hw_config(hw.string());
+    sim::LayerRunOptions o;
+    o.hw_path = hw.string();
+    o.model_path = model.string();
+    o.params.model = sim::read_model_config(model.string());
+    o.params.seq = 256;
+    o.params.dtype = preset.core.matrix.rate(npu::DType::fp16) ? npu::DType::fp16 : npu::DType::bf16;
+    o.params.weights = kernels::default_weights(o.params.dtype);
+    o.inverses = {"fla_blocked", "neumann"};
+    o.numerics = false;
+    o.progress = false;
+    const auto r = sim::run_layer(preset, o);
+    const std::string prefix = fmt::format("layer {} on {} {} C= 64 256 tokens", model.stem().string(),
+                                           hw.stem().string(), npu::dtype_name(o.params.dtype));
+    for (const auto& kv : r.runs[0].stats.at("stages").as_object()) {
+      f[fmt::format("{} {}", prefix, std::string(kv.key()))] = grouped(sim::json_u64(kv.value().as_object().at("cycles")));
+    }
+    f[prefix + " neumann inverse"] =
+        grouped(sim::json_u64(r.runs[1].stats.at("stages").as_object().at("inverse").as_object().at("cycles")));
+    f[prefix + " layer reduction"] = fmt::format("{:.2f}%", 100 * sim::json_double(r.json.at("layer_reduction")));
+  }
+}
+
 std::string render(const Figures& f) {
   std::string out =
-      "# Golden figures (tests/golden/test_golden.cpp): the cycles of every sample program on every preset and of\n"
-      "# every experiment row, timing-only. Checked exactly by the test suite; after an intended model change,\n"
-      "# re-bless with ./scripts/bless-golden and commit the diff it prints with the change.\n";
+      "# Golden figures (tests/golden/test_golden.cpp): the cycles of every sample program on every preset, of\n"
+      "# every experiment row and of the GDN layers' stages, timing-only. Checked exactly by the test suite;\n"
+      "# after an intended model change, re-bless with ./scripts/bless-golden and commit the diff it prints.\n";
   for (const auto& [k, v] : f) out += k + ": " + v + "\n";
   return out;
 }
@@ -133,6 +170,7 @@ TEST_CASE("golden figures: every sample program and experiment row", "[golden]")
   Figures got;
   program_figures(got);
   experiment_figures(got);
+  layer_figures(got);
   if (std::getenv("NPUSIM_BLESS")) {
     std::ofstream(kGoldenFile, std::ios::binary) << render(got);
     WARN("blessed " << got.size() << " figures into " << kGoldenFile.string());
