@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_map>
 #include <vector>
 
 namespace npusim::npu {
@@ -52,6 +53,31 @@ AccessCost access_cost(const Region& r, std::uint32_t port, const ScratchpadConf
     return total;
   }
   // Gather: `per_beat` narrow rows share one beat; count the distinct words each bank serves.
+  // The count depends on the address only modulo one sweep of the banks, and kernels gather the
+  // same windows over and over: remember the answers.
+  struct Key {
+    std::uint64_t address, stride;
+    std::uint32_t rows, row_bytes, port, banks, bank_width, ports;
+    bool operator==(const Key& o) const {
+      return address == o.address && stride == o.stride && rows == o.rows && row_bytes == o.row_bytes &&
+             port == o.port && banks == o.banks && bank_width == o.bank_width && ports == o.ports;
+    }
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      std::uint64_t h = k.address * 0x9e3779b97f4a7c15ULL ^ k.stride;
+      for (std::uint64_t v : {std::uint64_t{k.rows}, std::uint64_t{k.row_bytes}, std::uint64_t{k.port},
+                              std::uint64_t{k.banks}, std::uint64_t{k.bank_width}, std::uint64_t{k.ports}}) {
+        h = (h ^ v) * 0x100000001b3ULL;
+      }
+      return static_cast<std::size_t>(h);
+    }
+  };
+  thread_local std::unordered_map<Key, AccessCost, KeyHash> known;
+  const Key key{r.address % (std::uint64_t{sp.banks} * sp.bank_width_bytes), r.stride_bytes, r.rows, r.row_bytes,
+                port, sp.banks, sp.bank_width_bytes, sp.ports_per_bank};
+  if (const auto it = known.find(key); it != known.end()) return it->second;
+  if (known.size() > (1u << 16)) known.clear();
   const std::uint32_t per_beat = port / r.row_bytes;
   const std::uint64_t bw = sp.bank_width_bytes;
   std::array<std::uint32_t, 64> small{};  // no allocation for the usual bank counts
@@ -74,6 +100,7 @@ AccessCost access_cost(const Region& r, std::uint32_t port, const ScratchpadConf
     total.cycles += std::max<std::uint64_t>(1, ceil_div(busiest, sp.ports_per_bank));
     total.conflict_free_cycles += 1;
   }
+  known.emplace(key, total);
   return total;
 }
 
