@@ -68,6 +68,9 @@ struct InverseKernel {
   std::string summary;
   std::vector<npu::DType> dtypes;   ///< dtypes it is built for
   std::string parameters;           ///< its options, for `npusim kernels`
+  /// Which of the kernel-specific parameters it reads ("order", "steps", "sum"); the others
+  /// leave its program and results unchanged (sweeps reuse its runs across them).
+  std::vector<std::string> options;
   std::function<InverseProgram(const npu::NpuConfig&, const InverseParams&)> build;
 };
 

@@ -11,19 +11,19 @@ using npu::DType;
 const std::vector<InverseKernel>& inverse_kernels() {
   static const std::vector<InverseKernel> kernels = {
       {"fwdsub", "row-by-row forward substitution on the vector unit (the reference algorithm)",
-       {DType::fp32, DType::fp16, DType::bf16}, "", build_fwdsub},
+       {DType::fp32, DType::fp16, DType::bf16}, "", {}, build_fwdsub},
       {"fla_blocked",
        "flash-linear-attention scheme: 16x16 diagonal blocks by fp32 substitution, merged with 16x16 matmuls",
-       {DType::fp32, DType::fp16, DType::bf16, DType::int16, DType::int8}, "", build_fla_blocked},
+       {DType::fp32, DType::fp16, DType::bf16, DType::int16, DType::int8}, "", {}, build_fla_blocked},
       {"neumann", "truncated Neumann series of order N, band mask, residual correction with S terms",
        {DType::fp32, DType::fp16, DType::bf16, DType::int16, DType::int8},
        "--order N (16: 3, 32: 4, 64: 3, 128: 3 per 64x64 block), --steps S (16: 4, 32: 3, 64 and 128: 8), --sum doubling|horner, --mask band|none",
-       build_neumann},
+       {"order", "steps", "sum", "mask"}, build_neumann},
       {"doubling", "exact product (I - A)(I + A^2)(I + A^4)... (overflows in low precision)",
-       {DType::fp32, DType::fp16, DType::bf16}, "", build_doubling},
+       {DType::fp32, DType::fp16, DType::bf16}, "", {}, build_doubling},
       {"newton_schulz", "T_{m+1} = T_m + T_m (I - (I + A) T_m), sequential, from T_0 = I - A",
        {DType::fp32, DType::fp16, DType::bf16}, "--steps ITERATIONS (default: ceil(log2 C) - 1, exact)",
-       build_newton_schulz},
+       {"steps"}, build_newton_schulz},
   };
   return kernels;
 }

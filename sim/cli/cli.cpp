@@ -20,6 +20,7 @@
 #include "sim/run/resources.hpp"
 #include "sim/run/run_kernel.hpp"
 #include "sim/run/run_program.hpp"
+#include "sim/sweep/runner.hpp"
 
 namespace npusim::sim {
 namespace po = boost::program_options;
@@ -45,10 +46,14 @@ commands:
                                       npusim layer --hw FILE.yaml --model configs/models/NAME.yaml --seq L
                                                   [--chunk C] [--inverse NAME | --compare-inverse A,B] [--dtype D]
                                                   [--weights int4|int8|fp16] [--timing-only] [--json] [--out DIR]
+  sweep      explore a design space:  npusim sweep configs/sweeps/NAME.yaml [-j N] [--out DIR] [--resume]
+                                                  [--shard I/N] [--timing-only] [--dry-run] [--quiet]
+  merge      combine sweep shards:    npusim merge DIR... --out DIR
   version    print the version
   help       this text; `npusim COMMAND --help` describes a command's options
 
-exit codes: 0 ok, 2 bad input (usage, config, program, tensor file), 3 simulation error
+exit codes: 0 ok, 1 a sweep finished but some points failed, 2 bad input (usage, config, program, tensor file),
+            3 simulation error
 )";
 
 std::vector<std::string> args_of(int argc, const char* const* argv) {
@@ -483,6 +488,56 @@ int cmd_layer(const std::vector<std::string>& args, std::ostream& out) {
   return run_layer_command(std::move(o), c, out);
 }
 
+int cmd_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description desc("npusim sweep: run a design-space sweep described in YAML (configs/sweeps/)");
+  desc.add_options()("file", po::value<std::string>()->required(), "the sweep file")(
+      "jobs,j", po::value<std::string>(), "worker processes, 1 to 256 (default: the number of cores)")(
+      "out", po::value<std::string>(), "output directory (default: npusim-out/sweeps/NAME, with a shard "
+                                       "NAME/shard-I-of-N)")(
+      "resume", "run only the points missing from the store in the output directory")(
+      "shard", po::value<std::string>(), "run shard I of N (1 <= I <= N); default: from SLURM_ARRAY_TASK_ID and "
+                                         "SLURM_ARRAY_TASK_COUNT when set")(
+      "timing-only", "skip numerics (same cycles, no accuracy, faster)")("dry-run", "list the points, run nothing")(
+      "quiet", "print nothing on success, no progress either")("help,h", "describe the options");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  if (wants_help(args)) {
+    out << "usage: npusim sweep FILE.yaml [-j N] [--out DIR] [--resume] [--shard I/N] [--timing-only] [--dry-run] "
+           "[--quiet]\n"
+        << desc << '\n';
+    return kExitOk;
+  }
+  const auto vm = parse(args, desc, pos);
+  SweepOptions o;
+  if (const auto jobs = text_option(vm, "jobs")) o.jobs = static_cast<unsigned>(parse_integer("jobs", *jobs, 1, 256));
+  if (vm.count("out")) o.out = vm["out"].as<std::string>();
+  o.resume = vm.count("resume") > 0;
+  o.dry_run = vm.count("dry-run") > 0;
+  o.numerics = vm.count("timing-only") == 0;
+  o.quiet = vm.count("quiet") > 0;
+  std::tie(o.shard, o.shards) = vm.count("shard") ? parse_shard(vm["shard"].as<std::string>()) : slurm_shard();
+  return run_sweep(read_sweep(vm["file"].as<std::string>()), o, out, err);
+}
+
+int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description desc("npusim merge: combine the stores of a sweep's shards and export them");
+  desc.add_options()("out", po::value<std::string>()->required(),
+                     "output directory: results.sqlite, results.csv, results.jsonl")(
+      "quiet", "print nothing on success")("help,h", "describe the options");
+  po::options_description all;
+  all.add(desc).add_options()("inputs", po::value<std::vector<std::string>>(), "shard output directories");
+  po::positional_options_description pos;
+  pos.add("inputs", 100000);  // any number of directories (parse() takes the rest as strays)
+  if (wants_help(args)) {
+    out << "usage: npusim merge DIR... --out DIR [--quiet]\n" << desc << '\n';
+    return kExitOk;
+  }
+  const auto vm = parse(args, all, pos);
+  if (!vm.count("inputs")) throw UsageError{"name the shard directories to merge"};
+  return merge_sweeps(vm["inputs"].as<std::vector<std::string>>(), vm["out"].as<std::string>(), vm.count("quiet") > 0,
+                      out, err);
+}
+
 int cmd_kernels(std::ostream& out) {
   out << "inverse kernels (npusim run --kernel NAME --chunk C ...):\n";
   for (const auto& k : kernels::inverse_kernels()) {
@@ -517,12 +572,14 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     if (command == "compare") code = cmd_compare(args, out);
     if (command == "experiment") code = cmd_experiment(args, out);
     if (command == "layer") code = cmd_layer(args, out);
+    if (command == "sweep") code = cmd_sweep(args, out, err);
+    if (command == "merge") code = cmd_merge(args, out, err);
     if (code >= 0) {
       if (!out.flush()) throw InputError("standard output: cannot write the results");
       return code;
     }
-    const auto near =
-        closest_match(command, {"validate", "run", "kernels", "compare", "experiment", "layer", "version", "help"});
+    const auto near = closest_match(command, {"validate", "run", "kernels", "compare", "experiment", "layer", "sweep",
+                                              "merge", "version", "help"});
     throw UsageError{near.empty() ? fmt::format("unknown command '{}'", command)
                                   : fmt::format("unknown command '{}'; did you mean '{}'?", command, near)};
   } catch (const UsageError& e) {

@@ -230,6 +230,20 @@ std::optional<std::vector<std::string>> YamlReader::Map::list(const std::string&
   return out;
 }
 
+YAML::Node YamlReader::Map::node(const std::string& key, const std::string& description,
+                                 const std::string& default_value) {
+  const std::string path = child_path(key);
+  m_reader.declare(path, description, default_value);
+  const YAML::Node n = lookup(key);
+  if (n.IsDefined()) m_reader.m_marks[path] = n.Mark();
+  return n;
+}
+
+YamlReader::Map YamlReader::Map::item(const YAML::Node& node, const std::string& path) {
+  m_reader.m_marks[path] = node.Mark();
+  return Map(m_reader, node, path);
+}
+
 void YamlReader::Map::finish() {
   if (!m_node.IsMap()) return;
   std::vector<std::string_view> known(m_known.begin(), m_known.end());

@@ -37,6 +37,11 @@ class YamlReader {
   void error(const YAML::Node& at, const std::string& path, const std::string& message);
   /// Records a problem for a path whose node is not at hand (uses the closest known position).
   void error_at_path(const std::string& path, const std::string& message);
+  /// Records a message about the whole file (prefixed with its name), or one that already
+  /// names its position (`located`).
+  void add_error(const std::string& message, bool located = false) {
+    m_errors.push_back(located ? message : m_file + ": " + message);
+  }
   bool has_errors() const { return !m_errors.empty(); }
   /// Throws InputError with every recorded problem, if any.
   void throw_if_errors() const;
@@ -83,6 +88,12 @@ class YamlReader::Map {
   /// A list of scalars; `where`, when given, receives each item's FILE:LINE:COL.
   std::optional<std::vector<std::string>> list(const std::string& key, const std::string& description,
                                                std::vector<std::string>* where = nullptr);
+
+  /// The raw node of `key` (declared and marked like any value), for shapes the typed readers
+  /// do not cover (lists of mappings); undefined when absent.
+  YAML::Node node(const std::string& key, const std::string& description, const std::string& default_value = "");
+  /// A mapping that is an item of a list read with node(), at `path` (such as "zip[0]").
+  Map item(const YAML::Node& node, const std::string& path);
 
   /// True when `key` is present and holds a mapping.
   bool has_map(const std::string& key) const;

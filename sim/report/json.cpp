@@ -35,8 +35,11 @@ void write_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void write(std::string& out, const boost::json::value& v, int depth) {
-  const std::string pad(2 * (depth + 1), ' '), close(2 * depth, ' ');
+/// `compact`: on one line, no spaces (JSON Lines).
+void write(std::string& out, const boost::json::value& v, int depth, bool compact) {
+  const std::string pad(compact ? 0 : 2 * (depth + 1), ' '), close(compact ? 0 : 2 * depth, ' ');
+  const char* open_nl = compact ? "" : "\n";
+  const char* sep = compact ? "," : ",\n";
   switch (v.kind()) {
     case boost::json::kind::null: out += "null"; break;
     case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
@@ -60,11 +63,12 @@ void write(std::string& out, const boost::json::value& v, int depth) {
         out += "[]";
         break;
       }
-      out += "[\n";
+      out += "[";
+      out += open_nl;
       for (std::size_t i = 0; i < a.size(); ++i) {
         out += pad;
-        write(out, a[i], depth + 1);
-        out += i + 1 < a.size() ? ",\n" : "\n";
+        write(out, a[i], depth + 1, compact);
+        out += i + 1 < a.size() ? sep : open_nl;
       }
       out += close + "]";
       break;
@@ -75,14 +79,15 @@ void write(std::string& out, const boost::json::value& v, int depth) {
         out += "{}";
         break;
       }
-      out += "{\n";
+      out += "{";
+      out += open_nl;
       std::size_t i = 0;
       for (const auto& kv : o) {
         out += pad;
         write_string(out, kv.key());
-        out += ": ";
-        write(out, kv.value(), depth + 1);
-        out += ++i < o.size() ? ",\n" : "\n";
+        out += compact ? ":" : ": ";
+        write(out, kv.value(), depth + 1, compact);
+        out += ++i < o.size() ? sep : open_nl;
       }
       out += close + "}";
       break;
@@ -94,7 +99,14 @@ void write(std::string& out, const boost::json::value& v, int depth) {
 
 std::string to_json(const boost::json::value& v) {
   std::string out;
-  write(out, v, 0);
+  write(out, v, 0, false);
+  out += '\n';
+  return out;
+}
+
+std::string to_json_line(const boost::json::value& v) {
+  std::string out;
+  write(out, v, 0, true);
   out += '\n';
   return out;
 }

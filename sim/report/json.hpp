@@ -8,6 +8,8 @@
 namespace npusim::sim {
 
 std::string to_json(const boost::json::value& v);
+/// The same on one line (JSON Lines), ending in a newline.
+std::string to_json_line(const boost::json::value& v);
 
 /// `s` escaped for the inside of a JSON string literal (quotes, backslashes, control characters).
 std::string json_escape(std::string_view s);

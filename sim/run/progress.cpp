@@ -28,7 +28,7 @@ std::function<void(double)> Progress::callback() {
   return [this](double f) { update(f); };
 }
 
-void Progress::update(double fraction) {
+void Progress::update(double fraction, const std::string& detail) {
   if (!m_enabled) return;
   fraction = std::clamp(fraction, 0.0, 1.0);
   const auto now = std::chrono::steady_clock::now();
@@ -39,15 +39,19 @@ void Progress::update(double fraction) {
     if (m_shown && std::chrono::duration<double>(now - m_last_draw).count() < 0.2) return;
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(fraction * kWidth);
-    std::fputs(fmt::format("\r\033[K{} [{}{}] {:3.0f}%  {:.0f}s", label, std::string(filled, '#'),
-                           std::string(kWidth - filled, ' '), 100 * fraction, elapsed)
+    std::fputs(fmt::format("\r\033[K{} [{}{}] {:3.0f}%  {}", label, std::string(filled, '#'),
+                           std::string(kWidth - filled, ' '), 100 * fraction,
+                           detail.empty() ? fmt::format("{:.0f}s", elapsed) : detail)
                    .c_str(),
                stderr);
   } else {
     const int decile = static_cast<int>(fraction * 10);
     if (decile == m_last_decile) return;
     m_last_decile = decile;
-    std::fputs(fmt::format("{}: {:.0f}% after {:.0f}s\n", label, 100 * fraction, elapsed).c_str(), stderr);
+    std::fputs(fmt::format("{}: {:.0f}% after {:.0f}s{}\n", label, 100 * fraction, elapsed,
+                           detail.empty() ? "" : " (" + detail + ")")
+                   .c_str(),
+               stderr);
   }
   std::fflush(stderr);
   m_last_draw = now;

@@ -18,8 +18,9 @@ class Progress {
 
   /// Starts a step ("generating inputs"); its fraction starts at 0.
   void step(const std::string& name);
-  /// The fraction of the current step done, in [0, 1].
-  void update(double fraction);
+  /// The fraction of the current step done, in [0, 1]; `detail`, when given, follows the
+  /// percentage (counts, rate, ETA).
+  void update(double fraction, const std::string& detail = "");
   /// update() as a callback, for code that knows nothing of Progress.
   std::function<void(double)> callback();
 

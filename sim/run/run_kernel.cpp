@@ -1,5 +1,6 @@
 #include "sim/run/run_kernel.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
@@ -136,6 +137,16 @@ MemoryEstimate estimate_kernel_run(const npu::NpuConfig& hw, const std::string& 
   return e;
 }
 
+std::shared_ptr<const GeneratedInput> generate_input(const KernelRunOptions& o) {
+  auto g = std::make_shared<GeneratedInput>();
+  KernelRunOptions from_generator = o;
+  from_generator.input.reset();
+  from_generator.input_path.clear();
+  g->a = kernel_input(from_generator, "--kernel");
+  g->exact = kernels::exact_inverse(g->a);
+  return g;
+}
+
 KernelRun run_kernel(const KernelRunOptions& o) { return run_kernel(read_hw_config(o.hw_path, o.overrides), o); }
 
 KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
@@ -152,14 +163,22 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
                fmt::format("{} with {} chunks of {}", kernel.name, params.batch, params.chunk),
                "use a smaller --batch");
 
-  if (needs_values(o)) bar.step(o.input_path.empty() && !o.input ? "generating inputs" : "reading inputs");
-  k.a = kernel_input(o, "--kernel", bar.callback());
-  if (needs_values(o)) {
-    bar.step("fp64 reference");
-    k.exact = kernels::exact_inverse(k.a, bar.callback());
+  if (o.generated) {  // made once for several runs
+    k.a = o.generated->a;
+    k.exact = o.generated->exact;
+  } else {
+    if (needs_values(o)) bar.step(o.input_path.empty() && !o.input ? "generating inputs" : "reading inputs");
+    k.a = kernel_input(o, "--kernel", bar.callback());
+    if (needs_values(o)) {
+      bar.step("fp64 reference");
+      k.exact = kernels::exact_inverse(k.a, bar.callback());
+    }
   }
   if (npu::is_int(params.dtype)) {
-    const std::uint32_t order = params.order.value_or(kernels::neumann_defaults(params.chunk).first);
+    // The residual's scale depends on the series order; kernels without one use the default.
+    const bool has_order = std::count(kernel.options.begin(), kernel.options.end(), "order") > 0;
+    const std::uint32_t order =
+        has_order && params.order ? *params.order : kernels::neumann_defaults(params.chunk).first;
     params.scales = kernels::calibrate_int_scales(k.a, k.exact, params.dtype, order);
   }
   bar.step("building the program");

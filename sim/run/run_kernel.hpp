@@ -2,6 +2,7 @@
 /// Running an inverse kernel: inputs (generated or from .npy), integer calibration, the program,
 /// the simulation, and the accuracy against a double-precision exact inverse.
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,12 @@
 
 namespace npusim::sim {
 
+/// A generated input and its exact inverse, computed once and shared by runs on the same
+/// generator settings (a sweep's points reuse them).
+struct GeneratedInput {
+  kernels::MatrixBatch a, exact;
+};
+
 struct KernelRunOptions {
   std::string hw_path;
   std::vector<std::string> overrides;  ///< --set
@@ -22,6 +29,9 @@ struct KernelRunOptions {
   kernels::GdnInputParams generator;   ///< when there is no input file
   std::string input_path;              ///< A as .npy, (C, C) or (batch, C, C)
   std::optional<kernels::MatrixBatch> input;  ///< A given directly (programmatic runs)
+  /// A from the generator, already made by generate_input() for these options (the stats
+  /// describe the generator as usual)
+  std::shared_ptr<const GeneratedInput> generated;
   bool numerics = true;
   bool progress = true;
   std::string vcd_path;          ///< --vcd
@@ -67,6 +77,12 @@ kernels::MatrixBatch kernel_input(const KernelRunOptions& options, const std::st
 /// batch of it, so bad parameters are refused here, before any input exists.
 MemoryEstimate estimate_kernel_run(const npu::NpuConfig& hw, const std::string& kernel, kernels::InverseParams params,
                                    bool numerics);
+
+/// True when a run needs A's values and its exact inverse: numerics, or integer calibration.
+bool needs_values(const KernelRunOptions& options);
+
+/// The generator's A (params.chunk x params.batch, options.generator) and its exact inverse.
+std::shared_ptr<const GeneratedInput> generate_input(const KernelRunOptions& options);
 
 KernelRun run_kernel(const KernelRunOptions& options);
 /// The same on a config already read (options.hw_path only labels the stats).

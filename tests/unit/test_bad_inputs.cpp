@@ -1,4 +1,4 @@
-// Bad-input corpora: every file under tests/bad_inputs/{configs,models,programs} ends with
+// Bad-input corpora: every file under tests/bad_inputs/{configs,models,programs,sweeps} ends with
 // `# expect: MESSAGE` lines, and the reader must report exactly those messages, in order.
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -11,6 +11,7 @@
 #include "sim/config/model_config.hpp"
 #include "sim/run/resources.hpp"
 #include "sim/run/run_program.hpp"
+#include "sim/sweep/sweep_file.hpp"
 
 using namespace npusim;
 
@@ -87,6 +88,18 @@ TEST_CASE("bad programs: line-numbered messages naming the instruction", "[bad-i
               npu::Program p = npu::parse_program(text, file);
               npu::check_program(p, hw);
             }) == expected);
+    }
+  }
+}
+
+TEST_CASE("bad sweep files: every problem at once, with file:line:col", "[bad-input][sweep]") {
+  const auto files = corpus("tests/bad_inputs/sweeps", ".yaml");
+  REQUIRE(files.size() >= 17);
+  for (const auto& file : files) {
+    DYNAMIC_SECTION(file) {
+      const auto expected = expected_messages(test::source_file(file));
+      REQUIRE(!expected.empty());
+      CHECK(messages_of([&] { sim::read_sweep(file); }) == expected);
     }
   }
 }

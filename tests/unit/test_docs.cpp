@@ -10,6 +10,7 @@
 #include "sim/config/model_config.hpp"
 #include "sim/report/stats.hpp"
 #include "sim/run/compare.hpp"
+#include "sim/sweep/sweep_file.hpp"
 
 using namespace npusim;
 
@@ -64,7 +65,7 @@ TEST_CASE("every model key is documented in configs/README.md", "[docs]") {
 
 TEST_CASE("every command-line flag is documented in README.md", "[docs]") {
   const std::string readme = test::source_file("README.md");
-  for (const char* command : {"validate", "run", "compare", "experiment", "layer"}) {
+  for (const char* command : {"validate", "run", "compare", "experiment", "layer", "sweep", "merge"}) {
     std::ostringstream out, err;
     const char* argv[] = {"npusim", command, "--help"};
     REQUIRE(sim::run_cli(3, argv, out, err) == sim::kExitOk);
@@ -79,5 +80,35 @@ TEST_CASE("every command-line flag is documented in README.md", "[docs]") {
       INFO(command << " " << f);
       CHECK(readme.find(f) != std::string::npos);
     }
+  }
+}
+
+TEST_CASE("every sweep key and parameter is documented in configs/README.md", "[docs]") {
+  const std::string doc = test::source_file("configs/README.md");
+  // A sweep using every construct; axis names in key paths are documented as <axis>.
+  const std::string file = std::string(NPUSIM_SOURCE_DIR) + "/tests/sweeps/every_key.yaml";
+  std::vector<sim::KeyDoc> keys;
+  const sim::Sweep s = sim::read_sweep(file, &keys);
+  REQUIRE(keys.size() > 15);
+  auto axes = s.axes();
+  std::sort(axes.begin(), axes.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (auto k : keys) {
+    k.path = std::regex_replace(k.path, std::regex("zip\\[[0-9]+\\]"), "zip[i]");
+    for (const std::string section : {"grid.", "zip[i].", "random.space."}) {
+      if (k.path.rfind(section, 0) != 0) continue;
+      for (const auto& a : axes) {
+        const std::string rest = k.path.substr(section.size());
+        if (rest == a || rest.rfind(a + ".", 0) == 0) {
+          k.path = section + "<axis>" + rest.substr(a.size());
+          break;
+        }
+      }
+    }
+    INFO(k.path);
+    CHECK(doc.find("`" + k.path + "`") != std::string::npos);
+  }
+  for (const auto& p : s.workload->params()) {
+    INFO(p.name);
+    CHECK(doc.find("| `" + p.name + "` |") != std::string::npos);
   }
 }
