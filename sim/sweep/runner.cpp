@@ -355,9 +355,9 @@ int run_sweep(const Sweep& s, const SweepOptions& o, std::ostream& out, std::ost
   std::vector<std::string> values;
   while (counter.next(index, values)) ++owned;
   if (counter.kept() == 0) {
-    throw InputError(fmt::format("{}: all {} points are skipped by skip:", s.file, grouped(s.size())));
+    throw InputError(fmt::format("{}: every point of the sweep ({}) is skipped by `skip`", s.file, grouped(s.size())));
   }
-  const std::string where = o.shards > 1 ? fmt::format(", shard {} of every {} points", shard, o.shards) : "";
+  const std::string where = o.shards > 1 ? fmt::format(" in shard {}", shard) : "";
   if (o.dry_run) {
     Points points(s, o.shard, o.shards);
     while (points.next(index, values)) {

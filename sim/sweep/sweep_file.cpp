@@ -23,19 +23,19 @@ std::vector<std::string> Sweep::axes() const {
 
 std::uint64_t Sweep::size() const {
   std::uint64_t n = 1;
-  for (const auto& d : dims) n *= d.values.size();  // bounded by kMaxSweepPoints when read
+  for (const auto& d : dims) n *= d.size();  // bounded by kMaxSweepPoints when read
   return n;
 }
 
 std::vector<std::string> Sweep::axis_values(std::uint64_t index) const {
   std::vector<std::size_t> pos(dims.size());
   for (std::size_t i = dims.size(); i-- > 0;) {
-    pos[i] = index % dims[i].values.size();
-    index /= dims[i].values.size();
+    pos[i] = index % dims[i].size();
+    index /= dims[i].size();
   }
   std::vector<std::string> out;
   for (std::size_t i = 0; i < dims.size(); ++i) {
-    const auto& row = dims[i].values[pos[i]];
+    const auto row = dims[i].row(pos[i]);
     out.insert(out.end(), row.begin(), row.end());
   }
   return out;
@@ -120,6 +120,22 @@ struct Pending {
   YAML::Node node;         ///< for positions in messages
   std::vector<std::string> values;
   bool fixed = false;
+  std::uint64_t samples = 0;                             ///< random axes: drawn, not listed
+  std::function<std::string(std::uint64_t)> sample;
+
+  std::string first() const { return sample ? sample(0) : values.front(); }
+  bool empty() const { return sample ? samples == 0 : values.empty(); }
+  /// Calls f on every value until it returns false.
+  void each(const std::function<bool(const std::string&)>& f) const {
+    if (sample) {
+      for (std::uint64_t i = 0; i < samples && f(sample(i)); ++i) {
+      }
+    } else {
+      for (const auto& v : values) {
+        if (!f(v)) break;
+      }
+    }
+  }
 };
 
 class SweepReader {
@@ -150,7 +166,7 @@ class SweepReader {
         m_r.error(node, fixed.child_path(key), "expected a value");
         continue;
       }
-      m_pending.push_back({key, fixed.child_path(key), node, {value_text(node)}, true});
+      m_pending.push_back({key, fixed.child_path(key), node, {value_text(node)}, true, 0, {}});
     }
     Map grid = root.map("grid", "axes crossed with each other (cartesian product)", false);
     for (const auto& [key, node] : grid.entries()) read_axis(grid, key, node, {});
@@ -202,9 +218,9 @@ class SweepReader {
         }
       }
     }
-    m_pending.push_back({key, path, node, std::move(values), false});
+    m_pending.push_back({key, path, node, std::move(values), false, 0, {}});
     if (!dim) {
-      m_sweep.dims.push_back({{key}, {}});
+      m_sweep.dims.push_back({{key}, {}, 0, {}, {}});
       for (const auto& v : m_pending.back().values) m_sweep.dims.back().values.push_back({v});
     }
   }
@@ -359,7 +375,7 @@ class SweepReader {
       }
       dists.push_back(dist);
       d.names.push_back(key);
-      m_pending.push_back({key, path, node, {}, false});
+      m_pending.push_back({key, path, node, {}, false, 0, {}});
       pending_index.push_back(m_pending.size() - 1);
     }
     space.finish();
@@ -368,27 +384,37 @@ class SweepReader {
       if (all_ok) m_r.error_at_path("random.space", "give at least one axis to sample");
       return;
     }
-    // Sample i of axis k draws from its own stream: shards and -j never change a sample.
-    for (std::uint64_t i = 0; i < samples; ++i) {
-      std::vector<std::string> row;
-      for (std::size_t k = 0; k < dists.size(); ++k) {
-        const double u = unit_random(seed, i, k);
-        const Dist& t = dists[k];
-        std::string v;
-        if (t.kind == "choice") {
-          v = t.args[std::min<std::size_t>(static_cast<std::size_t>(u * double(t.args.size())), t.args.size() - 1)];
-        } else if (t.kind == "int_uniform") {
-          const double span = t.hi - t.lo + 1;
-          v = std::to_string(static_cast<std::int64_t>(t.lo + std::min(std::floor(u * span), span - 1))) + t.unit;
-        } else {
-          const double x = t.kind == "uniform" ? t.lo + u * (t.hi - t.lo) : t.lo * std::pow(t.hi / t.lo, u);
-          v = four_digits(x) + t.unit;
-        }
-        row.push_back(v);
-        m_pending[pending_index[k]].values.push_back(v);
+    // Sample i of axis k draws from its own stream: shards and -j never change a sample, and
+    // no sample is held in memory.
+    auto draw_one = [dists, seed](std::uint64_t i, std::size_t k) {
+      const double u = unit_random(seed, i, k);
+      const Dist& t = dists[k];
+      if (t.kind == "choice") {
+        return t.args[std::min<std::size_t>(static_cast<std::size_t>(u * double(t.args.size())), t.args.size() - 1)];
       }
-      d.values.push_back(std::move(row));
+      if (t.kind == "int_uniform") {
+        const double span = t.hi - t.lo + 1;
+        return std::to_string(static_cast<std::int64_t>(t.lo + std::min(std::floor(u * span), span - 1))) + t.unit;
+      }
+      const double x = t.kind == "uniform" ? t.lo + u * (t.hi - t.lo) : t.lo * std::pow(t.hi / t.lo, u);
+      return four_digits(x) + t.unit;
+    };
+    d.samples = samples;
+    const std::size_t axes = dists.size();
+    d.draw = [draw_one, axes](std::uint64_t i) {
+      std::vector<std::string> row;
+      for (std::size_t k = 0; k < axes; ++k) row.push_back(draw_one(i, k));
+      return row;
+    };
+    for (std::size_t k = 0; k < axes; ++k) {
+      m_pending[pending_index[k]].samples = samples;
+      m_pending[pending_index[k]].sample = [draw_one, k](std::uint64_t i) { return draw_one(i, k); };
     }
+    json::object space_json;
+    for (std::size_t k = 0; k < axes; ++k) {
+      space_json[d.names[k]] = json::object{{dists[k].kind, json::value_from(dists[k].args)}};
+    }
+    d.random = json::object{{"samples", samples}, {"seed", seed}, {"space", std::move(space_json)}};
     m_sweep.dims.push_back(std::move(d));
   }
 
@@ -472,13 +498,11 @@ class SweepReader {
                               fmt::join(param_names, ", ")));
         continue;
       }
-      for (const auto& v : p.values) {
+      p.each([&](const std::string& v) {
         const std::string problem = w.check(p.name, v);
-        if (!problem.empty()) {
-          m_r.error(p.node, p.path, fmt::format("'{}': {}", v, problem));
-          break;
-        }
-      }
+        if (!problem.empty()) m_r.error(p.node, p.path, fmt::format("'{}': {}", v, problem));
+        return problem.empty();
+      });
       if (p.fixed) m_sweep.fixed.emplace_back(p.name, p.values.front());
     }
     for (const auto& p : m_pending) {
@@ -496,8 +520,8 @@ class SweepReader {
   /// A hardware key is checked by the spec reader itself: the spec with the key set to its
   /// first value must not report it unknown (other problems of a value are the point's).
   void check_hw_key(const Pending& p) {
-    if (!m_hw_ok || p.values.empty()) return;
-    const std::string assignment = p.name.substr(3) + "=" + p.values.front();
+    if (!m_hw_ok || p.empty()) return;
+    const std::string assignment = p.name.substr(3) + "=" + p.first();
     try {
       parse_hw_config(m_sweep.hw_text, m_sweep.hw_path, {assignment});
     } catch (const InputError& e) {
@@ -540,7 +564,7 @@ class SweepReader {
 
   void count() {
     long double n = 1;
-    for (const auto& d : m_sweep.dims) n *= d.values.size();
+    for (const auto& d : m_sweep.dims) n *= d.size();
     if (n > kMaxSweepPoints) {
       m_r.add_error(fmt::format("the sweep has {:.0Lf} points; at most {} are supported (split it into "
                                         "several sweeps, or sample it with random)",
@@ -561,7 +585,11 @@ class SweepReader {
     for (const auto& dim : s.dims) {
       json::object o;
       o["names"] = json::value_from(dim.names);
-      o["values"] = json::value_from(dim.values);
+      if (dim.draw) {
+        o["random"] = dim.random;
+      } else {
+        o["values"] = json::value_from(dim.values);
+      }
       dims.push_back(std::move(o));
     }
     d["dims"] = std::move(dims);

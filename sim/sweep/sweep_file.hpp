@@ -8,6 +8,7 @@
 /// i, so a sweep of millions of points costs no more memory than one.
 #include <boost/json.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -23,10 +24,17 @@ namespace npusim::sim {
 inline constexpr std::uint64_t kMaxSweepPoints = 10'000'000;
 
 /// One dimension of the point space: a grid axis (one name), a zip group or the random
-/// samples (several names varying together). values[i][k] is names[k]'s value at position i.
+/// samples (several names varying together). row(i)[k] is names[k]'s value at position i:
+/// listed in `values`, or for the random samples drawn by `draw` (never held in memory).
 struct Dimension {
   std::vector<std::string> names;
   std::vector<std::vector<std::string>> values;
+  std::uint64_t samples = 0;
+  std::function<std::vector<std::string>(std::uint64_t)> draw;
+  boost::json::object random;  ///< the random section, for the definition
+
+  std::uint64_t size() const { return draw ? samples : values.size(); }
+  std::vector<std::string> row(std::uint64_t i) const { return draw ? draw(i) : values[i]; }
 };
 
 struct Sweep {
