@@ -11,6 +11,7 @@
 #include "npu/isa/asm.hpp"
 #include "sim/cli/options.hpp"
 #include "sim/config/hw_config.hpp"
+#include "sim/io/output.hpp"
 #include "sim/report/json.hpp"
 #include "sim/report/stats.hpp"
 #include "sim/report/trace.hpp"
@@ -181,8 +182,8 @@ Cycle trace_until(const ProgramRun& run, const po::variables_map& vm) {
   return until;
 }
 
-int finish_run(const ProgramRun& run, const po::variables_map& vm, bool tensors, std::ostream& out,
-               std::vector<std::string> extra_files) {
+void finish_run(const ProgramRun& run, const po::variables_map& vm, bool tensors, std::ostream& out,
+                std::vector<std::string> extra_files) {
   auto written = write_outputs(run, vm["out"].as<std::string>(), tensors);
   written.insert(written.end(), extra_files.begin(), extra_files.end());
   if (vm.count("trace")) {
@@ -198,7 +199,6 @@ int finish_run(const ProgramRun& run, const po::variables_map& vm, bool tensors,
     for (const auto& w : written) files += (files.empty() ? "" : ", ") + w;
     out << "  wrote " << files << '\n';
   }
-  return kExitOk;
 }
 
 /// Options shared by kernel runs and comparisons.
@@ -246,12 +246,31 @@ KernelRunOptions kernel_run_options(const po::variables_map& vm) {
   return o;
 }
 
+/// The outputs every run writes: the output directory's files, --trace and --vcd.
+OutputPlan run_outputs(const po::variables_map& vm) {
+  OutputPlan plan;
+  plan.input(vm["hw"].as<std::string>());
+  plan_outputs(plan, vm["out"].as<std::string>());
+  if (const auto trace = text_option(vm, "trace")) plan.file(*trace, "the trace");
+  if (const auto vcd = text_option(vm, "vcd")) plan.file(*vcd, "the VCD file");
+  return plan;
+}
+
+/// Where a kernel run writes T in the output directory.
+std::string t_output(const po::variables_map& vm) { return vm["out"].as<std::string>() + "/T.npy"; }
+
 int run_kernel_command(const po::variables_map& vm, std::ostream& out) {
   KernelRunOptions o = kernel_run_options(vm);
   o.kernel = vm["kernel"].as<std::string>();
   if (!kernels::lookup_inverse_kernel(o.kernel)) throw UsageError{"--kernel: " + kernels::unknown_kernel(o.kernel)};
   if (vm.count("vcd")) o.vcd_path = vm["vcd"].as<std::string>();
   if (!o.numerics && vm.count("dump-output")) throw UsageError{"--dump-output needs numerics (drop --timing-only)"};
+  OutputPlan plan = run_outputs(vm);
+  if (!o.input_path.empty()) plan.input(o.input_path);
+  if (o.numerics) plan.file(t_output(vm), "T");
+  if (const auto f = text_option(vm, "emit-program")) plan.file(*f, "the generated program");
+  if (const auto f = text_option(vm, "dump-output")) plan.file(*f, "T (--dump-output)");
+  plan.prepare();
   const KernelRun k = run_kernel(o);
   std::vector<std::string> extra;
   if (vm.count("emit-program")) {
@@ -259,8 +278,7 @@ int run_kernel_command(const po::variables_map& vm, std::ostream& out) {
     extra.push_back(vm["emit-program"].as<std::string>());
   }
   if (k.t) {
-    const std::string t_path = vm["out"].as<std::string>() + "/T.npy";
-    make_directory(vm["out"].as<std::string>());
+    const std::string t_path = t_output(vm);
     write_matrices(t_path, *k.t);
     extra.push_back(t_path);
     if (vm.count("dump-output")) {
@@ -268,7 +286,9 @@ int run_kernel_command(const po::variables_map& vm, std::ostream& out) {
       extra.push_back(vm["dump-output"].as<std::string>());
     }
   }
-  return finish_run(k.run, vm, false, out, extra);
+  finish_run(k.run, vm, false, out, extra);
+  plan.done();
+  return kExitOk;
 }
 
 int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
@@ -320,7 +340,17 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   o.progress = vm.count("quiet") == 0;
   if (vm.count("vcd")) o.vcd_path = vm["vcd"].as<std::string>();
   o.max_memory = max_memory_option(vm);
-  return finish_run(run_program(o), vm, true, out, {});
+  OutputPlan plan = run_outputs(vm);
+  plan.input(o.program_path);
+  for (const auto& [tensor, path] : o.inputs) plan.input(path);
+  plan.prepare();
+  o.before_simulation = [&](const npu::Program& p) {
+    if (o.numerics) plan_tensor_outputs(plan, vm["out"].as<std::string>(), p);
+    plan.prepare();
+  };
+  finish_run(run_program(o), vm, true, out, {});
+  plan.done();
+  return kExitOk;
 }
 
 int cmd_compare(const std::vector<std::string>& args, std::ostream& out) {
@@ -345,19 +375,29 @@ int cmd_compare(const std::vector<std::string>& args, std::ostream& out) {
   CompareOptions o;
   o.run = kernel_run_options(vm);
   o.kernels = parse_list("kernels", vm["kernels"].as<std::string>());
-  for (const auto& k : o.kernels) {  // unknown names fail before any run
+  for (std::size_t i = 0; i < o.kernels.size(); ++i) {  // unknown names fail before any run
+    const std::string& k = o.kernels[i];
     if (!kernels::lookup_inverse_kernel(k)) throw UsageError{"--kernels: " + kernels::unknown_kernel(k)};
+    if (std::find(o.kernels.begin(), o.kernels.begin() + i, k) != o.kernels.begin() + i) {
+      throw UsageError{fmt::format("--kernels: '{}' is listed twice", k)};
+    }
   }
+  const std::string dir = vm["out"].as<std::string>();
+  OutputPlan plan;
+  plan.input(o.run.hw_path);
+  if (!o.run.input_path.empty()) plan.input(o.run.input_path);
+  plan_comparison(plan, dir, o.kernels, vm.count("trace") > 0);
+  plan.prepare();
   const Comparison c = compare_kernels(read_hw_config(o.run.hw_path, o.run.overrides), o);
-  auto written = write_comparison(c, vm["out"].as<std::string>());
+  auto written = write_comparison(c, dir);
   if (vm.count("trace")) {
-    for (const auto& r : c.runs) {
-      const std::string path = vm["out"].as<std::string>() + "/" +
-                               std::string(r.run.stats.at("kernel").as_object().at("name").as_string()) + "/trace.json";
-      write_trace(path, r.run.hw, r.run.program, r.run.result);
+    for (std::size_t i = 0; i < c.runs.size(); ++i) {
+      const std::string path = dir + "/" + o.kernels[i] + "/trace.json";
+      write_trace(path, c.runs[i].run.hw, c.runs[i].run.program, c.runs[i].run.result);
       written.push_back(path);
     }
   }
+  plan.done();
   if (vm.count("json")) {
     out << to_json(c.json);
   } else if (!vm.count("quiet")) {
@@ -385,10 +425,16 @@ int cmd_experiment(const std::vector<std::string>& args, std::ostream& out) {
   Experiment e = read_experiment(vm["file"].as<std::string>());
   e.max_memory = max_memory_option(vm);
   const std::string dir = vm.count("out") ? vm["out"].as<std::string>() : "npusim-out/experiments/" + e.name;
+  OutputPlan plan;
+  plan.input(e.file);
+  plan.input(e.hw_path);
+  plan_experiment(plan, e, dir);
+  plan.prepare();
   std::vector<std::string> written;
   Progress bar("experiment " + e.name, vm.count("quiet") == 0);
   const auto results =
       run_experiment(e, dir, vm.count("timing-only") == 0, &written, [&](double f) { bar.update(f); });
+  plan.done();
   if (vm.count("json")) {
     out << to_json(results);
   } else if (!vm.count("quiet")) {

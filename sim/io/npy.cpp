@@ -8,6 +8,7 @@
 
 #include "npu/common/error.hpp"
 #include "npu/common/text.hpp"
+#include "sim/io/output.hpp"
 #include "npu/numerics/float_formats.hpp"
 
 namespace npusim::sim {
@@ -188,15 +189,15 @@ void write_npy(const std::string& path, const std::string& descr, const std::vec
   const std::size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header += '\n';
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw InputError(fmt::format("{}: cannot write file ({})", path, std::strerror(errno)));
-  out.write("\x93NUMPY\x01\x00", 8);
+  AtomicFile file(path);
+  std::FILE* out = file.open();
   const auto len = static_cast<std::uint16_t>(header.size());
-  const char len_bytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-  out.write(len_bytes, 2);
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(bytes));
-  if (!out) throw InputError(fmt::format("{}: write failed", path));
+  const char prefix[10] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<char>(len & 0xff),
+                           static_cast<char>(len >> 8)};
+  std::fwrite(prefix, 1, sizeof prefix, out);
+  std::fwrite(header.data(), 1, header.size(), out);
+  std::fwrite(data, 1, bytes, out);
+  file.commit();  // checks every write
 }
 
 }  // namespace npusim::sim

@@ -4,36 +4,13 @@
 #include <fmt/format.h>
 
 #include "npu/common/error.hpp"
+#include "npu/common/text.hpp"
 
 namespace npusim::sim {
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
+std::string json_string(std::string_view s) { return boost::json::serialize(boost::json::string_view(valid_utf8(s))); }
 
 namespace {
-
-void write_string(std::string& out, std::string_view s) {
-  out += '"';
-  out += json_escape(s);
-  out += '"';
-}
 
 /// `compact`: on one line, no spaces (JSON Lines).
 void write(std::string& out, const boost::json::value& v, int depth, bool compact) {
@@ -56,7 +33,7 @@ void write(std::string& out, const boost::json::value& v, int depth, bool compac
       out += s;
       break;
     }
-    case boost::json::kind::string: write_string(out, v.get_string()); break;
+    case boost::json::kind::string: out += json_string(v.get_string()); break;
     case boost::json::kind::array: {
       const auto& a = v.get_array();
       if (a.empty()) {
@@ -84,7 +61,7 @@ void write(std::string& out, const boost::json::value& v, int depth, bool compac
       std::size_t i = 0;
       for (const auto& kv : o) {
         out += pad;
-        write_string(out, kv.key());
+        out += json_string(kv.key());
         out += compact ? ":" : ": ";
         write(out, kv.value(), depth + 1, compact);
         out += ++i < o.size() ? sep : open_nl;

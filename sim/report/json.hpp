@@ -11,8 +11,9 @@ std::string to_json(const boost::json::value& v);
 /// The same on one line (JSON Lines), ending in a newline.
 std::string to_json_line(const boost::json::value& v);
 
-/// `s` escaped for the inside of a JSON string literal (quotes, backslashes, control characters).
-std::string json_escape(std::string_view s);
+/// `s` as a JSON string literal, quotes included, by Boost.JSON's serializer; bytes that are
+/// not valid UTF-8 become U+FFFD (valid_utf8()), so the output is valid JSON for any bytes.
+std::string json_string(std::string_view s);
 
 /// Parses JSON text; malformed text throws InputError naming `source`.
 boost::json::value parse_json(const std::string& text, const std::string& source);

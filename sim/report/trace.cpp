@@ -9,6 +9,7 @@
 #include "npu/core/instruction_cost.hpp"
 #include "npu/core/units.hpp"
 #include "npu/isa/asm.hpp"
+#include "sim/io/output.hpp"
 #include "sim/report/json.hpp"
 
 namespace npusim::sim {
@@ -16,23 +17,16 @@ namespace {
 
 class TraceWriter {
  public:
-  TraceWriter(const std::string& path, double clock_hz) : m_us_per_cycle(1e6 / clock_hz) {
-    m_file = std::fopen(path.c_str(), "wb");
-    if (!m_file) throw InputError(fmt::format("{}: cannot write the trace", path));
+  TraceWriter(const std::string& path, double clock_hz) : m_out(path), m_us_per_cycle(1e6 / clock_hz) {
+    m_file = m_out.open();
     std::fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", m_file);
-  }
-  ~TraceWriter() {
-    if (m_file) std::fclose(m_file);
   }
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
 
   void finish(const std::string& other) {
     std::fputs(fmt::format("\n],\"otherData\":{}}}\n", other).c_str(), m_file);
-    const bool ok = std::ferror(m_file) == 0;
-    std::fclose(m_file);
-    m_file = nullptr;
-    if (!ok) throw InputError("the trace could not be written completely");
+    m_out.commit();  // the whole trace, or an InputError and no file
   }
 
   void event(const std::string& body) {
@@ -45,6 +39,7 @@ class TraceWriter {
   std::uint64_t events() const { return m_events; }
 
  private:
+  AtomicFile m_out;
   std::FILE* m_file = nullptr;
   double m_us_per_cycle;
   double m_offset = 0;
@@ -95,8 +90,8 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
   const auto names = npu::unit_names(hw.core);
   for (std::uint32_t core = 0; core < r.cores.size(); ++core) {
     const std::uint32_t c = pid0 + core;
-    w.event(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":"{}core {}"}}}})", c,
-                        json_escape(label), core));
+    w.event(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})", c,
+                        json_string(fmt::format("{}core {}", label, core))));
     w.event(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"args":{{"sort_index":{}}}}})", c, c));
     for (std::uint32_t u = 0; u < names.size(); ++u) {
       w.event(fmt::format(R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":"{}"}}}})", c, u,
@@ -123,11 +118,11 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
       const npu::InstrRecord& rec = recs[i];
       const std::uint32_t u = npu::unit_of(in);
       if (rec.start >= until) continue;
-      const std::string text = json_escape(npu::format_instruction(p, in));
+      const std::string text = json_string(npu::format_instruction(p, in));
       if (u == npu::kSequencerUnit) {
         if (rec.done > rec.start) {
           w.event(fmt::format(
-              R"({{"name":"{}","cat":"sequencer","ph":"X","ts":{},"dur":{},"pid":{},"tid":0,"args":{{"line":{},"instruction":"{}","start_cycle":{},"done_cycle":{}}}}})",
+              R"({{"name":"{}","cat":"sequencer","ph":"X","ts":{},"dur":{},"pid":{},"tid":0,"args":{{"line":{},"instruction":{},"start_cycle":{},"done_cycle":{}}}}})",
               in.info().mnemonic, w.ts(double(rec.start)), w.ts(double(rec.done - rec.start)), c, in.line, text,
               rec.start, rec.done));
         }
@@ -150,7 +145,7 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
         deps += fmt::format("{}{}", deps.empty() ? "" : ",", s->code[pool[rec.deps_begin + k]].line);
       }
       w.event(fmt::format(
-          R"({{"name":"{}","cat":"{}","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"line":{},"instruction":"{}","dispatch_cycle":{},"start_cycle":{},"end_cycle":{},"done_cycle":{},"handoff_cycles":{},"depends_on_lines":[{}]}}}})",
+          R"({{"name":"{}","cat":"{}","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"line":{},"instruction":{},"dispatch_cycle":{},"start_cycle":{},"end_cycle":{},"done_cycle":{},"handoff_cycles":{},"depends_on_lines":[{}]}}}})",
           in.info().mnemonic, names[u], w.ts(double(rec.start)), w.ts(double(rec.end - rec.start)), c, u, in.line,
           text, rec.dispatch, rec.start, rec.end, rec.done, rec.handoff_cycles, deps));
       if (rec.handoff_cycles) {
@@ -210,8 +205,8 @@ std::uint64_t write_trace(const std::string& path, const npu::NpuConfig& hw, con
   std::uint64_t flow_id = 0;
   emit_run(w, hw, p, r, options.until, 0, "", flow_id);
   const std::uint64_t events = w.events();
-  w.finish(fmt::format(R"({{"npusim":"trace","hw":"{}","program":"{}","cycles":{},"clock_hz":{},"traced_until_cycle":{}}})",
-                       json_escape(hw.name), json_escape(p.source), r.cycles, hw.clock_hz,
+  w.finish(fmt::format(R"({{"npusim":"trace","hw":{},"program":{},"cycles":{},"clock_hz":{},"traced_until_cycle":{}}})",
+                       json_string(hw.name), json_string(p.source), r.cycles, hw.clock_hz,
                        std::min(options.until, r.cycles)));
   return events;
 }
@@ -239,7 +234,7 @@ void TraceSequence::add(const std::string& label, const npu::NpuConfig& hw, cons
 
 std::uint64_t TraceSequence::finish(const std::string& what) {
   const std::uint64_t events = m_impl->writer.events();
-  m_impl->writer.finish(fmt::format(R"({{"npusim":"trace","runs":"{}","cycles":{}}})", json_escape(what), m_impl->end));
+  m_impl->writer.finish(fmt::format(R"({{"npusim":"trace","runs":{},"cycles":{}}})", json_string(what), m_impl->end));
   return events;
 }
 

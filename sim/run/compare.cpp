@@ -10,6 +10,7 @@
 #include "sim/config/yaml_reader.hpp"
 #include "sim/report/analysis.hpp"
 #include "sim/io/output.hpp"
+#include "sim/report/csv.hpp"
 #include "sim/report/json.hpp"
 #include "sim/run/progress.hpp"
 #include "sim/run/resources.hpp"
@@ -186,6 +187,17 @@ std::string format_comparison(const json::object& j) {
   return o;
 }
 
+void plan_comparison(OutputPlan& plan, const std::string& dir, const std::vector<std::string>& kernels, bool traces) {
+  const fs::path d(dir);
+  plan.directory(dir);
+  plan.file((d / "compare.json").string(), "the comparison");
+  plan.file((d / "compare.md").string(), "the comparison table");
+  for (const auto& k : kernels) {
+    plan_outputs(plan, (d / k).string());
+    if (traces) plan.file((d / k / "trace.json").string(), "the trace of " + k);
+  }
+}
+
 std::vector<std::string> write_comparison(const Comparison& c, const std::string& dir) {
   make_directory(dir);
   std::vector<std::string> written;
@@ -222,6 +234,11 @@ Experiment read_experiment(const std::string& path, std::vector<KeyDoc>* keys) {
   }
   auto non_empty = [&](const std::optional<std::vector<std::string>>& list, const char* key, const char* what) {
     if (list && list->empty()) r.error_at_path(key, fmt::format("expected at least one {}, got an empty list", what));
+    for (std::size_t i = 0; list && i < list->size(); ++i) {
+      if (std::find(list->begin(), list->begin() + i, (*list)[i]) != list->begin() + i) {
+        r.error_at_path(key, fmt::format("'{}' is listed twice", (*list)[i]));
+      }
+    }
   };
   const auto ks = root.list("kernels", "kernels to compare; the first is the baseline");
   non_empty(ks, "kernels", "kernel");
@@ -302,6 +319,11 @@ CompareOptions row_options(const Experiment& e, npu::DType dtype, std::uint32_t 
   return o;
 }
 
+/// Where a row's comparison is written.
+std::string row_directory(const std::string& dir, npu::DType dtype, std::uint32_t chunk) {
+  return (fs::path(dir) / fmt::format("{}-C{}", npu::dtype_name(dtype), chunk)).string();
+}
+
 /// Runs `f` and names the experiment's row in any InputError it throws.
 template <class F>
 auto in_row(const Experiment& e, npu::DType dtype, std::uint32_t chunk, F&& f) {
@@ -313,6 +335,17 @@ auto in_row(const Experiment& e, npu::DType dtype, std::uint32_t chunk, F&& f) {
 }
 
 }  // namespace
+
+void plan_experiment(OutputPlan& plan, const Experiment& e, const std::string& dir) {
+  const fs::path d(dir);
+  plan.directory(dir);
+  plan.file((d / "results.json").string(), "the results");
+  plan.file((d / "results.csv").string(), "the results table (CSV)");
+  plan.file((d / "results.md").string(), "the results table");
+  for (npu::DType dt : e.dtypes) {
+    for (std::uint32_t chunk : e.chunks) plan_comparison(plan, row_directory(dir, dt, chunk), e.kernels, false);
+  }
+}
 
 boost::json::object run_experiment(const Experiment& e, const std::string& dir, bool numerics,
                                    std::vector<std::string>* written, const std::function<void(double)>& progress) {
@@ -329,8 +362,9 @@ boost::json::object run_experiment(const Experiment& e, const std::string& dir, 
     }
   }
   json::array rows;
-  std::string csv = "hw,dtype,chunk,batch,kernel,cycles,speedup,reported_speedup,snr_db_mean,snr_db_worst,"
-                    "rel_fro_error_worst,nonfinite,saturations,matrix_utilization,vector_utilization,binding\n";
+  std::string csv = csv_record({"hw", "dtype", "chunk", "batch", "kernel", "cycles", "speedup", "reported_speedup",
+                                "snr_db_mean", "snr_db_worst", "rel_fro_error_worst", "nonfinite", "saturations",
+                                "matrix_utilization", "vector_utilization", "binding"});
   for (npu::DType dt : e.dtypes) {
     for (std::uint32_t chunk : e.chunks) {
       const Comparison c = in_row(e, dt, chunk, [&] { return compare_kernels(hw, row_options(e, dt, chunk, numerics)); });
@@ -353,14 +387,15 @@ boost::json::object run_experiment(const Experiment& e, const std::string& dir, 
           return v.is_null() ? "" : fmt::format("{}", json_double(v));
         };
         const std::string name(ko.at("name").as_string());
-        csv += fmt::format(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", hw.name, npu::dtype_name(dt), chunk, e.batch, name,
-            json_u64(ko.at("cycles")), json_double(c.json.at("speedup").as_object().at(name)),
-            reported && name == e.kernels.back() ? fmt::format("{}", *reported) : "", acc_field("snr_db", "mean"),
-            acc_field("snr_db", "worst"), acc_field("rel_fro_error", "worst"), acc_field("nonfinite", nullptr),
-            acc_field("saturations", nullptr), json_double(units.at("matrix").as_object().at("utilization")),
-            json_double(units.at("vector").as_object().at("utilization")),
-            ko.at("bounds").as_object().at("binding").as_string().c_str());
+        csv += csv_record({hw.name, std::string(npu::dtype_name(dt)), std::to_string(chunk), std::to_string(e.batch),
+                           name, std::to_string(json_u64(ko.at("cycles"))),
+                           fmt::format("{}", json_double(c.json.at("speedup").as_object().at(name))),
+                           reported && name == e.kernels.back() ? fmt::format("{}", *reported) : "",
+                           acc_field("snr_db", "mean"), acc_field("snr_db", "worst"), acc_field("rel_fro_error", "worst"),
+                           acc_field("nonfinite", nullptr), acc_field("saturations", nullptr),
+                           fmt::format("{}", json_double(units.at("matrix").as_object().at("utilization"))),
+                           fmt::format("{}", json_double(units.at("vector").as_object().at("utilization"))),
+                           std::string(ko.at("bounds").as_object().at("binding").as_string())});
       }
       row["cycles"] = std::move(cycles);
       row["speedup"] = c.json.at("speedup").as_object().at(e.kernels.back());
@@ -370,7 +405,7 @@ boost::json::object run_experiment(const Experiment& e, const std::string& dir, 
       rows.push_back(std::move(row));
       if (progress) progress(double(rows.size()) / double(e.dtypes.size() * e.chunks.size()));
       if (!dir.empty()) {
-        auto files = write_comparison(c, (fs::path(dir) / fmt::format("{}-C{}", npu::dtype_name(dt), chunk)).string());
+        auto files = write_comparison(c, row_directory(dir, dt, chunk));
         if (written) written->insert(written->end(), files.begin(), files.end());
       }
     }

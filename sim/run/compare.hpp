@@ -34,6 +34,9 @@ std::string format_comparison(const boost::json::object& comparison);
 
 /// Writes compare.json, compare.md and every kernel's own outputs (DIR/KERNEL/) into `dir`.
 std::vector<std::string> write_comparison(const Comparison& c, const std::string& dir);
+/// Adds what write_comparison() writes into `dir` for `kernels` to `plan`, with DIR/KERNEL/trace.json
+/// when `traces`.
+void plan_comparison(OutputPlan& plan, const std::string& dir, const std::vector<std::string>& kernels, bool traces);
 
 /// An experiment (configs/experiments/*.yaml): the same comparison over chunk sizes and dtypes,
 /// with published figures to set the simulated ones against.
@@ -64,6 +67,9 @@ Experiment read_experiment(const std::string& path, std::vector<KeyDoc>* keys = 
 boost::json::object run_experiment(const Experiment& e, const std::string& dir, bool numerics,
                                    std::vector<std::string>* written,
                                    const std::function<void(double)>& progress = {});
+
+/// Adds what run_experiment() writes into `dir` to `plan`.
+void plan_experiment(OutputPlan& plan, const Experiment& e, const std::string& dir);
 
 /// The experiment's results as a readable table.
 std::string format_experiment(const boost::json::object& results);

@@ -2,12 +2,13 @@
 
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
+#include <optional>
 
 #include "npu/common/error.hpp"
 #include "npu/isa/asm.hpp"
 #include "npu/isa/check.hpp"
 #include "sim/config/hw_config.hpp"
+#include "sim/io/output.hpp"
 #include "sim/io/tensors.hpp"
 #include "sim/report/analysis.hpp"
 #include "sim/report/json.hpp"
@@ -33,12 +34,19 @@ ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numeri
   if (numerics) run.dram = std::move(dram);
   npu::SimOptions options;
   options.numerics = numerics;
-  options.vcd_path = vcd_path;
+  // SystemC names the file itself (it appends ".vcd"): it writes a temporary file, put at the
+  // path given once the run is complete.
+  std::optional<AtomicFile> vcd;
+  if (!vcd_path.empty()) {
+    vcd.emplace(vcd_path, ".vcd");
+    options.vcd_path = vcd->temp_path();
+  }
   if (progress) {
     progress->step("simulating");
     options.progress = progress->callback();
   }
   run.result = npu::simulate(run.hw, run.program, options, numerics ? &run.dram : nullptr);
+  if (vcd) vcd->commit();
   if (progress) progress->step("analysing");
   run.stats = make_stats(run.hw, run.result, RunInfo{hw_label, run.program.source, numerics});
   add_analysis(run.stats, run.hw, run.program, run.result);
@@ -62,11 +70,7 @@ ProgramRun run_program(const RunOptions& o) {
                           o.vcd_path);
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw InputError(fmt::format("{}: cannot write file", path));
-}
+void write_text_file(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
 
 void make_directory(const std::string& dir) {
   std::error_code ec;
@@ -74,22 +78,47 @@ void make_directory(const std::string& dir) {
   if (ec) throw InputError(fmt::format("{}: cannot create output directory ({})", dir, ec.message()));
 }
 
+namespace {
+
+/// The files write_outputs() writes into `dir`, with what each holds.
+std::vector<std::pair<std::string, std::string>> fixed_outputs(const std::string& dir) {
+  const fs::path d(dir);
+  return {{(d / "stats.json").string(), "the stats"},
+          {(d / "config.yaml").string(), "the resolved spec"},
+          {(d / "program.npuasm").string(), "the program"}};
+}
+
+std::string tensor_output(const std::string& dir, const npu::DramTensor& t) {
+  return (fs::path(dir) / (t.name + ".npy")).string();
+}
+
+}  // namespace
+
+void plan_outputs(OutputPlan& plan, const std::string& dir) {
+  plan.directory(dir);
+  for (const auto& [path, what] : fixed_outputs(dir)) plan.file(path, what);
+}
+
+void plan_tensor_outputs(OutputPlan& plan, const std::string& dir, const npu::Program& program) {
+  for (const auto& t : program.tensors) {
+    if (t.output) plan.file(tensor_output(dir, t), "tensor " + t.name);
+  }
+}
+
 std::vector<std::string> write_outputs(const ProgramRun& run, const std::string& dir, bool tensors) {
   make_directory(dir);
   std::vector<std::string> written;
-  const fs::path d(dir);
-  write_text_file((d / "stats.json").string(), to_json(run.stats));
-  written.push_back((d / "stats.json").string());
-  write_text_file((d / "config.yaml").string(), write_hw_config(run.hw));
-  written.push_back((d / "config.yaml").string());
-  write_text_file((d / "program.npuasm").string(), npu::print_program(run.program));
-  written.push_back((d / "program.npuasm").string());
+  const auto files = fixed_outputs(dir);
+  const std::string texts[] = {to_json(run.stats), write_hw_config(run.hw), npu::print_program(run.program)};
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    write_text_file(files[i].first, texts[i]);
+    written.push_back(files[i].first);
+  }
   if (tensors && !run.dram.empty()) {
     for (const auto& t : run.program.tensors) {
       if (!t.output) continue;
-      const fs::path path = d / (t.name + ".npy");
-      save_tensor(path.string(), t, run.dram);
-      written.push_back(path.string());
+      save_tensor(tensor_output(dir, t), t, run.dram);
+      written.push_back(tensor_output(dir, t));
     }
   }
   return written;

@@ -11,6 +11,7 @@
 
 namespace npusim::sim {
 
+class OutputPlan;
 class Progress;
 
 struct RunOptions {
@@ -48,10 +49,15 @@ ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numeri
 ProgramRun run_program(const RunOptions& options);
 
 /// Writes stats.json, config.yaml (resolved), program.npuasm and, when `tensors`, every `output`
-/// tensor as TENSOR.npy into `dir`. Returns the paths written.
+/// tensor as TENSOR.npy into `dir`, each atomically. Returns the paths written.
 std::vector<std::string> write_outputs(const ProgramRun& run, const std::string& dir, bool tensors = true);
 
-/// Writes a text file; InputError if it cannot.
+/// Adds `dir` and the files write_outputs() writes there (but the tensors) to `plan`.
+void plan_outputs(OutputPlan& plan, const std::string& dir);
+/// Adds the TENSOR.npy files of `program`'s output tensors in `dir` to `plan`.
+void plan_tensor_outputs(OutputPlan& plan, const std::string& dir, const npu::Program& program);
+
+/// Writes a text file atomically; InputError if it cannot.
 void write_text_file(const std::string& path, const std::string& text);
 
 /// Creates a directory and its parents; InputError if it cannot.

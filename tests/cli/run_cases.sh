@@ -20,7 +20,7 @@ while IFS= read -r line; do
   want_err=$(sed -E 's/^ +| +$//g' <<< "$want_err")
   args=${args//\{tmp\}/$tmp}
   eval "argv=($args)"  # shell words: "a, b" is one argument
-  case "${argv[0]:-}" in run | compare | experiment | sweep) argv+=(--out "$tmp/out$n") ;; esac
+  case "${argv[0]:-}" in run | compare | experiment | sweep) [[ " ${argv[*]} " == *" --out "* ]] || argv+=(--out "$tmp/out$n") ;; esac
   "$bin" "${argv[@]}" > "$tmp/stdout" 2> "$tmp/stderr"
   got_exit=$?
   ok=1
