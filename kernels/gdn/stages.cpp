@@ -1049,7 +1049,7 @@ StageProgram fit_rows(Stage stage, const std::vector<std::uint32_t>& candidates,
       last = e.what();
     }
   }
-  throw InputError(fmt::format("{}: {}", stage_name(stage), last));
+  throw InputError(last.rfind(stage_name(stage), 0) == 0 ? last : fmt::format("{}: {}", stage_name(stage), last));
 }
 
 template <class S>

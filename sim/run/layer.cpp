@@ -455,6 +455,19 @@ LayerResult run_layer(const npu::NpuConfig& hw, const LayerRunOptions& o) {
     }
   }
 
+  // Every stage's buffers must fit whatever the length: find out on one chunk before computing
+  // or simulating anything long.
+  const std::vector<Stage> stages = kernels::layer_stages(core);
+  {
+    kernels::LayerParams one = cx.params;
+    one.seq = one.chunk;
+    for (const std::string& inverse : o.inverses) {
+      one.inverse = inverse;
+      for (Stage st : stages) {
+        if (st == Stage::inverse || inverse == o.inverses.front()) kernels::build_stage(st, hw, one, cx.scales);
+      }
+    }
+  }
   Progress bar(fmt::format("simulating the {} layer", o.params.model.name), o.progress);
   cx.bar = &bar;
   // Inputs, parameters, the fp64 reference and (integer dtypes) the scales.
@@ -500,7 +513,6 @@ LayerResult run_layer(const npu::NpuConfig& hw, const LayerRunOptions& o) {
     }
   }
 
-  const std::vector<Stage> stages = kernels::layer_stages(core);
   cx.stage_count = stages.size() * o.inverses.size();
 
   LayerResult out;
