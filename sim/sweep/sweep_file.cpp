@@ -157,7 +157,8 @@ class SweepReader {
         m_r.error_at_path("hw", e.what());
       }
     }
-    Map w = root.map("workload", "what every point runs: {kernel: NAME} or {compare: [BASELINE, ...]}");
+    Map w = root.map("workload", "what every point runs: {kernel: NAME}, {compare: [BASELINE, ...]} or {layer: "
+                                 "MODEL, seq: N}");
     s.workload = read_workload(w);
 
     Map fixed = root.map("fixed", "parameters with one value for every point", false);

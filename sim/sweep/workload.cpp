@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/uuid/name_generator_sha1.hpp>
 #include <boost/uuid/uuid_io.hpp>
+#include <filesystem>
 #include <fmt/format.h>
 #include <functional>
 #include <npusim_version.hpp>
@@ -11,7 +12,9 @@
 #include "npu/common/error.hpp"
 #include "npu/common/text.hpp"
 #include "sim/config/hw_config.hpp"
+#include "sim/config/model_config.hpp"
 #include "sim/report/json.hpp"
+#include "sim/run/layer.hpp"
 #include "sim/run/run_kernel.hpp"
 
 namespace npusim::sim {
@@ -262,6 +265,140 @@ class KernelWorkload : public Workload {
   std::vector<ParamDoc> m_docs;
 };
 
+/// A parameter of the layer workload: a kernel parameter's check (where it has one) or its own,
+/// and how it is applied to a layer run.
+struct LayerParam {
+  ParamDoc doc;
+  std::function<std::string(const std::string&)> check;
+  std::function<void(LayerRunOptions&, const std::string&)> apply;
+};
+
+/// The check of kernel parameter `name` (chunk, dtype, order, ... are checked alike).
+std::function<std::string(const std::string&)> kernel_check(const std::string& name) {
+  for (const auto& p : kernel_params()) {
+    if (p.doc.name == name) return p.check;
+  }
+  return {};
+}
+
+const std::vector<LayerParam>& layer_params() {
+  static const std::vector<LayerParam> params = {
+      {{"seq", "layer: tokens (the workload's seq unless given)", "the workload's"},
+       [](const std::string& v) { return check_integer(v, 1, kMaxSeq); },
+       [](LayerRunOptions& o, const std::string& v) { o.params.seq = as_u32(v); }},
+      {{"chunk", "chunk size C: 16, 32, 64 or 128", "64"}, kernel_check("chunk"),
+       [](LayerRunOptions& o, const std::string& v) { o.params.chunk = as_u32(v); }},
+      {{"dtype", "layer: activations and matmul operands of every stage", "fp16"}, kernel_check("dtype"),
+       [](LayerRunOptions& o, const std::string& v) { o.params.dtype = *npu::parse_dtype(v); }},
+      {{"weights", "layer: projection weights fp16, bf16, int8 or int4", "by dtype"},
+       [](const std::string& v) {
+         return kernels::parse_weight_format(v) ? std::string() : std::string("expected fp16, bf16, int8 or int4");
+       },
+       [](LayerRunOptions& o, const std::string& v) { o.params.weights = *kernels::parse_weight_format(v); }},
+      {{"order", "neumann: series order N", "by chunk"}, kernel_check("order"),
+       [](LayerRunOptions& o, const std::string& v) { o.params.inverse_params.order = as_u32(v); }},
+      {{"steps", "neumann: residual terms S; newton_schulz: iterations", "by chunk"}, kernel_check("steps"),
+       [](LayerRunOptions& o, const std::string& v) { o.params.inverse_params.steps = as_u32(v); }},
+      {{"sum", "neumann: residual sum by doubling or horner", "doubling if S is a power of two, else horner"},
+       kernel_check("sum"),
+       [](LayerRunOptions& o, const std::string& v) {
+         o.params.inverse_params.sum = v == "doubling" ? kernels::SumMethod::doubling : kernels::SumMethod::horner;
+       }},
+      {{"mask", "neumann: band, or none", "band"}, kernel_check("mask"),
+       [](LayerRunOptions& o, const std::string& v) { o.params.inverse_params.band_mask = v == "band"; }},
+      {{"interleave", "inverse: chunks computed together per core", "2"}, kernel_check("interleave"),
+       [](LayerRunOptions& o, const std::string& v) { o.params.inverse_params.interleave = as_u32(v); }},
+      {{"seed", "layer: seed of the synthetic parameters and x", "1"}, kernel_check("seed"),
+       [](LayerRunOptions& o, const std::string& v) { o.seed = std::stoull(v); }},
+  };
+  return params;
+}
+
+/// `{layer: MODEL.yaml, seq: N, inverse: [A, ...]}`: one Gated DeltaNet layer per point, as
+/// `npusim layer` runs it, one row per inverse kernel (default fla_blocked; with several, the
+/// stages that do not depend on the kernel are simulated once).
+class LayerWorkload : public Workload {
+ public:
+  LayerWorkload(std::string model_file, std::string written, kernels::GdnModel model, std::uint32_t seq,
+                std::vector<std::string> inverses)
+      : m_file(std::move(model_file)), m_written(std::move(written)), m_model(std::move(model)), m_seq(seq),
+        m_inverses(std::move(inverses)) {
+    for (const auto& p : layer_params()) m_docs.push_back(p.doc);
+  }
+
+  json::object describe() const override {
+    json::array ks;
+    for (const auto& k : m_inverses) ks.emplace_back(k);
+    return json::object{{"layer", m_written}, {"seq", m_seq}, {"inverse", std::move(ks)}};
+  }
+  std::vector<std::string> labels() const override { return m_inverses; }
+  const std::vector<ParamDoc>& params() const override { return m_docs; }
+  std::string check(const std::string& name, const std::string& value) const override {
+    for (const auto& p : layer_params()) {
+      if (p.doc.name == name) return p.check(value);
+    }
+    return "not a parameter of this workload";
+  }
+
+  PointResult run(const PointSpec& point, RunCache&) const override {
+    PointResult result;
+    LayerRunOptions o;
+    o.hw_path = point.hw_path;
+    o.model_path = m_file;
+    o.params.model = m_model;
+    o.params.seq = m_seq;
+    o.inverses = m_inverses;
+    o.numerics = point.numerics;
+    o.progress = false;
+    const auto weights = point.params.find("weights");
+    std::string params_text;  // every parameter, defaults included: the same run hashes the same
+    for (const auto& p : layer_params()) {
+      const auto it = point.params.find(p.doc.name);
+      if (it != point.params.end()) p.apply(o, it->second);
+      if (p.doc.name == "dtype" && weights == point.params.end()) o.params.weights = kernels::default_weights(o.params.dtype);
+      params_text += p.doc.name + "=" + (it == point.params.end() ? "(default)" : it->second) + "\n";
+    }
+    const std::string head = fmt::format("npusim {}\nmode {}\nworkload {}\nmodel\n{}{}", kVersion,
+                                         point.numerics ? "numerics" : "timing-only", json::serialize(describe()),
+                                         write_model_config(m_model), params_text);
+    auto fail_all = [&](const std::string& status, const std::string& message) {
+      for (const auto& k : m_inverses) result.rows.push_back(PointRow{k, status, message, std::nullopt, {}});
+    };
+    npu::NpuConfig hw;
+    try {
+      hw = parse_hw_config(*point.hw_text, point.hw_path, point.overrides);
+    } catch (const InputError& e) {
+      std::string sets;
+      for (const auto& s : point.overrides) sets += s + "\n";
+      result.hash = stable_hash(head + "unresolved spec " + point.hw_path + "\n" + *point.hw_text + sets);
+      fail_all("invalid", message_of(e));
+      return result;
+    }
+    result.hash = stable_hash(head + "spec\n" + write_hw_config(hw));
+    try {
+      const LayerResult r = run_layer(hw, o);
+      for (const auto& run : r.runs) {
+        PointRow row{run.inverse, "ok", "", json_u64(run.stats.at("cycles")), flatten_stats(run.stats)};
+        result.rows.push_back(std::move(row));
+      }
+    } catch (const InputError& e) {
+      fail_all("invalid", message_of(e));
+    } catch (const SimError& e) {
+      fail_all("error", "simulation error: " + message_of(e));
+    } catch (const std::exception& e) {
+      fail_all("error", message_of(e));
+    }
+    return result;
+  }
+
+ private:
+  std::string m_file, m_written;
+  kernels::GdnModel m_model;
+  std::uint32_t m_seq;
+  std::vector<std::string> m_inverses;
+  std::vector<ParamDoc> m_docs;
+};
+
 /// One workload kind: its key in `workload:` and how it is read from that mapping.
 struct WorkloadKind {
   std::string name;
@@ -302,6 +439,35 @@ const std::vector<WorkloadKind>& kinds() {
            }
          }
          return ok ? std::make_unique<KernelWorkload>("compare", *names) : nullptr;
+       }},
+      {"layer",
+       [](YamlReader::Map& m) -> std::unique_ptr<Workload> {
+         const std::string written = m.text("layer", "the GDN model (configs/models/*.yaml), relative to the sweep file");
+         const std::uint32_t seq =
+             static_cast<std::uint32_t>(m.integer("seq", "tokens of every point (the seq parameter overrides it)", 1,
+                                                  kMaxSeq));
+         std::vector<std::string> inverses = {"fla_blocked"};
+         if (m.has("inverse")) {
+           const auto names = m.list("inverse", "inverse kernels; one row each, the first is the baseline");
+           if (!names || names->empty()) {
+             if (names) m.reader().error_at_path(m.child_path("inverse"), "name at least one kernel");
+             return nullptr;
+           }
+           inverses = *names;
+         }
+         bool ok = true;
+         for (const auto& k : inverses) ok &= check_kernel(m, m.child_path("inverse"), k);
+         if (written.empty()) return nullptr;
+         const std::string file =
+             (std::filesystem::path(m.reader().file()).parent_path() / written).lexically_normal().string();
+         try {
+           kernels::GdnModel model = read_model_config(file);
+           if (!ok) return nullptr;
+           return std::make_unique<LayerWorkload>(file, written, std::move(model), seq, std::move(inverses));
+         } catch (const InputError& e) {
+           for (const auto& msg : e.messages()) m.reader().error_at_path(m.child_path("layer"), msg);
+           return nullptr;
+         }
        }},
   };
   return k;

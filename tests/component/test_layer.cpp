@@ -4,13 +4,18 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <fmt/format.h>
+#include <unistd.h>
 
 #include "helpers.hpp"
 #include "kernels/gdn_inputs.hpp"
 #include "npu/common/error.hpp"
+#include "sim/config/model_config.hpp"
 #include "sim/io/npy.hpp"
 #include "sim/report/json.hpp"
 #include "sim/run/layer.hpp"
+#include "sim/run/run_program.hpp"
+#include "sim/sweep/sweep_file.hpp"
 
 using namespace npusim;
 using kernels::Mat;
@@ -313,5 +318,42 @@ TEST_CASE("layer: core inputs from .npy are checked, naming the file and the ele
   good();
   write("beta", {8, 2}, std::vector<float>(16, 1.5f));
   CHECK(message() == (dir / "beta.npy").string() + ": beta[0, 0] = 1.5 is outside [0, 1]; beta is a sigmoid");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("layer: a sweep point of the layer workload is npusim layer's run", "[layer][sweep]") {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("npusim-layer-sweep-{}", getpid());
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "s.yaml").string();
+  sim::write_text_file(file, "hw: " + std::string(NPUSIM_SOURCE_DIR) + "/configs/npu/hexagon-like.yaml\n" +
+                                 "workload: {layer: " + std::string(NPUSIM_SOURCE_DIR) +
+                                 "/tests/layer/tiny.yaml, seq: 40, inverse: [fla_blocked, neumann]}\n"
+                                 "grid: {chunk: [16, 32], weights: [int4]}\n");
+  const sim::Sweep s = sim::read_sweep(file);
+  REQUIRE(s.size() == 2);
+  sim::RunCache cache;
+  const auto point = s.workload->run(s.point(s.axis_values(1), false), cache);
+  REQUIRE(point.rows.size() == 2);
+  sim::LayerRunOptions o = options(sim::read_model_config(std::string(NPUSIM_SOURCE_DIR) + "/tests/layer/tiny.yaml"),
+                                   40, 32, "fla_blocked");
+  o.inverses = {"fla_blocked", "neumann"};
+  o.params.weights = kernels::WeightFormat::int4;
+  o.numerics = false;
+  const sim::LayerResult r = sim::run_layer(sim::read_hw_config(std::string(NPUSIM_SOURCE_DIR) +
+                                                                "/configs/npu/hexagon-like.yaml"),
+                                            o);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(point.rows[i].status == "ok");
+    CHECK(point.rows[i].label == o.inverses[i]);
+    CHECK(*point.rows[i].cycles == sim::json_u64(r.runs[i].stats.at("cycles")));
+    CHECK(sim::json_u64(point.rows[i].figures.at("stages.inverse.cycles")) ==
+          sim::json_u64(r.runs[i].stats.at("stages").as_object().at("inverse").as_object().at("cycles")));
+  }
+  // Every parameter of the layer workload is documented with the sweep parameters.
+  const std::string doc = test::source_file("configs/README.md");
+  for (const auto& p : s.workload->params()) {
+    INFO(p.name);
+    CHECK(doc.find("| `" + p.name + "` |") != std::string::npos);
+  }
   std::filesystem::remove_all(dir);
 }
