@@ -545,11 +545,12 @@ int cmd_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
                                          "SLURM_ARRAY_TASK_COUNT when set")(
       "timing-only", "skip numerics (same cycles, no accuracy, faster)")("dry-run", "list the points, run nothing")(
       "quiet", "print nothing on success, no progress either")("help,h", "describe the options");
+  add_max_memory(desc);
   po::positional_options_description pos;
   pos.add("file", 1);
   if (wants_help(args)) {
     out << "usage: npusim sweep FILE.yaml [-j N] [--out DIR] [--resume] [--shard I/N] [--timing-only] [--dry-run] "
-           "[--quiet]\n"
+           "[--quiet] [--max-memory SIZE]\n"
         << desc << '\n';
     return kExitOk;
   }
@@ -561,6 +562,7 @@ int cmd_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   o.dry_run = vm.count("dry-run") > 0;
   o.numerics = vm.count("timing-only") == 0;
   o.quiet = vm.count("quiet") > 0;
+  o.max_memory = max_memory_option(vm);
   std::tie(o.shard, o.shards) = vm.count("shard") ? parse_shard(vm["shard"].as<std::string>()) : slurm_shard();
   return run_sweep(read_sweep(vm["file"].as<std::string>()), o, out, err);
 }

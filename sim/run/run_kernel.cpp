@@ -163,9 +163,10 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
                fmt::format("{} with {} chunks of {}", kernel.name, params.batch, params.chunk),
                "use a smaller --batch");
 
-  if (o.generated) {  // made once for several runs
-    k.a = o.generated->a;
-    k.exact = o.generated->exact;
+  if (o.shared_input && needs_values(o) && !o.input && o.input_path.empty()) {  // made once for several runs
+    const auto shared = o.shared_input(o);
+    k.a = shared->a;
+    k.exact = shared->exact;
   } else {
     if (needs_values(o)) bar.step(o.input_path.empty() && !o.input ? "generating inputs" : "reading inputs");
     k.a = kernel_input(o, "--kernel", bar.callback());

@@ -29,9 +29,10 @@ struct KernelRunOptions {
   kernels::GdnInputParams generator;   ///< when there is no input file
   std::string input_path;              ///< A as .npy, (C, C) or (batch, C, C)
   std::optional<kernels::MatrixBatch> input;  ///< A given directly (programmatic runs)
-  /// A from the generator, already made by generate_input() for these options (the stats
-  /// describe the generator as usual)
-  std::shared_ptr<const GeneratedInput> generated;
+  /// When set, A from the generator and its exact inverse come from this call (made after the
+  /// run's checks, by generate_input() or from a cache of its results: a sweep's worker shares
+  /// them between runs) instead of being made for this run; the stats describe the generator.
+  std::function<std::shared_ptr<const GeneratedInput>(const KernelRunOptions&)> shared_input;
   bool numerics = true;
   bool progress = true;
   std::string vcd_path;          ///< --vcd

@@ -20,6 +20,7 @@
 #include "npu/common/text.hpp"
 #include "sim/report/json.hpp"
 #include "sim/run/progress.hpp"
+#include "sim/run/resources.hpp"
 #include "sim/run/run_program.hpp"
 #include "sim/sweep/store.hpp"
 
@@ -151,7 +152,8 @@ PointResult died(const Sweep& s, int status) {
 }
 
 /// A worker: reads point numbers (one per line), runs each, writes its result as one JSON line.
-[[noreturn]] void worker_main(const Sweep& s, bool numerics, int commands, int results, pid_t parent) {
+[[noreturn]] void worker_main(const Sweep& s, bool numerics, std::uint64_t max_memory, int commands, int results,
+                              pid_t parent) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed sweep takes its workers with it
   if (getppid() != parent) _exit(0);
   RunCache cache;
@@ -171,7 +173,7 @@ PointResult died(const Sweep& s, int status) {
     const auto start = Clock::now();
     PointResult r;
     try {
-      r = s.workload->run(s.point(s.axis_values(index), numerics), cache);
+      r = s.workload->run(s.point(s.axis_values(index), numerics, max_memory), cache);
     } catch (const std::exception& e) {
       r.rows.clear();
       for (const auto& l : s.workload->labels()) r.rows.push_back(PointRow{l, "error", e.what(), std::nullopt, {}});
@@ -192,7 +194,8 @@ struct Worker {
 /// The worker processes and the loop that feeds them points and stores their results.
 class Pool {
  public:
-  Pool(const Sweep& s, bool numerics) : m_s(s), m_numerics(numerics) {}
+  Pool(const Sweep& s, bool numerics, std::uint64_t max_memory)
+      : m_s(s), m_numerics(numerics), m_max_memory(max_memory) {}
   ~Pool() {
     for (auto& w : m_workers) {
       close_fd(w.commands);
@@ -215,7 +218,7 @@ class Pool {
       }
       ::close(cmd[1]);
       ::close(res[0]);
-      worker_main(m_s, m_numerics, cmd[0], res[1], parent);
+      worker_main(m_s, m_numerics, m_max_memory, cmd[0], res[1], parent);
     }
     ::close(cmd[0]);
     ::close(res[1]);
@@ -304,6 +307,7 @@ class Pool {
 
   const Sweep& m_s;
   bool m_numerics;
+  std::uint64_t m_max_memory;  ///< per worker
   std::vector<Worker> m_workers;
 };
 
@@ -450,7 +454,8 @@ int run_sweep(const Sweep& s, const SweepOptions& o, std::ostream& out, std::ost
   };
   const auto old_pipe = std::signal(SIGPIPE, SIG_IGN);  // a dead worker's pipe is handled, not fatal
   {
-    Pool pool(s, o.numerics);
+    // The memory limit is shared: every worker may hold its largest point at once.
+    Pool pool(s, o.numerics, (o.max_memory ? o.max_memory : default_max_memory()) / jobs);
     pool.run(jobs, next, done);
   }
   std::signal(SIGPIPE, old_pipe);

@@ -18,6 +18,7 @@ struct SweepOptions {
   bool quiet = false;          ///< nothing on stdout, no progress
   std::uint32_t shard = 0;     ///< 1-based shard index; 0 = the whole sweep
   std::uint32_t shards = 1;    ///< number of shards
+  std::uint64_t max_memory = 0;  ///< --max-memory for all workers together (0: half of the RAM)
 };
 
 /// Parses "I/N" (1 <= I <= N); InputError otherwise.

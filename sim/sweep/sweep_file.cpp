@@ -59,8 +59,9 @@ bool Sweep::skipped(const std::vector<std::string>& values) const {
   return false;
 }
 
-PointSpec Sweep::point(const std::vector<std::string>& values, bool numerics) const {
+PointSpec Sweep::point(const std::vector<std::string>& values, bool numerics, std::uint64_t max_memory) const {
   PointSpec p;
+  p.max_memory = max_memory;
   p.hw_path = hw;
   p.hw_text = &hw_text;
   p.numerics = numerics;

@@ -59,8 +59,8 @@ struct Sweep {
   std::vector<std::string> axis_values(std::uint64_t index) const;
   /// True when a skip expression removes the point.
   bool skipped(const std::vector<std::string>& axis_values) const;
-  /// What a worker runs for the point.
-  PointSpec point(const std::vector<std::string>& axis_values, bool numerics) const;
+  /// What a worker runs for the point (`max_memory`: its share of --max-memory, 0 the default).
+  PointSpec point(const std::vector<std::string>& axis_values, bool numerics, std::uint64_t max_memory = 0) const;
 };
 
 /// Reads and checks a sweep file. Every problem is reported at once with FILE:LINE:COL (InputError).

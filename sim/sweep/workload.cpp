@@ -188,6 +188,7 @@ class KernelWorkload : public Workload {
     base.hw_path = point.hw_path;
     base.numerics = point.numerics;
     base.progress = false;
+    base.max_memory = point.max_memory;
     std::string params_text;  // every parameter, defaults included: the same run hashes the same
     for (const auto& p : kernel_params()) {
       const auto it = point.params.find(p.doc.name);
@@ -230,16 +231,16 @@ class KernelWorkload : public Workload {
       PointRow row{name, "ok", "", std::nullopt, {}};
       try {
         // A and its exact inverse depend only on the generator settings: made once, shared.
-        const std::string input_key = fmt::format("{} {} {} {}", o.params.chunk, o.params.batch, o.generator.seed,
-                                                  o.generator.correlation);
-        if (needs_values(o)) {
+        o.shared_input = [&cache](const KernelRunOptions& r) {
+          const std::string input_key = fmt::format("{} {} {} {}", r.params.chunk, r.params.batch,
+                                                    r.generator.seed, r.generator.correlation);
           auto input = std::static_pointer_cast<const GeneratedInput>(cache.find_input(input_key));
           if (!input) {
-            input = generate_input(o);
+            input = generate_input(r);
             cache.put_input(input_key, input);
           }
-          o.generated = input;
-        }
+          return input;
+        };
         const KernelRun k = run_kernel(hw, o);
         row.cycles = k.run.result.cycles;
         row.figures = flatten_stats(k.run.stats);
@@ -249,6 +250,9 @@ class KernelWorkload : public Workload {
       } catch (const SimError& e) {
         row.status = "error";
         row.message = "simulation error: " + message_of(e);
+      } catch (const std::bad_alloc&) {
+        row.status = "error";
+        row.message = "out of memory (see --max-memory)";
       } catch (const std::exception& e) {
         row.status = "error";
         row.message = message_of(e);

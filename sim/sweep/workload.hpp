@@ -65,6 +65,7 @@ struct PointSpec {
   std::vector<std::string> overrides;        ///< KEY.PATH=VALUE from the hw.* parameters
   std::map<std::string, std::string> params; ///< workload parameters given (fixed and axes)
   bool numerics = true;
+  std::uint64_t max_memory = 0;  ///< a run estimated to need more is refused (invalid); 0: the default
 };
 
 /// A point's result: its stable hash (of the resolved spec, workload, parameters, mode and

@@ -107,6 +107,10 @@ expect_exit 0 "of the sweep's 34 points are missing" "$bin" merge "$tmp/shard1" 
 # Points that cannot run are recorded with their message; the exit code says so.
 expect_exit 1 "3 of 4 points failed (3 invalid, 0 error)" "$bin" sweep tests/sweeps/invalid_points.yaml -j2 \
   --out "$tmp/invalid" --quiet
+expect_exit 1 "1 of 2 points failed (1 invalid, 0 error)" "$bin" sweep tests/sweeps/too_big.yaml -j2 \
+  --max-memory 1GiB --out "$tmp/too_big" --quiet
+check "a point too large for its share of --max-memory is invalid, with the estimate" grep -qF \
+  "invalid,\"neumann with 1048576 chunks of 128 needs about" "$tmp/too_big/results.csv"
 check "invalid rows carry the spec's message" grep -qF \
   "invalid,\"--set matrix.cube.m=0: matrix.cube.m: expected an integer in [1, 4096], got '0'\"" \
   "$tmp/invalid/results.csv"
