@@ -20,7 +20,17 @@ std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / 
 /// What an operand position accepts.
 enum class Role { sp_dst, sp_src, dram_dst, dram_src, src_or_imm, imm, flag };
 
-std::vector<Role> roles_of(Opcode op) {
+/// The roles of an opcode's operands, in order.
+struct Roles {
+  std::array<Role, kMaxOperands> role{};
+  std::uint8_t count = 0;
+  Roles() = default;
+  Roles(std::initializer_list<Role> r) : count(static_cast<std::uint8_t>(r.size())) {
+    std::copy(r.begin(), r.end(), role.begin());
+  }
+};
+
+Roles roles_for(Opcode op) {
   using R = Role;
   switch (op) {
     case Opcode::dma_load: return {R::sp_dst, R::dram_src};
@@ -40,6 +50,16 @@ std::vector<Role> roles_of(Opcode op) {
     case Opcode::signal: case Opcode::wait: return {R::flag};
   }
   return {};
+}
+
+/// Every opcode's roles, worked out once.
+const Roles& roles_of(Opcode op) {
+  static const std::array<Roles, kOpcodeCount> table = [] {
+    std::array<Roles, kOpcodeCount> t{};
+    for (int i = 0; i < kOpcodeCount; ++i) t[i] = roles_for(static_cast<Opcode>(i));
+    return t;
+  }();
+  return table[static_cast<int>(op)];
 }
 
 std::string supported_list(const std::array<bool, kDTypeCount>& ok) {
@@ -88,20 +108,20 @@ class Checker {
   static std::string shape(const View& v) { return fmt::format("{}x{}", v.rows, v.cols); }
 
   bool check_roles(const Instruction& in) {
-    const auto roles = roles_of(in.op);
-    if (in.noperands != roles.size()) {
-      fail(in, fmt::format("takes {} operands, got {} (usage: {})", roles.size(), in.noperands, in.info().syntax));
+    const Roles& roles = roles_of(in.op);
+    if (in.noperands != roles.count) {
+      fail(in, fmt::format("takes {} operands, got {} (usage: {})", roles.count, in.noperands, in.info().syntax));
       return false;
     }
     bool ok = true;
-    for (std::size_t i = 0; i < roles.size(); ++i) {
+    for (std::size_t i = 0; i < roles.count; ++i) {
       const Operand& o = in.operands[i];
       auto need = [&](const char* what) {
         const std::string pos = i == 0 ? "the destination" : fmt::format("operand {}", i + 1);
         fail(in, fmt::format("{} must be {}, got {}", pos, what, describe(o)));
         ok = false;
       };
-      switch (roles[i]) {
+      switch (roles.role[i]) {
         case Role::sp_dst: case Role::sp_src:
           if (!o.is_tensor() || o.space != Space::scratchpad) need("a scratchpad buffer");
           break;
@@ -122,15 +142,25 @@ class Checker {
   }
 
   void check_view(const Instruction& in, const Operand& o) {
-    const auto dims = m_p.dims_of(o);
+    // The tensor's matrix (its last two dimensions; buffers are 2-D) and its element count.
     std::uint64_t total = 1;
-    for (auto d : dims) total *= d;
+    std::uint32_t cols = 0, rows = 1;
+    if (o.space == Space::dram) {
+      const auto& dims = m_p.tensors[o.id].shape;
+      for (auto d : dims) total *= d;
+      cols = dims.back();
+      if (dims.size() >= 2) rows = dims[dims.size() - 2];
+    } else {
+      const Buffer& b = m_p.buffers[o.id];
+      rows = b.rows;
+      cols = b.cols;
+      total = std::uint64_t{rows} * cols;
+    }
     const View& v = o.view;
-    const std::uint64_t col0 = v.offset % dims.back();
-    const std::uint64_t row0 = dims.size() >= 2 ? (v.offset / dims.back()) % dims[dims.size() - 2] : 0;
-    const std::uint32_t max_rows = dims.size() >= 2 ? dims[dims.size() - 2] : 1;
-    if (v.rows == 0 || v.cols == 0 || v.stride != dims.back() || col0 + v.cols > dims.back() ||
-        row0 + v.rows > max_rows || v.offset >= total) {
+    const std::uint64_t col0 = v.offset % cols;
+    const std::uint64_t row0 = (v.offset / cols) % rows;
+    if (v.rows == 0 || v.cols == 0 || v.stride != cols || col0 + v.cols > cols || row0 + v.rows > rows ||
+        v.offset >= total) {
       fail(in, fmt::format("the window {}x{} at element {} does not fit in '{}'", v.rows, v.cols, v.offset,
                            m_p.name_of(o)));
     }

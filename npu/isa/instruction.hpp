@@ -44,7 +44,10 @@ struct OpInfo {
   std::string_view syntax;    ///< usage line for error messages
 };
 
-const OpInfo& op_info(Opcode op);
+namespace detail {
+extern const OpInfo kOpInfo[kOpcodeCount];  ///< one row per opcode, in Opcode order (opcodes.cpp)
+}
+inline const OpInfo& op_info(Opcode op) { return detail::kOpInfo[static_cast<int>(op)]; }
 /// Looks an opcode up by mnemonic; nullptr if there is none.
 const OpInfo* find_op(std::string_view mnemonic);
 /// The mnemonic closest to `word` (for "did you mean"), or empty.

@@ -11,8 +11,10 @@ using U = UnitKind;
 
 constexpr std::uint16_t kNone = 0;
 
-// One row per opcode, in Opcode order.
-constexpr OpInfo kOps[kOpcodeCount] = {
+}  // namespace
+
+namespace detail {
+const OpInfo kOpInfo[kOpcodeCount] = {
     {Opcode::dma_load, "dma.load", U::dma, 2, V::copy, kAttrQueue, "dma.load BUFFER, DRAM_TENSOR [q=N]"},
     {Opcode::dma_store, "dma.store", U::dma, 2, V::copy, kAttrQueue, "dma.store DRAM_TENSOR, BUFFER [q=N]"},
     {Opcode::matmul, "matmul", U::matrix, 3, V::copy, kAttrAcc | kAttrTa | kAttrTb | kAttrShift,
@@ -43,10 +45,11 @@ constexpr OpInfo kOps[kOpcodeCount] = {
     {Opcode::signal, "signal", U::sequencer, 1, V::copy, kNone, "signal FLAG"},
     {Opcode::wait, "wait", U::sequencer, 1, V::copy, kNone, "wait FLAG"},
 };
+}  // namespace detail
 
+namespace {
+const auto& kOps = detail::kOpInfo;
 }  // namespace
-
-const OpInfo& op_info(Opcode op) { return kOps[static_cast<int>(op)]; }
 
 const OpInfo* find_op(std::string_view mnemonic) {
   for (const OpInfo& info : kOps) {

@@ -42,10 +42,6 @@ std::size_t Program::instruction_count() const {
   return n;
 }
 
-DType Program::dtype_of(const Operand& o) const {
-  return o.space == Space::dram ? tensors[o.id].dtype : buffers[o.id].dtype;
-}
-
 const std::string& Program::name_of(const Operand& o) const {
   if (o.kind == Operand::Kind::flag) return flags[o.id];
   return o.space == Space::dram ? tensors[o.id].name : buffers[o.id].name;
@@ -58,11 +54,6 @@ std::vector<std::uint32_t> Program::dims_of(const Operand& o) const {
 
 std::uint32_t Program::stride_of(const Operand& o) const {
   return o.space == Space::dram ? tensors[o.id].cols() : buffers[o.id].cols;
-}
-
-std::uint64_t Program::address_of(const Operand& o) const {
-  const std::uint64_t base = o.space == Space::dram ? tensors[o.id].address : buffers[o.id].address;
-  return base + o.view.offset * dtype_bytes(dtype_of(o));
 }
 
 std::uint32_t add_note(Program& p, Notes n) {

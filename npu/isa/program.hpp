@@ -107,14 +107,19 @@ struct Program {
   std::size_t instruction_count() const;
 
   /// Element type and name of a tensor operand.
-  DType dtype_of(const Operand& o) const;
+  DType dtype_of(const Operand& o) const {
+    return o.space == Space::dram ? tensors[o.id].dtype : buffers[o.id].dtype;
+  }
   const std::string& name_of(const Operand& o) const;
   /// Shape of the tensor or buffer a tensor operand indexes (buffers are 2-D).
   std::vector<std::uint32_t> dims_of(const Operand& o) const;
   /// The number of columns of the tensor an operand indexes (its row stride in elements).
   std::uint32_t stride_of(const Operand& o) const;
   /// Byte address of element (0, 0) of an operand's view, in its space.
-  std::uint64_t address_of(const Operand& o) const;
+  std::uint64_t address_of(const Operand& o) const {
+    const std::uint64_t base = o.space == Space::dram ? tensors[o.id].address : buffers[o.id].address;
+    return base + o.view.offset * dtype_bytes(dtype_of(o));
+  }
 };
 
 /// Adds a note and returns its index (0 if `n` is empty).

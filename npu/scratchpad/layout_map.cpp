@@ -5,6 +5,7 @@
 namespace npusim::npu {
 
 void LayoutMap::assign(const Region& r, Layout l) {
+  if (l == Layout::neutral && m_spans.empty()) return;  // nothing to clear
   if (r.contiguous()) {
     assign_range(r.address, r.address + r.bytes(), l);
     return;
