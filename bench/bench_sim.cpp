@@ -3,7 +3,7 @@
 // and making the stats and the analysis (bounds, critical path), as `npusim run` does. Not a
 // test: it prints figures.
 //
-// usage: npusim-bench ROOT WORKLOAD
+// usage: npusim-bench ROOT WORKLOAD [VECTOR_INSTRUCTIONS]   (the last for profiling a shorter stream)
 // prints one line: WORKLOAD INSTRUCTIONS CYCLES SECONDS PEAK_KIB
 #include <chrono>
 #include <fmt/format.h>
@@ -29,13 +29,13 @@ struct Figures {
   std::uint64_t cycles = 0;
 };
 
-/// 2 M independent vec.add (each writes its own row of z): the sequencer and the vector unit.
-Figures vector_stream(const npu::NpuConfig& hw) {
+/// `count` independent vec.add (each writes its own row of z): the sequencer and the vector unit.
+Figures vector_stream(const npu::NpuConfig& hw, std::uint32_t count) {
   npu::ProgramBuilder b("vector-stream");
   const auto x = b.buffer("x", npu::DType::fp16, 1, 64);
   const auto y = b.buffer("y", npu::DType::fp16, 1, 64);
   const auto z = b.buffer("z", npu::DType::fp16, 1024, 64);
-  for (std::uint32_t i = 0; i < 2'000'000; ++i) b.vec(npu::Opcode::vec_add, z.rows(i % 1024, 1), x.all(), y.all());
+  for (std::uint32_t i = 0; i < count; ++i) b.vec(npu::Opcode::vec_add, z.rows(i % 1024, 1), x.all(), y.all());
   npu::Program p = b.finish();
   npu::check_program(p, hw);
   const sim::ProgramRun run = sim::simulate_program(hw, std::move(p), false, {}, "hexagon-like", nullptr);
@@ -106,7 +106,7 @@ Figures layer(const std::string& root, const npu::NpuConfig& hw, std::uint32_t s
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  if (argc != 3) {
+  if (argc != 3 && argc != 4) {
     fmt::print(stderr, "usage: npusim-bench ROOT WORKLOAD (vector, gemm, neumann2048, neumann16384, "
                        "neumann256-numerics, matmul-numerics, layer4096, layer32768)\n");
     return 2;
@@ -117,7 +117,7 @@ int sc_main(int argc, char* argv[]) {
   const npu::NpuConfig hw = sim::read_hw_config(hw_path);
   Figures f;
   if (what == "vector") {
-    f = vector_stream(hw);
+    f = vector_stream(hw, argc == 4 ? static_cast<std::uint32_t>(std::stoul(argv[3])) : 2'000'000);
   } else if (what == "gemm") {
     f = gemm(hw);
   } else if (what == "neumann2048") {

@@ -4,9 +4,8 @@
 
 namespace npusim::npu {
 
-ComputeUnit::ComputeUnit(const sc_core::sc_module_name& name, CoreState& state, std::uint32_t unit,
-                         const HandoffDirection& into_me)
-    : ExecUnit(name, state, unit, state.hw.core.sequencer.queue_depth), m_into_me(into_me) {}
+ComputeUnit::ComputeUnit(CoreState& state, std::uint32_t unit, const HandoffDirection& into_me)
+    : ExecUnit(state, unit), m_into_me(into_me) {}
 
 Cycle ComputeUnit::handoff(std::uint32_t idx, std::uint64_t bytes) {
   if (bytes == 0) return 0;
@@ -19,12 +18,32 @@ Cycle ComputeUnit::handoff(std::uint32_t idx, std::uint64_t bytes) {
   return cycles;
 }
 
-void ComputeUnit::run(const QueueEntry& entry) {
-  const Instruction& in = m_state.instruction(entry.idx);
-  const LayoutPlan plan = plan_layout(in, entry.access, m_state.layout);
-  const Cycle extra = handoff(entry.idx, plan.convert_bytes);
-  m_state.layout.assign(entry.access.write, plan.result);
-  finish_compute(entry.idx, cost(in, entry.access), extra);
+QueueEntry ComputeUnit::prepare(std::uint32_t idx, const AccessSet& access) {
+  const Instruction& in = m_state.instruction(idx);
+  const LayoutPlan plan = plan_layout(in, access, m_state.layout);
+  const Cycle extra = handoff(idx, plan.convert_bytes);
+  m_state.layout.assign(access.write, plan.result);
+  const InstructionCost c = cost(in, access);
+  if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
+
+  QueueEntry e;
+  e.idx = idx;
+  e.busy = c.busy + extra;
+  e.latency = c.latency;
+  UnitCounters& u = m_counters;
+  u.busy_cycles += e.busy;
+  u.stall(Stall::bank_conflict) += c.bank_conflict_cycles;
+  u.sp_read_bytes += c.sp_read_bytes;
+  u.sp_write_bytes += c.sp_write_bytes;
+  u.macs += c.macs;
+  u.peak_mac_cycles += c.peak_mac_cycles;
+  u.elements += c.elements;
+  u.vectors += c.vectors;
+  u.lane_slots += c.lane_slots;
+  m_state.records[idx].contention_cycles = static_cast<std::int64_t>(c.bank_conflict_cycles);
+  return e;
 }
+
+void ComputeUnit::run(const QueueEntry& entry, Cycle start) { finish(entry.idx, start + entry.busy, entry.latency); }
 
 }  // namespace npusim::npu

@@ -5,6 +5,10 @@
 /// the bytes at handoff.bandwidth on top of its own cost (handoff.via: consumer; with via:
 /// vector the conversions are vec.layout instructions of their own and nothing is paid here);
 /// which data that is, and in which layout the results land, plan_layout() decides (handoff.hpp).
+///
+/// Layouts and numerics are worked out at dispatch, in program order: every instruction that
+/// touches bytes another one writes is ordered after it by the scoreboard, so program order
+/// is the order in which the hardware would see them.
 #include "npu/core/exec_unit.hpp"
 #include "npu/scratchpad/handoff.hpp"
 
@@ -12,14 +16,14 @@ namespace npusim::npu {
 
 class ComputeUnit : public ExecUnit {
  protected:
-  ComputeUnit(const sc_core::sc_module_name& name, CoreState& state, std::uint32_t unit,
-              const HandoffDirection& into_me);
+  ComputeUnit(CoreState& state, std::uint32_t unit, const HandoffDirection& into_me);
 
   /// The instruction's cost on this unit (matrix_timing / vector_timing).
-  virtual InstructionCost cost(const Instruction& in, const AccessSet& access) const = 0;
+  virtual InstructionCost cost(const Instruction& in, const AccessSet& access) = 0;
 
  private:
-  void run(const QueueEntry& entry) override;
+  QueueEntry prepare(std::uint32_t idx, const AccessSet& access) override;
+  void run(const QueueEntry& entry, Cycle start) override;
   /// Hand-off cycles for `bytes` converted for instruction `idx`, counted in the stats.
   Cycle handoff(std::uint32_t idx, std::uint64_t bytes);
 

@@ -1,7 +1,6 @@
 #pragma once
-/// State one core's modules share during a run: the instruction records (when each instruction
+/// State one core's units share during a run: the instruction records (when each instruction
 /// was dispatched, started, freed its unit and completed), dependencies, counters, memories.
-#include <memory>
 #include <systemc>
 #include <vector>
 
@@ -14,7 +13,7 @@ namespace npusim::npu {
 
 inline constexpr std::uint32_t kNoInstruction = UINT32_MAX;
 
-/// Timeline of one instruction. Times are cycles; kUnknownCycle until they happen.
+/// Timeline of one instruction. Times are cycles; kUnknownCycle until they are known.
 struct InstrRecord {
   Cycle dispatch = kUnknownCycle;  ///< entered its unit's queue (sequencer instructions: issued)
   Cycle start = kUnknownCycle;     ///< left the queue and began on its unit
@@ -24,13 +23,13 @@ struct InstrRecord {
   std::uint32_t deps_count = 0;
   std::uint32_t binding_dep = kNoInstruction;  ///< the producer whose completion it waited for last
   Cycle handoff_cycles = 0;        ///< layout hand-off included in [start, end)
+  /// Cycles sharing added to the instruction's own cost: scratchpad bank conflicts (matrix,
+  /// vector), or DRAM bandwidth shared with other transfers (DMA: [start, end) minus setup and
+  /// the unshared transfer; a cycle below 0 when rounding favours the shared transfer).
+  std::int64_t contention_cycles = 0;
 };
 
-/// Signals for VCD tracing (only when a VCD is requested).
-struct UnitSignals {
-  std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> busy;  ///< per unit index
-  std::vector<std::unique_ptr<sc_core::sc_signal<int, sc_core::SC_MANY_WRITERS>>> queue_depth;
-};
+class SignalTrace;
 
 struct CoreState {
   CoreState(const Program& p, const Stream& s, const NpuConfig& hw, std::uint32_t core, bool numerics,
@@ -49,26 +48,17 @@ struct CoreState {
   LayoutMap layout;
   std::vector<std::uint8_t> scratchpad;  ///< allocated only when computing numerics
   Memories memories;
-  std::unique_ptr<UnitSignals> signals;  ///< VCD tracing only
-
-  /// Notified (delta) whenever one of the unit's instructions gets a known completion time.
-  sc_core::sc_event& progress(std::uint32_t unit) { return *m_progress[unit]; }
-
-  /// Blocks the calling SystemC thread until instruction `idx` has completed.
-  void wait_done(std::uint32_t idx);
+  SignalTrace* trace = nullptr;  ///< VCD tracing only
+  std::uint64_t unfinished = 0;  ///< dispatched instructions whose completion is not known yet
+  Cycle latest_done = 0;         ///< latest completion of the instructions dispatched so far
 
   const Instruction& instruction(std::uint32_t idx) const { return stream.code[idx]; }
   std::uint32_t unit_of_instruction(std::uint32_t idx) const { return unit_of(stream.code[idx]); }
-
- private:
-  std::vector<std::unique_ptr<sc_core::sc_event>> m_progress;
 };
 
 /// Current simulation time in cycles (one cycle is one SystemC nanosecond).
 Cycle now_cycles();
 /// sc_time for a number of cycles.
 sc_core::sc_time cycles_to_time(Cycle c);
-/// Blocks the calling thread for `c` cycles (nothing if 0).
-void wait_cycles(Cycle c);
 
 }  // namespace npusim::npu

@@ -36,6 +36,7 @@ void UnitCounters::add(const UnitCounters& o) {
   elements += o.elements;
   vectors += o.vectors;
   lane_slots += o.lane_slots;
+  ideal_cycles += o.ideal_cycles;
   handoffs += o.handoffs;
   handoff_bytes += o.handoff_bytes;
   handoff_cycles += o.handoff_cycles;

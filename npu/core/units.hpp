@@ -60,6 +60,7 @@ struct UnitCounters {
   std::uint64_t elements = 0;
   std::uint64_t vectors = 0;
   std::uint64_t lane_slots = 0;
+  double ideal_cycles = 0;  ///< sum over instructions of elements / lanes x the op's interval
   // hand-off into this unit's layout
   std::uint64_t handoffs = 0;
   std::uint64_t handoff_bytes = 0;

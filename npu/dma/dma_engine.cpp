@@ -4,34 +4,51 @@
 
 namespace npusim::npu {
 
-DmaEngine::DmaEngine(const sc_core::sc_module_name& name, CoreState& state, std::uint32_t queue, Dram& dram)
-    : ExecUnit(name, state, kFirstDmaUnit + queue, state.hw.core.sequencer.queue_depth), m_dram(dram) {}
+DmaEngine::DmaEngine(CoreState& state, std::uint32_t queue, Dram& dram, DramClient& client)
+    : ExecUnit(state, kFirstDmaUnit + queue), m_dram(dram), m_client(client) {}
 
-void DmaEngine::run(const QueueEntry& entry) {
-  const Instruction& in = m_state.instruction(entry.idx);
-  InstrRecord& rec = m_state.records[entry.idx];
-  const InstructionCost c = dma_cost(in, entry.access, m_state.hw.core, m_state.hw.dram);
-  if (m_state.numerics) {
-    execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
-  }
-  if (in.op == Opcode::dma_load) m_state.layout.assign(entry.access.write, Layout::neutral);
-
-  wait_cycles(c.dma_fixed_cycles);
-  const Cycle t0 = now_cycles();
-  m_dram.transfer(double(c.dram_bus_bytes), c.dma_cap_bytes_per_cycle);
-  const Cycle transfer = now_cycles() - t0;
-
-  rec.end = now_cycles();
-  rec.done = rec.end + c.latency;  // the engine moves on; the data lands a DRAM latency later
-  m_state.progress(unit()).notify(sc_core::SC_ZERO_TIME);
+QueueEntry DmaEngine::prepare(std::uint32_t idx, const AccessSet& access) {
+  const Instruction& in = m_state.instruction(idx);
+  const InstructionCost c = dma_cost(in, access, m_state.hw.core, m_state.hw.dram);
+  if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
+  if (in.op == Opcode::dma_load) m_state.layout.assign(access.write, Layout::neutral);
 
   UnitCounters& u = m_counters;
-  u.busy_cycles += rec.end - rec.start;
-  if (transfer > c.dma_ideal_transfer_cycles) u.stall(Stall::dram_bandwidth) += transfer - c.dma_ideal_transfer_cycles;
   u.sp_read_bytes += c.sp_read_bytes;
   u.sp_write_bytes += c.sp_write_bytes;
   (c.dram_write ? u.dram_write_bytes : u.dram_read_bytes) += c.dram_bus_bytes;
   (c.dram_write ? u.dram_write_payload_bytes : u.dram_read_payload_bytes) += c.dram_payload_bytes;
+
+  QueueEntry e;
+  e.idx = idx;
+  e.busy = c.dma_fixed_cycles;
+  e.latency = c.latency;
+  e.dram_bytes = double(c.dram_bus_bytes);
+  e.cap = c.dma_cap_bytes_per_cycle;
+  e.ideal_transfer = c.dma_ideal_transfer_cycles;
+  return e;
+}
+
+void DmaEngine::run(const QueueEntry& entry, Cycle start) {
+  m_current = entry;
+  m_start = start;
+  const Cycle arrival = start + entry.busy;
+  if (entry.dram_bytes > 0) {
+    m_dram.add(arrival, entry.dram_bytes, entry.cap, &m_client, unit());
+  } else {
+    end_descriptor(arrival);
+  }
+}
+
+void DmaEngine::transfer_done(Cycle end) { end_descriptor(end); }
+
+void DmaEngine::end_descriptor(Cycle end) {
+  const Cycle transfer = end - (m_start + m_current.busy);
+  m_counters.busy_cycles += end - m_start;
+  m_state.records[m_current.idx].contention_cycles =
+      static_cast<std::int64_t>(transfer) - static_cast<std::int64_t>(m_current.ideal_transfer);
+  if (transfer > m_current.ideal_transfer) m_counters.stall(Stall::dram_bandwidth) += transfer - m_current.ideal_transfer;
+  finish(m_current.idx, end, m_current.latency);
 }
 
 }  // namespace npusim::npu

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "npu/common/error.hpp"
 #include "npu/core/core_state.hpp"
 #include "npu/dma/dma_timing.hpp"
 
@@ -15,22 +16,23 @@ Dram::Dram(const sc_core::sc_module_name& name, const DramConfig& cfg) : sc_core
   dont_initialize();
 }
 
-void Dram::transfer(double bytes, double cap) {
-  if (bytes <= 0) return;
-  Transfer t{bytes, cap, 0, std::max(1e-6, bytes * 1e-12), {}};
-  advance();
-  m_active.push_back(&t);
-  reshare();
-  reschedule();
-  sc_core::wait(t.done);
+void Dram::add(Cycle at, double bytes, double cap, DramClient* client, std::uint32_t tag) {
+  NPUSIM_ASSERT(at >= m_last, "a DRAM transfer was announced after its start cycle had been processed");
+  m_arrivals.push_back(Arrival{at, m_seq++, Transfer{bytes, cap, 0, std::max(1e-6, bytes * 1e-12), client, tag}});
+  std::push_heap(m_arrivals.begin(), m_arrivals.end(), std::greater<>());
+  if (!m_direct && at < m_scheduled) schedule();
 }
 
-void Dram::advance() {
-  const Cycle now = now_cycles();
-  const Cycle dt = now - m_last;
+Cycle Dram::next_event() const {
+  const Cycle arrival = m_arrivals.empty() ? kUnknownCycle : m_arrivals.front().at;
+  return std::min(arrival, m_next_completion);
+}
+
+void Dram::advance(Cycle t) {
+  const Cycle dt = t - m_last;
   if (!m_active.empty()) m_active_cycles += dt;
-  for (Transfer* t : m_active) t->remaining -= t->rate * double(dt);
-  m_last = now;
+  for (Transfer& tr : m_active) tr.remaining -= tr.rate * double(dt);
+  m_last = t;
 }
 
 void Dram::reshare() {
@@ -39,38 +41,50 @@ void Dram::reshare() {
   order.resize(m_active.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return m_active[a]->cap < m_active[b]->cap; });
+                   [&](std::size_t a, std::size_t b) { return m_active[a].cap < m_active[b].cap; });
   double left = m_cfg.bytes_per_cycle;
   for (std::size_t i = 0; i < order.size(); ++i) {
-    Transfer* t = m_active[order[i]];
-    t->rate = std::min(t->cap, left / double(order.size() - i));
-    left -= t->rate;
+    Transfer& tr = m_active[order[i]];
+    tr.rate = std::min(tr.cap, left / double(order.size() - i));
+    left -= tr.rate;
   }
 }
 
-void Dram::reschedule() {
-  m_wakeup.cancel();
-  if (m_active.empty()) return;
-  Cycle next = kUnknownCycle;
-  for (const Transfer* t : m_active) {
-    next = std::min(next, t->remaining <= t->tolerance ? Cycle{0} : transfer_cycles(t->remaining, t->rate));
+void Dram::process(Cycle t) {
+  advance(t);
+  m_finished.clear();
+  auto finished = [](const Transfer& tr) { return tr.remaining <= tr.tolerance; };
+  for (const Transfer& tr : m_active) {
+    if (finished(tr)) m_finished.push_back(tr);
   }
-  if (next == 0) {
-    m_wakeup.notify(sc_core::SC_ZERO_TIME);
-  } else {
-    m_wakeup.notify(cycles_to_time(next));
+  if (!m_finished.empty()) m_active.erase(std::remove_if(m_active.begin(), m_active.end(), finished), m_active.end());
+  while (!m_arrivals.empty() && m_arrivals.front().at == t) {
+    std::pop_heap(m_arrivals.begin(), m_arrivals.end(), std::greater<>());
+    m_active.push_back(m_arrivals.back().transfer);
+    m_arrivals.pop_back();
+  }
+  reshare();
+  m_next_completion = kUnknownCycle;
+  for (const Transfer& tr : m_active) {
+    const Cycle left = tr.remaining <= tr.tolerance ? Cycle{0} : transfer_cycles(tr.remaining, tr.rate);
+    m_next_completion = std::min(m_next_completion, t + left);
+  }
+  for (const Transfer& tr : m_finished) tr.client->transfer_done(tr.tag, t);
+}
+
+void Dram::schedule() {
+  m_wakeup.cancel();
+  m_scheduled = next_event();
+  if (m_scheduled != kUnknownCycle) {
+    const Cycle now = now_cycles();
+    m_wakeup.notify(m_scheduled > now ? cycles_to_time(m_scheduled - now) : sc_core::SC_ZERO_TIME);
   }
 }
 
 void Dram::on_wakeup() {
-  advance();
-  auto finished = [](const Transfer* t) { return t->remaining <= t->tolerance; };
-  for (Transfer* t : m_active) {
-    if (finished(t)) t->done.notify(sc_core::SC_ZERO_TIME);
-  }
-  m_active.erase(std::remove_if(m_active.begin(), m_active.end(), finished), m_active.end());
-  reshare();
-  reschedule();
+  const Cycle now = now_cycles();
+  if (next_event() == now) process(now);
+  schedule();
 }
 
 }  // namespace npusim::npu

@@ -5,10 +5,10 @@
 
 namespace npusim::npu {
 
-MatrixUnit::MatrixUnit(const sc_core::sc_module_name& name, CoreState& state)
-    : ComputeUnit(name, state, kMatrixUnit, state.hw.core.handoff.vector_to_matrix) {}
+MatrixUnit::MatrixUnit(CoreState& state)
+    : ComputeUnit(state, kMatrixUnit, state.hw.core.handoff.vector_to_matrix) {}
 
-InstructionCost MatrixUnit::cost(const Instruction& in, const AccessSet& access) const {
+InstructionCost MatrixUnit::cost(const Instruction& in, const AccessSet& access) {
   return matrix_cost(m_state.program, in, access, m_state.hw.core);
 }
 

@@ -7,10 +7,10 @@ namespace npusim::npu {
 
 class MatrixUnit : public ComputeUnit {
  public:
-  MatrixUnit(const sc_core::sc_module_name& name, CoreState& state);
+  MatrixUnit(CoreState& state);
 
  private:
-  InstructionCost cost(const Instruction& in, const AccessSet& access) const override;
+  InstructionCost cost(const Instruction& in, const AccessSet& access) override;
 };
 
 }  // namespace npusim::npu

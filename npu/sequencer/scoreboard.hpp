@@ -4,6 +4,10 @@
 /// flight and records a dependency for each read-after-write, write-after-read and
 /// write-after-write overlap (exact for strided 2-D regions, in scratchpad and DRAM). A unit
 /// starts an instruction only after all of its producers have completed.
+///
+/// Lean, since every instruction passes through it: the in-flight instructions are a ring of
+/// small entries (an index and a slot), their footprints stay put in a pool of slots, and byte
+/// bounds reject most pairs before the exact region test.
 #include <vector>
 
 #include "npu/core/core_state.hpp"
@@ -12,24 +16,42 @@ namespace npusim::npu {
 
 class Scoreboard {
  public:
-  explicit Scoreboard(CoreState& state) : m_state(state) {}
+  explicit Scoreboard(const std::vector<InstrRecord>& records) : m_records(records) {}
 
-  /// Enters instruction `idx` (touching `access`, dispatched at cycle `at`) and stores its
-  /// dependencies in its record.
-  void dispatch(std::uint32_t idx, const AccessSet& access, Cycle at);
-
-  /// Instructions that may still be running at cycle `at` (for barriers and signals).
-  std::vector<std::uint32_t> in_flight(Cycle at);
+  /// Retires the instructions completed by cycle `at`, appends to `deps` (in dispatch order)
+  /// every instruction still in flight that `access` conflicts with, and enters `idx`. An
+  /// instruction whose completion is not known yet counts as in flight (the caller drops it
+  /// later if it turns out to have completed by `at`).
+  void dispatch(std::uint32_t idx, const AccessSet& access, Cycle at, std::vector<std::uint32_t>& deps);
 
  private:
+  /// [lo, hi) over byte addresses tagged with their space; empty when lo >= hi.
+  struct Interval {
+    std::uint64_t lo = UINT64_MAX, hi = 0;
+    bool meets(const Interval& o) const { return lo < o.hi && o.lo < hi; }
+  };
+  /// What an instruction touches, with the bounds of each region.
+  struct Footprint {
+    AccessSet access;
+    Interval write;
+    Interval reads[4];
+    Interval all_reads;  ///< bounds of every read
+  };
   struct Entry {
     std::uint32_t idx;
-    AccessSet access;
+    std::uint32_t slot;  ///< index into m_pool; kRetired once completed
+    Interval write, reads;  ///< copies of the footprint's bounds, to reject most pairs here
   };
-  void retire(Cycle at);
+  static constexpr std::uint32_t kRetired = UINT32_MAX;
 
-  CoreState& m_state;
-  std::vector<Entry> m_entries;
+  static void footprint(const AccessSet& access, Footprint& f);
+  static bool conflicts(const Footprint& later, const Footprint& earlier);
+
+  const std::vector<InstrRecord>& m_records;
+  std::vector<Entry> m_ring;  ///< in dispatch order from m_head; retired entries are skipped
+  std::size_t m_head = 0;
+  std::vector<Footprint> m_pool;
+  std::vector<std::uint32_t> m_free;  ///< free slots of m_pool
 };
 
 }  // namespace npusim::npu

@@ -1,90 +1,85 @@
 #include "npu/sequencer/sequencer.hpp"
 
+#include "npu/core/signal_trace.hpp"
+
 namespace npusim::npu {
 
-Sequencer::Sequencer(const sc_core::sc_module_name& name, CoreState& state, std::vector<UnitQueue*> queues,
-                     FlagTable& flags)
-    : sc_core::sc_module(name), m_state(state), m_queues(std::move(queues)), m_flags(flags), m_scoreboard(state) {
-  SC_HAS_PROCESS(Sequencer);
-  SC_THREAD(thread);
+Sequencer::Sequencer(CoreState& state, SequencerHost& host, FlagTable& flags)
+    : m_state(state), m_host(host), m_flags(flags), m_scoreboard(state.records), m_me(state.counters[kSequencerUnit]) {}
+
+void Sequencer::next(Cycle at) {
+  m_local = at;
+  ++m_pc;
+  m_charged = false;
 }
 
-void Sequencer::blocked(bool b) {
-  if (m_state.signals) m_state.signals->busy[kSequencerUnit]->write(b);
+bool Sequencer::blocked(Cycle from) {
+  if (m_state.trace && !m_blocked) m_state.trace->blocked(m_state.core, from, true);
+  m_blocked = true;
+  return false;
 }
 
-void Sequencer::sync(Cycle local) {
-  const Cycle now = now_cycles();
-  if (local > now) wait_cycles(local - now);
-}
-
-void Sequencer::drain(Cycle& local) {
-  sync(local);
-  blocked(true);
-  for (std::uint32_t idx : m_scoreboard.in_flight(local)) m_state.wait_done(idx);
-  blocked(false);
-  local = now_cycles();
-}
-
-void Sequencer::thread() {
-  UnitCounters& me = m_state.counters[kSequencerUnit];
-  const std::uint32_t issue = m_state.hw.core.sequencer.issue_cycles;
-  Cycle local = now_cycles();
-  const auto n = static_cast<std::uint32_t>(m_state.stream.code.size());
-  for (std::uint32_t idx = 0; idx < n; ++idx) {
-    m_current = idx;
-    const Instruction& in = m_state.instruction(idx);
-    InstrRecord& rec = m_state.records[idx];
-    local += issue;
-    me.busy_cycles += issue;
-    ++me.instructions;
-    const std::uint32_t unit = unit_of(in);
-    if (unit == kSequencerUnit) {
-      rec.dispatch = rec.start = local;
-      const Cycle before = local;
-      switch (in.op) {
-        case Opcode::barrier:
-          drain(local);
-          me.stall(Stall::barrier) += local - before;
-          break;
-        case Opcode::signal:
-          drain(local);
-          m_flags.signal(in.operands[0].id);
-          me.stall(Stall::sync) += local - before;
-          break;
-        case Opcode::wait:
-          sync(local);
-          blocked(true);
-          m_flags.wait(in.operands[0].id);
-          blocked(false);
-          local = now_cycles();
-          me.stall(Stall::sync) += local - before;
-          break;
-        default: break;
-      }
-      rec.end = rec.done = local;
-      m_state.progress(kSequencerUnit).notify(sc_core::SC_ZERO_TIME);
-      continue;
-    }
-    UnitQueue& q = *m_queues[unit];
-    if (q.full()) {
-      sync(local);
-      const Cycle before = local;
-      blocked(true);
-      while (q.full()) sc_core::wait(q.popped());
-      blocked(false);
-      local = now_cycles();
-      me.stall(Stall::queue_full) += local - before;
-    }
-    const QueueEntry entry{idx, accesses(m_state.program, in)};
-    m_scoreboard.dispatch(idx, entry.access, local);
-    rec.dispatch = local;
-    q.push(entry);
+void Sequencer::stall(Stall cause, Cycle from, Cycle at) {
+  m_me.stall(cause) += at - from;
+  if (m_state.trace && (m_blocked || at > from)) {
+    if (!m_blocked) m_state.trace->blocked(m_state.core, from, true);
+    m_state.trace->blocked(m_state.core, at, false);
   }
-  m_current = kNoInstruction;
-  m_finish_cycle = local;
-  sync(local);
-  m_finished = true;
+  m_blocked = false;
+}
+
+bool Sequencer::issue() {
+  if (finished()) return false;
+  const std::uint32_t idx = m_pc;
+  const Instruction& in = m_state.instruction(idx);
+  InstrRecord& rec = m_state.records[idx];
+  if (!m_charged) {
+    m_charged = true;
+    m_local += m_state.hw.core.sequencer.issue_cycles;
+    m_me.busy_cycles += m_state.hw.core.sequencer.issue_cycles;
+    ++m_me.instructions;
+  }
+  const Cycle ready = m_local;
+  const std::uint32_t unit = unit_of(in);
+  if (unit == kSequencerUnit) {
+    Cycle at = ready;
+    switch (in.op) {
+      case Opcode::barrier:
+      case Opcode::signal:
+        if (m_state.unfinished > 0) return blocked(ready);  // drains every earlier instruction
+        at = std::max(ready, m_state.latest_done);
+        if (in.op == Opcode::signal) {
+          if (!m_host.reached(at)) return blocked(ready);
+          m_flags.signal(in.operands[0].id);
+        }
+        stall(in.op == Opcode::barrier ? Stall::barrier : Stall::sync, ready, at);
+        break;
+      case Opcode::wait:
+        if (!m_host.reached(ready) || !m_flags.try_wait(in.operands[0].id, m_state.core)) return blocked(ready);
+        at = std::max(ready, now_cycles());
+        stall(Stall::sync, ready, at);
+        break;
+      default: break;
+    }
+    rec.dispatch = rec.start = ready;
+    rec.end = rec.done = at;
+    next(at);
+    return true;
+  }
+  ExecUnit& x = m_host.unit(unit);
+  const Cycle dispatch = x.slot_free(ready);
+  if (dispatch == kUnknownCycle) return blocked(ready);
+  stall(Stall::queue_full, ready, dispatch);
+  const AccessSet access = accesses(m_state.program, in);
+  rec.deps_begin = static_cast<std::uint32_t>(m_state.dep_pool.size());
+  m_scoreboard.dispatch(idx, access, dispatch, m_state.dep_pool);
+  rec.deps_count = static_cast<std::uint32_t>(m_state.dep_pool.size() - rec.deps_begin);
+  rec.dispatch = dispatch;
+  next(dispatch);
+  x.dispatch(idx, access);
+  while (x.try_start()) {
+  }
+  return true;
 }
 
 }  // namespace npusim::npu

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <thread>
 #include <fmt/format.h>
 
@@ -13,8 +14,6 @@
 
 namespace npusim::npu {
 namespace {
-
-constexpr Cycle kProgressSliceCycles = 1 << 22;
 
 // libsystemc's main() prints a banner on stderr before sc_main unless this is set; static
 // initialisation runs earlier, and every program that simulates links this file.
@@ -68,6 +67,44 @@ std::string stuck_core(const Program& p, const Top& top, std::uint32_t c, const 
   return fmt::format("core {} did not finish", c);
 }
 
+/// Removes a timestamp that ends a VCD file with no values after it.
+void drop_bare_timestamp(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "r+b");
+  if (!f) return;
+  char tail[32] = {};
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  const long n = std::min<long>(size, sizeof(tail));
+  std::fseek(f, size - n, SEEK_SET);
+  const std::size_t got = std::fread(tail, 1, static_cast<std::size_t>(n), f);
+  std::fclose(f);
+  const std::string t(tail, got);
+  const auto hash = t.rfind("\n#");
+  if (hash == std::string::npos || t.back() != '\n' ||
+      t.find_first_not_of("0123456789", hash + 2) != t.size() - 1) {
+    return;
+  }
+  std::filesystem::resize_file(path, static_cast<std::uintmax_t>(size - n) + hash + 1);
+}
+
+/// Keeps the producers an instruction really waited for: those still in flight when it was
+/// dispatched. (The scoreboard also lists producers whose completion was not known yet at the
+/// time and turned out to be no later than the dispatch.)
+void drop_completed_producers(CoreState& s) {
+  std::uint32_t out = 0;
+  for (InstrRecord& r : s.records) {
+    const std::uint32_t begin = r.deps_begin;
+    r.deps_begin = out;
+    for (std::uint32_t k = 0; k < r.deps_count; ++k) {
+      const std::uint32_t d = s.dep_pool[begin + k];
+      if (s.records[d].done > r.dispatch) s.dep_pool[out++] = d;
+    }
+    r.deps_count = out - r.deps_begin;
+  }
+  s.dep_pool.resize(out);
+  s.dep_pool.shrink_to_fit();
+}
+
 RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimOptions& options,
                          std::vector<std::uint8_t>* dram, std::string& deadlock) {
   const auto wall_start = std::chrono::steady_clock::now();
@@ -92,35 +129,29 @@ RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimO
       if (f) sc_core::sc_close_vcd_trace_file(f);
     }
   } close_vcd{vcd};
+  RunProgress progress;
+  progress.report = options.progress;
+  progress.total = std::max<std::uint64_t>(1, program.instruction_count());
   {
-    Top top("npu", hw, program, options.numerics, dram, vcd);
+    Top top("npu", hw, program, options.numerics, dram, progress, vcd);
     try {
-      // Run in slices so that long runs can report progress; stop when nothing is left to do.
-      const std::uint64_t total = std::max<std::uint64_t>(1, program.instruction_count());
-      do {
-        sc_core::sc_start(cycles_to_time(kProgressSliceCycles), sc_core::SC_EXIT_ON_STARVATION);
-        if (options.progress) {
-          std::uint64_t issued = 0;
-          for (std::uint32_t c = 0; c < hw.cores; ++c) {
-            const Sequencer& s = top.core(c).sequencer();
-            issued += s.finished() ? top.states()[c]->records.size() : s.current();
-          }
-          options.progress(double(issued) / double(total));
-        }
-      } while (sc_core::sc_pending_activity());
-      if (vcd) {  // close while the traced signals still exist
+      // Runs until nothing is left to do; time jumps from event to event, however far apart.
+      sc_core::sc_start();
+      if (options.progress) options.progress(1.0);
+      if (vcd) {
+        // SystemC writes a cycle's values once time moves past it: one more cycle writes the last
+        // changes (and a bare timestamp, dropped below). Close while the signals still exist.
+        sc_core::sc_start(cycles_to_time(1), sc_core::SC_RUN_TO_TIME);
         sc_core::sc_close_vcd_trace_file(vcd);
         close_vcd.f = vcd = nullptr;
+        drop_bare_timestamp(options.vcd_path);
       }
     } catch (const sc_core::sc_report& r) {
       throw InternalError(fmt::format("SystemC reported: {}", r.what()));
     }
     std::vector<std::string> stuck;
     for (std::uint32_t c = 0; c < hw.cores; ++c) {
-      CoreState& s = *top.states()[c];
-      bool done = top.core(c).sequencer().finished();
-      for (const auto& r : s.records) done = done && r.done != kUnknownCycle;
-      if (!done) stuck.push_back(stuck_core(program, top, c, s));
+      if (!top.core(c).finished()) stuck.push_back(stuck_core(program, top, c, *top.states()[c]));
     }
     if (!stuck.empty()) {
       deadlock = "deadlock: the program cannot finish";
@@ -129,6 +160,7 @@ RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimO
     }
     for (std::uint32_t c = 0; c < hw.cores; ++c) {
       CoreState& s = *top.states()[c];
+      drop_completed_producers(s);
       CoreResult cr;
       cr.end = top.core(c).sequencer().finish_cycle();
       for (const auto& r : s.records) cr.end = std::max(cr.end, r.done);

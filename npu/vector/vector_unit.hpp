@@ -14,10 +14,10 @@ namespace npusim::npu {
 
 class VectorUnit : public ComputeUnit {
  public:
-  VectorUnit(const sc_core::sc_module_name& name, CoreState& state);
+  VectorUnit(CoreState& state);
 
  private:
-  InstructionCost cost(const Instruction& in, const AccessSet& access) const override;
+  InstructionCost cost(const Instruction& in, const AccessSet& access) override;
 };
 
 }  // namespace npusim::npu

@@ -5,7 +5,6 @@
 
 #include "npu/common/error.hpp"
 #include "npu/core/units.hpp"
-#include "npu/core/instruction_cost.hpp"
 #include "npu/dma/dma_timing.hpp"
 #include "sim/report/json.hpp"
 
@@ -34,37 +33,33 @@ std::uint32_t core_index(const npu::NpuConfig& hw, const npu::RunResult& r) {
 Bounds compute_bounds(const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r) {
   Bounds b;
   std::uint64_t dram_bytes = 0;
+  std::vector<Cycle> chain;
   for (std::uint32_t c = 0; c < r.cores.size(); ++c) {
     const auto& core = r.cores[c];
     const auto& units = core.units;
     b.matrix = std::max<Cycle>(b.matrix, static_cast<Cycle>(std::ceil(units[npu::kMatrixUnit].peak_mac_cycles - 1e-9)));
+    b.vector = std::max<Cycle>(b.vector, static_cast<Cycle>(std::ceil(units[npu::kVectorUnit].ideal_cycles - 1e-9)));
     b.issue = std::max<Cycle>(b.issue, units[npu::kSequencerUnit].busy_cycles);
     for (const auto& u : units) dram_bytes += u.dram_read_bytes + u.dram_write_bytes;
 
+    // Longest chain of dependent instructions, each at its unloaded cost: what it took on its
+    // unit, less what sharing the DRAM added (a DMA), plus the latency to its dependants.
     const npu::Stream& s = stream_of(p, c);
-    double vector_ideal = 0;
-    std::vector<Cycle> chain(s.code.size(), 0);
+    chain.assign(s.code.size(), 0);
     for (std::size_t i = 0; i < s.code.size(); ++i) {
-      const npu::Instruction& in = s.code[i];
       const InstrRecord& rec = core.records[i];
-      Cycle own = 0;  // the instruction's unloaded cost
-      if (in.unit() == npu::UnitKind::vector) {
-        const npu::InstructionCost cost = npu::unloaded_cost(p, in, hw);
-        const double lanes = cost.vectors ? double(cost.lane_slots) / double(cost.vectors) : 1.0;
-        vector_ideal += double(cost.elements) / lanes * hw.core.vector.op(in.info().vclass).interval_cycles;
-        own = rec.done - rec.start;
-      } else if (in.unit() == npu::UnitKind::dma) {
-        const npu::InstructionCost cost = npu::unloaded_cost(p, in, hw);
-        own = cost.dma_fixed_cycles + cost.dma_ideal_transfer_cycles + cost.latency;
-      } else if (in.unit() == npu::UnitKind::matrix) {
-        own = rec.done - rec.start;
+      Cycle own = 0;
+      switch (s.code[i].unit()) {
+        case npu::UnitKind::vector:
+        case npu::UnitKind::matrix: own = rec.done - rec.start; break;
+        case npu::UnitKind::dma: own = static_cast<Cycle>(static_cast<std::int64_t>(rec.done - rec.start) - rec.contention_cycles); break;
+        case npu::UnitKind::sequencer: break;
       }
       Cycle ready = 0;
       for (std::uint32_t k = 0; k < rec.deps_count; ++k) ready = std::max(ready, chain[core.dep_pool[rec.deps_begin + k]]);
       chain[i] = ready + own;
       b.dependency = std::max(b.dependency, chain[i]);
     }
-    b.vector = std::max<Cycle>(b.vector, static_cast<Cycle>(std::ceil(vector_ideal - 1e-9)));
   }
   b.memory = npu::transfer_cycles(double(dram_bytes), hw.dram.bytes_per_cycle);
   const std::pair<const char*, Cycle> all[] = {{"matrix", b.matrix}, {"vector", b.vector}, {"memory", b.memory},
@@ -78,79 +73,139 @@ Bounds compute_bounds(const npu::NpuConfig& hw, const npu::Program& p, const npu
   return b;
 }
 
+namespace {
+
+/// Path time and counts kept by index while walking (a key appears in the stats once it has
+/// been added to, even if by 0, as the maps it ends up in do).
+struct Tally {
+  enum Cause { issue, barrier, sync, handoff, bank_conflict, dram_bandwidth, queue_full, kCauses };
+  enum Edge { dependency, unit, issue_edge, queue_full_edge, barrier_edge, kEdges };
+  static constexpr const char* kCauseNames[kCauses] = {"issue",         "barrier",        "sync",      "handoff",
+                                                       "bank_conflict", "dram_bandwidth", "queue_full"};
+  static constexpr const char* kEdgeNames[kEdges] = {"dependency", "unit", "issue", "queue_full", "barrier"};
+
+  explicit Tally(std::uint32_t units) : by_unit(units), count_by_unit(units) {}
+
+  template <typename T>
+  struct Slot {
+    T value = 0;
+    bool present = false;
+    void add(T v) {
+      value += v;
+      present = true;
+    }
+  };
+  std::vector<Slot<Cycle>> by_unit;
+  std::vector<Slot<std::uint64_t>> count_by_unit;
+  Slot<Cycle> by_cause[kCauses];
+  Slot<std::uint64_t> edges[kEdges];
+};
+
+}  // namespace
+
 CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r) {
   CriticalPath path;
   if (r.cores.empty()) return path;
   const std::uint32_t c = core_index(hw, r);
   const auto& core = r.cores[c];
+  const auto& records = core.records;
   const npu::Stream& s = stream_of(p, c);
   const std::size_t n = s.code.size();
   if (n == 0) return path;
   const Cycle issue = hw.core.sequencer.issue_cycles;
+  const std::uint32_t unit_count = npu::unit_count(hw.core);
+  const std::vector<std::string> names = npu::unit_names(hw.core);
 
-  // The previous instruction on the same unit (units run their queue in program order).
-  std::vector<std::int64_t> prev_on_unit(n, -1);
+  // Each instruction's unit, and the previous instruction on the same unit (units run their
+  // queue in program order).
+  constexpr std::uint32_t kNone = UINT32_MAX;
+  std::vector<std::uint8_t> unit_of(n);
+  std::vector<std::uint32_t> prev_on_unit(n, kNone);
   {
-    std::vector<std::int64_t> last(npu::unit_count(hw.core), -1);
+    std::vector<std::uint32_t> last(unit_count, kNone);
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint32_t u = npu::unit_of(s.code[i]);
+      unit_of[i] = static_cast<std::uint8_t>(u);
       prev_on_unit[i] = last[u];
-      last[u] = static_cast<std::int64_t>(i);
+      last[u] = static_cast<std::uint32_t>(i);
     }
   }
-  auto unit_of = [&](std::size_t i) { return npu::unit_of(s.code[i]); };
-  auto add_unit = [&](std::size_t i, Cycle cycles) {
-    if (cycles) path.by_unit[npu::unit_name(unit_of(i))] += cycles;
+  // For each barrier and signal, the instruction it drained last: the last earlier one that
+  // completed when it ended (worked out in one pass, the first time the path needs it).
+  std::vector<std::uint32_t> drained;
+  auto drained_by = [&](std::size_t idx) {
+    if (drained.empty()) {
+      drained.assign(n, kNone);
+      Cycle latest = 0;
+      std::uint32_t last = kNone;
+      for (std::size_t j = 0; j < n; ++j) {
+        if (unit_of[j] == npu::kSequencerUnit) {
+          if (last != kNone && records[j].done == latest) drained[j] = last;
+          continue;
+        }
+        if (last == kNone || records[j].done >= latest) {
+          latest = records[j].done;
+          last = static_cast<std::uint32_t>(j);
+        }
+      }
+    }
+    if (drained[idx] != kNone) return drained[idx];
+    for (std::size_t j = idx; j-- > 0;) {  // completed at the end but not the latest before it
+      if (records[j].done == records[idx].done && unit_of[j] != npu::kSequencerUnit) return static_cast<std::uint32_t>(j);
+    }
+    return kNone;
   };
 
+  Tally t(unit_count);
+  auto add_unit = [&](std::size_t i, Cycle cycles) {
+    if (cycles) t.by_unit[unit_of[i]].add(cycles);
+  };
   enum class At { done, end, start, dispatch };
   std::size_t idx = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (core.records[i].done >= core.records[idx].done) idx = i;
+    if (records[i].done >= records[idx].done) idx = i;
   }
   At at = At::done;
-  std::string via = "end";
-  std::size_t last_unit_run_unit = SIZE_MAX;
+  std::uint32_t last_run_unit = UINT32_MAX;
   std::uint64_t run = 0;
-  auto visit = [&](std::size_t i, const std::string& how) {
-    path.steps.push_back({c, static_cast<std::uint32_t>(i), how});
+  auto visit = [&](std::size_t i, Tally::Edge how, const char* via) {
+    path.steps.push_back({c, static_cast<std::uint32_t>(i), via});
     ++path.instructions;
-    ++path.instructions_by_unit[npu::unit_name(unit_of(i))];
+    t.count_by_unit[unit_of[i]].add(1);
     // Runs of dependent instructions on one unit ("a 15-step vector chain").
-    if (how == "dependency" && unit_of(i) == last_unit_run_unit) {
+    if (how == Tally::dependency && unit_of[i] == last_run_unit) {
       ++run;
     } else {
       run = 1;
-      last_unit_run_unit = unit_of(i);
+      last_run_unit = unit_of[i];
     }
-    if (run > path.longest_run && unit_of(i) != npu::kSequencerUnit) {
+    if (run > path.longest_run && unit_of[i] != npu::kSequencerUnit) {
       path.longest_run = run;
-      path.longest_run_unit = npu::unit_name(unit_of(i));
+      path.longest_run_unit = names[unit_of[i]];
     }
   };
-  visit(idx, via);
-  Cycle accounted = r.cycles > core.records[idx].done ? r.cycles - core.records[idx].done : 0;
-  if (accounted) path.by_cause["issue"] += accounted;  // sequencer tail, if any
+  auto edge = [&](std::size_t i, Tally::Edge how) {
+    visit(i, how, Tally::kEdgeNames[how]);
+    t.edges[how].add(1);
+  };
+  visit(idx, Tally::kEdges, "end");
+  Cycle accounted = r.cycles > records[idx].done ? r.cycles - records[idx].done : 0;
+  if (accounted) t.by_cause[Tally::issue].add(accounted);  // sequencer tail, if any
 
   for (std::size_t guard = 0; guard < 8 * n + 8; ++guard) {
-    const InstrRecord& rec = core.records[idx];
-    const std::uint32_t unit = unit_of(idx);
+    const InstrRecord& rec = records[idx];
+    const std::uint32_t unit = unit_of[idx];
     if (at == At::done) {
       if (unit == npu::kSequencerUnit) {
         // A barrier or signal ended when the last drained instruction completed.
-        std::int64_t drained = -1;
-        if (s.code[idx].op != npu::Opcode::wait && rec.done > rec.start) {
-          for (std::size_t j = 0; j < idx; ++j) {
-            if (core.records[j].done == rec.done && unit_of(j) != npu::kSequencerUnit) drained = static_cast<std::int64_t>(j);
-          }
-        }
-        if (drained >= 0) {
-          idx = static_cast<std::size_t>(drained);
-          visit(idx, "barrier");
-          ++path.edges["barrier"];
+        const bool wait = s.code[idx].op == npu::Opcode::wait;
+        const std::uint32_t from = !wait && rec.done > rec.start ? drained_by(idx) : kNone;
+        if (from != kNone) {
+          idx = from;
+          edge(idx, Tally::barrier_edge);
           continue;
         }
-        path.by_cause[s.code[idx].op == npu::Opcode::wait ? "sync" : "barrier"] += rec.done - rec.start;
+        t.by_cause[wait ? Tally::sync : Tally::barrier].add(rec.done - rec.start);
         accounted += rec.done - rec.start;
         at = At::dispatch;
         continue;
@@ -162,19 +217,15 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     }
     if (at == At::end) {
       const Cycle busy = rec.end - rec.start;
-      const npu::InstructionCost cost = npu::unloaded_cost(p, s.code[idx], hw);
       Cycle handoff = rec.handoff_cycles, bank = 0, dram = 0;
-      if (unit == npu::kMatrixUnit || unit == npu::kVectorUnit) bank = cost.bank_conflict_cycles;
-      if (unit >= npu::kFirstDmaUnit) {
-        const Cycle ideal = cost.dma_fixed_cycles + cost.dma_ideal_transfer_cycles;
-        dram = busy > ideal ? busy - ideal : 0;
-      }
+      const Cycle contention = rec.contention_cycles > 0 ? static_cast<Cycle>(rec.contention_cycles) : 0;
+      (unit >= npu::kFirstDmaUnit ? dram : bank) = contention;
       handoff = std::min(handoff, busy);
       bank = std::min(bank, busy - handoff);
       dram = std::min(dram, busy - handoff - bank);
-      if (handoff) path.by_cause["handoff"] += handoff;
-      if (bank) path.by_cause["bank_conflict"] += bank;
-      if (dram) path.by_cause["dram_bandwidth"] += dram;
+      if (handoff) t.by_cause[Tally::handoff].add(handoff);
+      if (bank) t.by_cause[Tally::bank_conflict].add(bank);
+      if (dram) t.by_cause[Tally::dram_bandwidth].add(dram);
       add_unit(idx, busy - handoff - bank - dram);
       accounted += busy;
       at = At::start;
@@ -182,26 +233,24 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     }
     if (at == At::start) {
       Cycle dep_ready = 0;
-      std::int64_t dep = -1;
+      std::uint32_t dep = kNone;
       for (std::uint32_t k = 0; k < rec.deps_count; ++k) {
         const std::uint32_t d = core.dep_pool[rec.deps_begin + k];
-        if (dep < 0 || core.records[d].done > dep_ready) {
-          dep_ready = core.records[d].done;
+        if (dep == kNone || records[d].done > dep_ready) {
+          dep_ready = records[d].done;
           dep = d;
         }
       }
-      const std::int64_t prev = prev_on_unit[idx];
-      const Cycle unit_ready = prev >= 0 ? core.records[prev].end : 0;
-      if (dep >= 0 && dep_ready == rec.start && dep_ready >= unit_ready) {
-        idx = static_cast<std::size_t>(dep);
+      const std::uint32_t prev = prev_on_unit[idx];
+      const Cycle unit_ready = prev != kNone ? records[prev].end : 0;
+      if (dep != kNone && dep_ready == rec.start && dep_ready >= unit_ready) {
+        idx = dep;
         at = At::done;
-        visit(idx, "dependency");
-        ++path.edges["dependency"];
-      } else if (prev >= 0 && unit_ready == rec.start && unit_ready > rec.dispatch) {
-        idx = static_cast<std::size_t>(prev);
+        edge(idx, Tally::dependency);
+      } else if (prev != kNone && unit_ready == rec.start && unit_ready > rec.dispatch) {
+        idx = prev;
         at = At::end;
-        visit(idx, "unit");
-        ++path.edges["unit"];
+        edge(idx, Tally::unit);
       } else {
         at = At::dispatch;
       }
@@ -209,44 +258,52 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     }
     // At::dispatch: the sequencer dispatched idx at rec.dispatch.
     if (idx == 0) {
-      path.by_cause["issue"] += rec.dispatch;
+      t.by_cause[Tally::issue].add(rec.dispatch);
       accounted += rec.dispatch;
       break;
     }
     const std::size_t prev = idx - 1;
-    const InstrRecord& pr = core.records[prev];
-    const bool prev_seq = unit_of(prev) == npu::kSequencerUnit;
+    const InstrRecord& pr = records[prev];
+    const bool prev_seq = unit_of[prev] == npu::kSequencerUnit;
     const Cycle base = prev_seq ? pr.done : pr.dispatch;
     if (rec.dispatch <= base + issue || unit == npu::kSequencerUnit) {
-      path.by_cause["issue"] += rec.dispatch - base;
+      t.by_cause[Tally::issue].add(rec.dispatch - base);
       accounted += rec.dispatch - base;
       idx = prev;
       at = prev_seq ? At::done : At::dispatch;
-      visit(idx, "issue");
-      ++path.edges["issue"];
+      edge(idx, Tally::issue_edge);
       continue;
     }
     // Blocked on a full queue until an earlier instruction of the same unit started.
-    std::int64_t freed = -1;
-    for (std::int64_t q = prev_on_unit[idx]; q >= 0; q = prev_on_unit[q]) {
-      if (core.records[q].start == rec.dispatch) {
+    std::uint32_t freed = kNone;
+    for (std::uint32_t q = prev_on_unit[idx]; q != kNone; q = prev_on_unit[q]) {
+      if (records[q].start == rec.dispatch) {
         freed = q;
         break;
       }
     }
-    if (freed < 0) {  // not expected; keep the accounting whole
-      path.by_cause["queue_full"] += rec.dispatch - base;
+    if (freed == kNone) {  // not expected; keep the accounting whole
+      t.by_cause[Tally::queue_full].add(rec.dispatch - base);
       accounted += rec.dispatch - base;
       idx = prev;
       at = At::dispatch;
       continue;
     }
-    idx = static_cast<std::size_t>(freed);
+    idx = freed;
     at = At::start;
-    visit(idx, "queue_full");
-    ++path.edges["queue_full"];
+    edge(idx, Tally::queue_full_edge);
   }
   path.cycles = accounted;
+  for (std::uint32_t u = 0; u < unit_count; ++u) {
+    if (t.by_unit[u].present) path.by_unit[names[u]] = t.by_unit[u].value;
+    if (t.count_by_unit[u].present) path.instructions_by_unit[names[u]] = t.count_by_unit[u].value;
+  }
+  for (int k = 0; k < Tally::kCauses; ++k) {
+    if (t.by_cause[k].present) path.by_cause[Tally::kCauseNames[k]] = t.by_cause[k].value;
+  }
+  for (int k = 0; k < Tally::kEdges; ++k) {
+    if (t.edges[k].present) path.edges[Tally::kEdgeNames[k]] = t.edges[k].value;
+  }
   return path;
 }
 

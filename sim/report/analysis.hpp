@@ -26,7 +26,7 @@ struct Bounds {
 struct PathStep {
   std::uint32_t core = 0;
   std::uint32_t index = 0;  ///< instruction index in the core's stream
-  std::string via;          ///< how its predecessor held it: dependency, unit, issue, queue_full, start
+  const char* via = "";     ///< how its predecessor held it: dependency, unit, issue, queue_full, barrier, end
 };
 
 /// The critical path: the chain of events that ends at the last completion, walked backwards.

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "helpers.hpp"
 #include "npu/common/error.hpp"
@@ -191,6 +192,88 @@ TEST_CASE("VCD: SystemC tracing writes every unit's busy and queue-depth signals
   const auto last = vcd.rfind("\n#");
   REQUIRE(last != std::string::npos);
   CHECK(std::stoull(vcd.substr(last + 2)) <= k.run.result.cycles);
+  fs::remove(path);
+}
+
+namespace {
+
+/// The value of every traced signal at the end of each cycle it changed in, by signal name.
+std::map<std::string, std::map<Cycle, long>> vcd_changes(const std::string& vcd) {
+  std::map<std::string, std::string> names;  // identifier -> name
+  std::map<std::string, std::map<Cycle, long>> out;
+  std::istringstream in(vcd);
+  std::string line;
+  Cycle t = 0;
+  while (std::getline(in, line)) {
+    std::istringstream w(line);
+    std::string first;
+    w >> first;
+    if (first == "$var") {
+      std::string type, width, id, name;
+      w >> type >> width >> id >> name;
+      names[id] = name;
+    } else if (!first.empty() && first[0] == '#') {
+      t = std::stoull(first.substr(1));
+    } else if (!first.empty() && first[0] == 'b') {
+      std::string id;
+      w >> id;
+      out[names.at(id)][t] = std::stol(first.substr(1), nullptr, 2);
+    } else if (!first.empty() && (first[0] == '0' || first[0] == '1') && names.count(first.substr(1))) {
+      out[names.at(first.substr(1))][t] = first[0] - '0';
+    }
+  }
+  return out;
+}
+
+/// `signal`'s value at the end of every cycle in [0, until], from its changes.
+std::vector<long> vcd_values(const std::map<Cycle, long>& changes, Cycle until) {
+  std::vector<long> v(until + 1, 0);
+  long value = 0;
+  auto it = changes.begin();
+  for (Cycle t = 0; t <= until; ++t) {
+    for (; it != changes.end() && it->first == t; ++it) value = it->second;
+    v[t] = value;
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("VCD: busy signals and queue depths follow the instruction records, on one core and two",
+          "[analysis][vcd]") {
+  const fs::path path = fs::temp_directory_path() / "npusim-test-records.vcd";
+  const std::string two_cores = test::source_file("traces/programs/two_cores.npuasm");
+  for (const std::uint32_t cores : {1u, 2u}) {
+    const auto hw = test::test_hw({"cores=" + std::to_string(cores)});
+    npu::Program p = npu::parse_program(cores == 1 ? test::source_file("traces/programs/gemm.npuasm") : two_cores,
+                                        "p.npuasm");
+    npu::check_program(p, hw);
+    npu::SimOptions o;
+    o.numerics = false;
+    o.vcd_path = path.string();
+    const npu::RunResult r = npu::simulate(hw, p, o, nullptr);
+    const auto changes = vcd_changes(sim::read_text_file(path.string()));
+    const auto names = npu::unit_names(hw.core);
+    for (std::uint32_t c = 0; c < cores; ++c) {
+      const npu::Stream* s = p.find_stream(c);
+      REQUIRE(s);
+      for (std::uint32_t u = npu::kMatrixUnit; u < names.size(); ++u) {
+        std::vector<long> busy(r.cycles + 1, 0), depth(r.cycles + 1, 0);
+        for (std::size_t i = 0; i < s->code.size(); ++i) {
+          if (npu::unit_of(s->code[i]) != u) continue;
+          const auto& rec = r.cores[c].records[i];
+          for (Cycle t = rec.start; t < rec.end; ++t) busy[t] = 1;
+          for (Cycle t = rec.dispatch; t < rec.start; ++t) ++depth[t];
+        }
+        const std::string prefix = "core" + std::to_string(c) + "_" + names[u];
+        INFO(prefix);
+        const auto b = changes.find(prefix + "_busy");
+        const auto d = changes.find(prefix + "_queue_depth");
+        CHECK(vcd_values(b == changes.end() ? std::map<Cycle, long>{} : b->second, r.cycles) == busy);
+        CHECK(vcd_values(d == changes.end() ? std::map<Cycle, long>{} : d->second, r.cycles) == depth);
+      }
+    }
+  }
   fs::remove(path);
 }
 
