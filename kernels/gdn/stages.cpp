@@ -262,7 +262,7 @@ class Kkt final : public ChunkHeadStage {
       ln.k = buffer("k" + i, dt, C, sh.dk);
       ln.s = buffer("s" + i, f32, C, C);
       ln.d = buffer("d" + i, f32, C, C);
-      ln.a = buffer("a" + i, dt, C, C);
+      ln.a = alias("a" + i, dt, C, C, ln.s);  // S is dead once the decay has multiplied it
       if (is_int(dt)) {
         ln.tmp = buffer("p" + i, DType::int32, C, C);
         ln.tmpf = alias("pf" + i, f32, C, C, ln.tmp);
@@ -624,10 +624,10 @@ class Output final : public ChunkHeadStage {
       ln.k = buffer("k" + i, dt, C, sh.dk);
       ln.vn = buffer("vn" + i, dt, C, VB);
       ln.h = buffer("h" + i, dt, sh.dk, VB);
-      ln.qg = buffer("qg" + i, dt, C, sh.dk);
+      ln.qg = alias("qg" + i, dt, C, sh.dk, ln.k);  // K is dead once Q K^T is computed
       ln.s = buffer("s" + i, f32, C, C);
       ln.d = buffer("d" + i, f32, C, C);
-      ln.pd = buffer("pd" + i, dt, C, C);
+      ln.pd = alias("pd" + i, dt, C, C, ln.s);  // S is dead once the decay has multiplied it
       ln.of = buffer("of" + i, f32, C, VB);
       ln.od = buffer("od" + i, dt, C, VB);
       if (is_int(dt)) {
@@ -670,11 +670,11 @@ class Output final : public ChunkHeadStage {
     const Set& st = m_sets[u.set];
     const Lane& ln = st.lanes[l];
     GdnOps o = ops();
+    o.mm_f32(ln.s.all(), ln.q.all(), ln.k.all(), s("q") + s("k"), false, false, true, ln.stmp.all(), ln.stmpf.all());
     product(ln.qg.all(), ln.q.all(), s("q"), st.eqx.view(0, C, l * sh.dk, sh.dk), s("eq"), s("qg"), ln.fa.all(),
             ln.fb.all());
     o.mm_f32(ln.of.all(), ln.qg.all(), ln.h.all(), s("qg") + s("h"), false, false, false, ln.otmp.all(),
              ln.otmpf.all());  // inter-chunk: scale (Q e^G) h_c
-    o.mm_f32(ln.s.all(), ln.q.all(), ln.k.all(), s("q") + s("k"), false, false, true, ln.stmp.all(), ln.stmpf.all());
     decay_times(ln.d.all(), ln.s.all(), st.gc.view(0, C, l, 1), st.gt.view(l, 1, 0, C));
     o.vec(Opcode::vec_mul, ln.d.all(), ln.d.all(), imm(m_scale));
     o.vec(Opcode::vec_band, ln.d.all(), ln.d.all(), {}, {}, band_attrs(0, std::int32_t(C)));
