@@ -1,6 +1,7 @@
 #include "sim/cli/cli.hpp"
 
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <npusim_version.hpp>
@@ -13,6 +14,7 @@
 #include "sim/config/hw_config.hpp"
 #include "sim/io/output.hpp"
 #include "sim/report/json.hpp"
+#include "sim/report/report.hpp"
 #include "sim/report/stats.hpp"
 #include "sim/report/trace.hpp"
 #include "sim/run/compare.hpp"
@@ -50,6 +52,8 @@ commands:
   sweep      explore a design space:  npusim sweep configs/sweeps/NAME.yaml [-j N] [--out DIR] [--resume]
                                                   [--shard I/N] [--timing-only] [--dry-run] [--quiet]
   merge      combine sweep shards:    npusim merge DIR... --out DIR
+  report     a design report (HTML, Markdown) from an output of run, compare, experiment or layer:
+                                      npusim report --from DIR [--out report.html] [--md report.md]
   version    print the version
   help       this text; `npusim COMMAND --help` describes a command's options
 
@@ -586,6 +590,37 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
                       out, err);
 }
 
+int cmd_report(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description desc("npusim report: a design report from an output directory, as one self-contained HTML "
+                                "page (and Markdown)");
+  desc.add_options()("from", po::value<std::string>()->required(),
+                     "output directory of npusim run, compare, experiment or layer")(
+      "out", po::value<std::string>(), "the HTML page (default: FROM/report.html); the analyses go beside it as "
+                                       "NAME.analyses.json")(
+      "md", po::value<std::string>(), "also write Markdown here, with the plots as SVG files in NAME-figures/")(
+      "min-snr", po::value<double>()->default_value(40), "accuracy floor of the recommendation: worst-chunk SNR in dB")(
+      "quiet", "print nothing on success")("help,h", "describe the options");
+  if (wants_help(args)) {
+    out << "usage: npusim report --from DIR [--out report.html] [--md report.md] [--min-snr DB] [--quiet]\n" << desc
+        << '\n';
+    return kExitOk;
+  }
+  const auto vm = parse(args, desc);
+  ReportOptions o;
+  o.from = vm["from"].as<std::string>();
+  if (vm.count("out")) o.html = vm["out"].as<std::string>();
+  if (vm.count("md")) o.markdown = vm["md"].as<std::string>();
+  o.min_snr_db = vm["min-snr"].as<double>();
+  if (!std::isfinite(o.min_snr_db)) throw UsageError{fmt::format("--min-snr {}: expected a number of dB", o.min_snr_db)};
+  o.quiet = vm.count("quiet") > 0;
+  const auto written = write_report(o);
+  if (!o.quiet) {
+    for (std::size_t i = 1; i < written.size(); ++i) out << "  wrote " << written[i] << '\n';
+    out << "report: " << written.front() << '\n';
+  }
+  return kExitOk;
+}
+
 int cmd_kernels(std::ostream& out) {
   out << "inverse kernels (npusim run --kernel NAME --chunk C ...):\n";
   for (const auto& k : kernels::inverse_kernels()) {
@@ -622,12 +657,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     if (command == "layer") code = cmd_layer(args, out);
     if (command == "sweep") code = cmd_sweep(args, out, err);
     if (command == "merge") code = cmd_merge(args, out, err);
+    if (command == "report") code = cmd_report(args, out);
     if (code >= 0) {
       if (!out.flush()) throw InputError("standard output: cannot write the results");
       return code;
     }
     const auto near = closest_match(command, {"validate", "run", "kernels", "compare", "experiment", "layer", "sweep",
-                                              "merge", "version", "help"});
+                                              "merge", "report", "version", "help"});
     throw UsageError{near.empty() ? fmt::format("unknown command '{}'", command)
                                   : fmt::format("unknown command '{}'; did you mean '{}'?", command, near)};
   } catch (const UsageError& e) {

@@ -65,7 +65,7 @@ TEST_CASE("every model key is documented in configs/README.md", "[docs]") {
 
 TEST_CASE("every command-line flag is documented in README.md", "[docs]") {
   const std::string readme = test::source_file("README.md");
-  for (const char* command : {"validate", "run", "compare", "experiment", "layer", "sweep", "merge"}) {
+  for (const char* command : {"validate", "run", "compare", "experiment", "layer", "sweep", "merge", "report"}) {
     std::ostringstream out, err;
     const char* argv[] = {"npusim", command, "--help"};
     REQUIRE(sim::run_cli(3, argv, out, err) == sim::kExitOk);

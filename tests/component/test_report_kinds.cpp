@@ -1,0 +1,168 @@
+// `npusim report` on each kind of output: the sections that hold data, the one-line notes of the
+// others, the plots, the Markdown version, and what a hostile input gets.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "helpers.hpp"
+#include "npu/common/error.hpp"
+#include "sim/config/hw_config.hpp"
+#include "sim/report/report.hpp"
+#include "sim/report/trace.hpp"
+#include "sim/run/compare.hpp"
+
+using namespace npusim;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kPreset = std::string(NPUSIM_SOURCE_DIR) + "/configs/npu/hexagon-like.yaml";
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("npusim-report-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+sim::KernelRunOptions options(const std::string& kernel, const std::string& hw = kPreset) {
+  sim::KernelRunOptions o;
+  o.hw_path = hw;
+  o.kernel = kernel;
+  o.params.chunk = 32;
+  o.params.batch = 2;
+  o.progress = false;
+  return o;
+}
+
+/// The HTML of one section.
+std::string section(const std::string& html, const std::string& id) {
+  const auto start = html.find("<section id=\"" + id + "\"");
+  REQUIRE(start != std::string::npos);
+  return html.substr(start, html.find("</section>", start) - start);
+}
+
+bool omitted(const std::string& html, const std::string& id) {
+  return section(html, id).find("class=\"omitted\"") != std::string::npos;
+}
+
+std::string write(const fs::path& from, const std::string& md = "") {
+  sim::ReportOptions o;
+  o.from = from.string();
+  o.markdown = md;
+  o.quiet = true;
+  const auto written = sim::write_report(o);
+  REQUIRE(written.front() == (from / "report.html").string());
+  return sim::read_text_file(written.front());
+}
+
+}  // namespace
+
+TEST_CASE("report of a kernel run: figures, spec sources, timeline, the rest noted", "[report]") {
+  const fs::path dir = fresh_dir("run");
+  const auto k = sim::run_kernel(options("neumann"));
+  sim::write_outputs(k.run, dir.string(), false);
+  sim::write_trace((dir / "trace.json").string(), k.run.hw, k.run.program, k.run.result);
+  const std::string html = write(dir, (dir / "md" / "report.md").string());
+  for (const auto& id : sim::report_section_ids()) {
+    INFO(id);
+    CHECK(html.find("<section id=\"" + id + "\"") != std::string::npos);
+  }
+  for (const char* id : {"summary", "hardware", "comparison", "utilization", "critical-path", "timeline", "reproduce"}) {
+    INFO(id);
+    CHECK(!omitted(html, id));
+  }
+  for (const char* id : {"pareto", "crossover", "layer"}) {
+    INFO(id);
+    CHECK(omitted(html, id));
+  }
+  CHECK(section(html, "summary").find("Recommendation:") != std::string::npos);
+  CHECK(section(html, "hardware").find("calibrated") != std::string::npos);
+  CHECK(section(html, "timeline").find("<figure class=\"plot\" id=\"figure-timeline-0\">") != std::string::npos);
+  CHECK(section(html, "utilization").find("id=\"figure-utilization\"") != std::string::npos);
+  CHECK(section(html, "reproduce").find("npusim run --hw " + kPreset + " --kernel neumann --chunk 32 --dtype fp16 --batch 2 "
+                                         "--order 4 --steps 3 --sum horner --mask band --seed 1 --correlation 0.5") !=
+        std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(fs::exists(dir / "report.analyses.json"));
+  const std::string md = sim::read_text_file((dir / "md" / "report.md").string());
+  CHECK(md.find("## Timeline excerpt") != std::string::npos);
+  CHECK(md.find("](<report-figures/timeline-0.svg>)") != std::string::npos);
+  CHECK(fs::exists(dir / "md" / "report-figures" / "timeline-0.svg"));
+  CHECK(sim::read_text_file((dir / "md" / "report-figures" / "utilization.svg").string()).rfind("<?xml", 0) == 0);
+}
+
+TEST_CASE("report of a comparison and of an experiment", "[report]") {
+  const fs::path dir = fresh_dir("compare");
+  sim::CompareOptions c;
+  c.run = options("");
+  c.kernels = {"fla_blocked", "neumann"};
+  sim::write_comparison(sim::compare_kernels(sim::read_hw_config(kPreset), c), dir.string());
+  std::string html = write(dir);
+  CHECK(section(html, "comparison").find("speedup over fla_blocked") != std::string::npos);
+  CHECK(section(html, "summary").find("Use neumann: ") != std::string::npos);
+  CHECK(omitted(html, "timeline"));
+  CHECK(section(html, "timeline").find("compare with --trace") != std::string::npos);
+  CHECK(section(html, "reproduce").find("npusim compare --hw " + kPreset + " --kernels fla_blocked,neumann --chunk 32") !=
+        std::string::npos);
+
+  const fs::path ex = fresh_dir("experiment");
+  {
+    std::ofstream f(ex / "small.yaml");
+    f << "name: small\nhw: " << kPreset << "\nkernels: [fla_blocked, neumann]\nchunks: [16, 32]\ndtypes: [fp16, int16]\n"
+      << "batch: 2\nreported: {source: made up, speedup: {32: 3.0}}\n";
+  }
+  const auto e = sim::read_experiment((ex / "small.yaml").string());
+  sim::run_experiment(e, (ex / "out").string(), false, nullptr);
+  html = write(ex / "out");
+  CHECK(!omitted(html, "crossover"));
+  CHECK(section(html, "crossover").find("id=\"figure-crossover-0\"") != std::string::npos);
+  CHECK(section(html, "comparison").find("id=\"figure-speedups\"") != std::string::npos);
+  CHECK(section(html, "summary").find("Against the 2 reported speedups") != std::string::npos);
+  CHECK(omitted(html, "pareto"));
+  CHECK(section(html, "reproduce").find("npusim experiment") != std::string::npos);
+}
+
+TEST_CASE("report inputs that are not npusim outputs are refused with the reason", "[report]") {
+  sim::ReportOptions o;
+  o.from = "no/such/dir";
+  CHECK_THROWS_WITH(sim::write_report(o), "--from no/such/dir: no such directory");
+  o.from = kPreset;
+  CHECK_THROWS_WITH(sim::write_report(o), Catch::Contains("not a directory"));
+  const fs::path empty = fresh_dir("empty");
+  o.from = empty.string();
+  CHECK_THROWS_WITH(sim::write_report(o), Catch::Contains("not an npusim output directory: expected"));
+  {
+    std::ofstream f(empty / "stats.json");
+    f << "{\"cycles\": 3";
+  }
+  CHECK_THROWS_WITH(sim::write_report(o), Catch::Contains("stats.json: invalid JSON"));
+  {
+    std::ofstream f(empty / "stats.json");
+    f << "{\"hw\": {}}";
+  }
+  CHECK_THROWS_WITH(sim::write_report(o), Catch::Contains("stats.json: expected npusim stats with 'cycles' and 'units'"));
+  o.html = empty.string();
+  CHECK_THROWS_WITH(sim::write_report(o), Catch::Contains("is a directory"));
+}
+
+TEST_CASE("names with markup and bytes that are not UTF-8 are shown escaped", "[report]") {
+  const fs::path dir = fresh_dir("hostile");
+  {
+    std::ofstream f(dir / "hw.yaml", std::ios::binary);
+    f << "name: \"<b>&x\xff<script>\"\n";
+    std::ifstream in(kPreset);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("name:", 0) != 0) f << line << '\n';
+    }
+  }
+  const auto k = sim::run_kernel(options("neumann", (dir / "hw.yaml").string()));
+  sim::write_outputs(k.run, (dir / "run").string(), false);
+  const std::string html = write(dir / "run");
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("<b>") == std::string::npos);
+  CHECK(html.find("&lt;b&gt;&amp;x\xEF\xBF\xBD&lt;script&gt;") != std::string::npos);
+  const std::string analyses = sim::read_text_file((dir / "run" / "report.analyses.json").string());
+  CHECK(analyses.find('\xff') == std::string::npos);
+}
