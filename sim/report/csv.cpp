@@ -1,5 +1,7 @@
 #include "sim/report/csv.hpp"
 
+#include <csv.h>
+
 #include "npu/common/text.hpp"
 
 namespace npusim::sim {
@@ -13,12 +15,9 @@ std::string csv_record(const std::vector<std::string>& fields) {
       out += f;
       continue;
     }
-    out += '"';
-    for (const char c : f) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    out += '"';
+    std::string quoted(2 * f.size() + 2, '\0');  // libcsv encloses the field and doubles its quotes
+    quoted.resize(csv_write(quoted.data(), quoted.size(), f.data(), f.size()));
+    out += quoted;
   }
   return out + "\r\n";
 }

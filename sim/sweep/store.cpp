@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <csv.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -10,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "npu/common/error.hpp"
+#include "sim/report/csv.hpp"
 #include "sim/report/json.hpp"
 
 namespace npusim::sim {
@@ -109,14 +109,6 @@ class Stmt {
   const std::string& m_path;
   sqlite3_stmt* m_s = nullptr;
 };
-
-/// A CSV field per RFC 4180: quoted (by libcsv) only when it holds a comma, quote or line break.
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out(2 * s.size() + 2, '\0');
-  out.resize(csv_write(out.data(), out.size(), s.data(), s.size()));
-  return out;
-}
 
 /// Writes `text` to `path` through a temporary file, so that a reader never sees half a file.
 class AtomicFile {
@@ -407,17 +399,15 @@ std::vector<std::string> Store::export_columns(bool wall) {
 void Store::export_csv(const std::string& path) {
   const auto cols = export_columns(false);
   AtomicFile f(path);
-  std::string line, select;
-  for (const auto& c : cols) {
-    line += (line.empty() ? "" : ",") + csv_field(c);
-    select += (select.empty() ? "" : ", ") + ident(c);
-  }
-  f.out() << line << "\r\n";
+  std::string select;
+  for (const auto& c : cols) select += (select.empty() ? "" : ", ") + ident(c);
+  f.out() << csv_record(cols);
   Stmt q(m_db, "SELECT " + select + " FROM results ORDER BY point, kernel_index", m_path);
+  std::vector<std::string> fields;
   while (q.step()) {
-    line.clear();
-    for (int i = 0; i < q.columns(); ++i) line += (i ? "," : "") + csv_field(q.csv_text(i));
-    f.out() << line << "\r\n";
+    fields.clear();
+    for (int i = 0; i < q.columns(); ++i) fields.push_back(q.csv_text(i));
+    f.out() << csv_record(fields);
   }
   f.commit();
 }
