@@ -116,8 +116,13 @@ bool wants_help(const std::vector<std::string>& args) {
 int cmd_validate(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description desc("npusim validate: check a hardware spec and print it resolved");
   desc.add(hw_options());
+  desc.add_options()("keys", "print every spec key with its meaning, unit, range and default (no --hw needed)");
   if (wants_help(args)) {
     out << desc << '\n';
+    return kExitOk;
+  }
+  if (args == std::vector<std::string>{"--keys"}) {
+    out << spec_key_tables();
     return kExitOk;
   }
   const auto vm = parse(args, desc);
@@ -198,7 +203,7 @@ void finish_run(const ProgramRun& run, const po::variables_map& vm, bool tensors
   if (vm.count("json")) {
     out << to_json(run.stats);
   } else if (!vm.count("quiet")) {
-    out << format_summary(run.stats);
+    out << format_summary(run.figures);
     std::string files;
     for (const auto& w : written) files += (files.empty() ? "" : ", ") + w;
     out << "  wrote " << files << '\n';
@@ -405,7 +410,7 @@ int cmd_compare(const std::vector<std::string>& args, std::ostream& out) {
   if (vm.count("json")) {
     out << to_json(c.json);
   } else if (!vm.count("quiet")) {
-    out << format_comparison(c.json);
+    out << format_comparison(c);
     out << "  wrote " << vm["out"].as<std::string>() << "/compare.json, compare.md and one directory per kernel\n";
   }
   return kExitOk;

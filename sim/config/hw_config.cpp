@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
-#include <sstream>
+#include <functional>
 
 #include "npu/common/error.hpp"
 #include "npu/common/text.hpp"
@@ -20,6 +20,58 @@ using Map = YamlReader::Map;
 /// clock): outside this range a transfer's duration is absurd (and could not be represented).
 constexpr double kMinBytesPerCycle = 1.0 / 1024;
 constexpr double kMaxBytesPerCycle = 1 << 20;
+constexpr std::uint64_t kMaxCycleCount = 1 << 20;  ///< the most cycles a timing key takes
+
+/// What reading a spec needs besides the YAML: the file (its stem is the default name) and the
+/// clock, once read (per-second bandwidths are converted with it).
+struct Context {
+  std::string file;
+  std::optional<double> clock_hz;
+};
+
+/// One key of a section of the spec, whose values live in struct S: everything the spec knows
+/// about it, in one place. The tables below drive reading (read), config.yaml and `npusim
+/// validate` (write), and configs/README.md (docs, checked by tests/unit/test_docs.cpp).
+template <class S>
+struct Key {
+  std::string name;
+  std::string meaning;
+  std::string unit;
+  std::string range;
+  std::string default_value;  ///< as documented; "required" when there is none
+  std::function<void(Map&, S&, Context&)> read;
+  std::function<void(YAML::Emitter&, const S&)> write;  ///< the key and its value
+  /// The documentation rows; by default one row for `prefix.name`.
+  std::function<void(std::vector<SpecKey>&, const std::string& prefix)> docs;
+};
+
+template <class S>
+using Table = std::vector<Key<S>>;
+
+std::string child(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+
+template <class S>
+void add_docs(const Key<S>& k, std::vector<SpecKey>& out, const std::string& prefix) {
+  if (k.docs) {
+    k.docs(out, prefix);
+  } else {
+    out.push_back({child(prefix, k.name), k.meaning, k.unit, k.range, k.default_value});
+  }
+}
+
+template <class S>
+void read_table(Map& m, S& s, Context& cx, const Table<S>& table) {
+  for (const auto& k : table) k.read(m, s, cx);
+}
+
+template <class S>
+void write_table(YAML::Emitter& e, const S& s, const Table<S>& table) {
+  for (const auto& k : table) k.write(e, s);
+}
+
+// Values -------------------------------------------------------------------------------------
 
 std::uint64_t size_bytes(Map& m, const std::string& key, const std::string& description, std::uint64_t min,
                          std::uint64_t max, std::optional<std::uint64_t> fallback = std::nullopt) {
@@ -34,19 +86,8 @@ std::uint64_t size_bytes(Map& m, const std::string& key, const std::string& desc
       fallback, fallback ? format_bytes(*fallback) : "");
 }
 
-std::uint32_t port_width(Map& m, const std::string& key, const std::string& description) {
-  return static_cast<std::uint32_t>(m.value<std::uint64_t>(
-      key, description, "a whole number of bytes per cycle in [1, 1048576] such as 128B/cycle",
-      [](const std::string& s) -> std::optional<std::uint64_t> {
-        const auto v = parse_bytes_per_cycle(s, std::nullopt, nullptr);
-        if (!v || *v < 1 || *v != double(std::uint64_t(*v)) || *v > kMaxBytesPerCycle) return std::nullopt;
-        return static_cast<std::uint64_t>(*v);
-      },
-      std::nullopt));
-}
-
 double bandwidth(Map& m, const std::string& key, const std::string& description, std::optional<double> clock_hz,
-                 std::optional<double> fallback = std::nullopt, bool allow_unlimited = false) {
+                 std::optional<double> fallback, bool allow_unlimited) {
   std::string expected = fmt::format("a bandwidth in [1/1024, {}] B/cycle such as 64B/cycle or 100GB/s{}",
                                      kMaxBytesPerCycle, allow_unlimited ? ", or 'unlimited'" : "");
   if (!clock_hz) expected += " (a rate per second needs a valid 'clock')";
@@ -64,90 +105,263 @@ double bandwidth(Map& m, const std::string& key, const std::string& description,
 }
 
 template <class E>
-E choice(Map& m, const std::string& key, const std::string& description,
-         const std::vector<std::pair<std::string, E>>& options, std::optional<E> fallback = std::nullopt) {
+using Choices = std::vector<std::pair<std::string, E>>;
+
+template <class E>
+std::string choice_names(const Choices<E>& options, const char* quote = "") {
   std::string names;
-  for (const auto& [n, e] : options) names += (names.empty() ? "" : ", ") + n;
-  std::string shown;
-  if (fallback) {
-    for (const auto& [n, e] : options) {
-      if (e == *fallback) shown = n;
-    }
+  for (const auto& [n, e] : options) names += fmt::format("{}{}{}{}", names.empty() ? "" : ", ", quote, n, quote);
+  return names;
+}
+
+template <class E>
+const std::string& name_of(const Choices<E>& options, E value) {
+  for (const auto& [n, e] : options) {
+    if (e == value) return n;
   }
+  internal_error(__FILE__, __LINE__, "a value of a choice without a name");
+}
+
+template <class E>
+E choice(Map& m, const std::string& key, const std::string& description, const Choices<E>& options,
+         std::optional<E> fallback) {
   return m.value<E>(
-      key, description, "one of " + names,
+      key, description, "one of " + choice_names(options),
       [&](const std::string& s) -> std::optional<E> {
         for (const auto& [n, e] : options) {
           if (n == s) return e;
         }
         return std::nullopt;
       },
-      fallback, shown);
+      fallback, fallback ? name_of(options, *fallback) : "");
 }
 
-std::uint32_t u32(std::uint64_t v) { return static_cast<std::uint32_t>(v); }
+const Choices<npu::DType> kFloatAccumulators = {
+    {"fp32", npu::DType::fp32}, {"fp16", npu::DType::fp16}, {"bf16", npu::DType::bf16}};
+const Choices<npu::DType> kIntAccumulators = {{"int32", npu::DType::int32}};
 
-void read_matrix(Map& root, npu::MatrixConfig& mx) {
-  Map m = root.map("matrix", "the matrix-multiply unit");
-  mx.model = choice<npu::MatrixModel>(m, "model", "timing model of the array",
-                                      {{"cube", npu::MatrixModel::cube}, {"systolic", npu::MatrixModel::systolic}});
-  const bool cube = mx.model == npu::MatrixModel::cube;
-  if (cube || m.has("cube")) {
-    Map c = m.map("cube", "tile computed per cycle (model: cube)");
-    mx.cube.m = u32(c.integer("m", "tile rows (M) per cycle", 1, 4096));
-    mx.cube.k = u32(c.integer("k", "tile depth (K) per cycle", 1, 4096));
-    mx.cube.n = u32(c.integer("n", "tile columns (N) per cycle", 1, 4096));
-    c.finish();
-    if (!cube) m.reader().error_at_path(m.child_path("cube"), "is only used with model: cube (model is systolic)");
-  }
-  if (!cube || m.has("systolic")) {
-    Map s = m.map("systolic", "PE array (model: systolic)");
-    mx.systolic.rows = u32(s.integer("rows", "PE rows (R)", 1, 4096));
-    mx.systolic.cols = u32(s.integer("cols", "PE columns (C)", 1, 4096));
-    mx.systolic.dataflow = choice<npu::Dataflow>(
-        s, "dataflow", "SCALE-Sim dataflow: weight, output or input stationary",
-        {{"ws", npu::Dataflow::ws}, {"os", npu::Dataflow::os}, {"is", npu::Dataflow::is}});
-    mx.systolic.arrays = u32(s.integer("arrays", "identical arrays sharing each matmul's folds", 1, 64, 1));
-    s.finish();
-    if (cube) m.reader().error_at_path(m.child_path("systolic"), "is only used with model: systolic (model is cube)");
-  }
-  Map d = m.map("dtypes", "operand dtypes the unit takes, each with its rate in tiles per cycle (2 = twice the tile "
-                          "rate, 1/4 = a quarter)");
-  for (const auto& [name, node] : d.entries()) {
-    const std::string path = d.child_path(name);
-    const auto t = npu::parse_dtype(name);
-    if (!t) {
-      m.reader().error(node, path, fmt::format("unknown dtype; expected one of {}", npu::dtype_choices()));
-      continue;
-    }
-    const auto r = node.IsScalar() ? parse_ratio(node.Scalar()) : std::nullopt;
-    if (!r) {
-      m.reader().error(node, path, fmt::format("expected a rate such as 1, 2 or 1/4, got {}", shown_value(node)));
-      continue;
-    }
-    mx.rates[static_cast<int>(*t)] = npu::Rate{r->first, r->second};
-  }
-  Map acc = m.map("accumulator", "accumulation dtypes", false);
-  mx.float_accumulator = choice<npu::DType>(acc, "float", "accumulator for float operands",
-                                            {{"fp32", npu::DType::fp32}, {"fp16", npu::DType::fp16}, {"bf16", npu::DType::bf16}},
-                                            npu::DType::fp32);
-  mx.int_accumulator = choice<npu::DType>(acc, "int", "accumulator for integer operands", {{"int32", npu::DType::int32}},
-                                          npu::DType::int32);
-  acc.finish();
-  mx.startup_cycles = u32(m.integer("startup_cycles", "fixed cycles per matmul instruction", 0, 1 << 20, 0));
-  mx.pipeline_latency_cycles =
-      u32(m.integer("pipeline_latency", "cycles from the unit freeing to the result being usable", 0, 1 << 20, 0));
-  mx.port_bytes_per_cycle = port_width(m, "port", "scratchpad read port and write port width");
-  m.finish();
+// Key kinds ----------------------------------------------------------------------------------
+
+/// A whole number in [min, max]; `fallback` is the default (none: required).
+template <class S, class M>
+Key<S> integer(M S::*member, std::string name, std::string meaning, std::string unit, std::uint64_t min,
+               std::uint64_t max, std::optional<std::uint64_t> fallback = std::nullopt) {
+  Key<S> k{name, meaning, std::move(unit), fmt::format("{} to {}", min, max),
+           fallback ? std::to_string(*fallback) : "required", nullptr, nullptr, nullptr};
+  k.read = [=](Map& m, S& s, Context&) { s.*member = static_cast<M>(m.integer(name, meaning, min, max, fallback)); };
+  k.write = [=](YAML::Emitter& e, const S& s) { e << YAML::Key << name << YAML::Value << std::uint64_t{s.*member}; };
+  return k;
 }
 
-void read_vector(Map& root, npu::VectorConfig& vc) {
-  Map v = root.map("vector", "the vector (SIMD) unit");
-  vc.width_bytes = u32(size_bytes(v, "width", "vector register width; lanes = width / element size", 4, 1 << 16));
-  vc.startup_cycles = u32(v.integer("startup_cycles", "fixed cycles per vector instruction", 0, 1 << 20, 0));
-  vc.port_bytes_per_cycle = port_width(v, "port", "scratchpad read port and write port width");
-  if (auto list = v.list("dtypes", "element dtypes the unit computes in")) {
-    for (const auto& name : *list) {
+/// A size in bytes in [min, max].
+template <class S, class M>
+Key<S> size(M S::*member, std::string name, std::string meaning, std::uint64_t min, std::uint64_t max) {
+  Key<S> k{name, meaning, "bytes", fmt::format("{} to {}", format_bytes(min), format_bytes(max)), "required",
+           nullptr, nullptr, nullptr};
+  k.read = [=](Map& m, S& s, Context&) { s.*member = static_cast<M>(size_bytes(m, name, meaning, min, max)); };
+  k.write = [=](YAML::Emitter& e, const S& s) { e << YAML::Key << name << YAML::Value << format_bytes(s.*member); };
+  return k;
+}
+
+/// A bandwidth in bytes per cycle (or per second, converted with the clock).
+template <class S>
+Key<S> rate(double S::*member, std::string name, std::string meaning, std::optional<double> fallback = std::nullopt,
+            bool allow_unlimited = false) {
+  const auto shown = [allow_unlimited](double v) { return v == 0 && allow_unlimited ? "unlimited" : format_bytes_per_cycle(v); };
+  Key<S> k{name, meaning, "B/cycle", allow_unlimited ? "1/1024 to 1048576, or `unlimited`" : "1/1024 to 1048576",
+           fallback ? shown(*fallback) : "required", nullptr, nullptr, nullptr};
+  k.read = [=](Map& m, S& s, Context& cx) {
+    s.*member = bandwidth(m, name, meaning, cx.clock_hz, fallback, allow_unlimited);
+  };
+  k.write = [=](YAML::Emitter& e, const S& s) { e << YAML::Key << name << YAML::Value << shown(s.*member); };
+  return k;
+}
+
+/// A scratchpad port: a whole number of bytes per cycle.
+template <class S>
+Key<S> port(std::uint32_t S::*member, std::string name, std::string meaning) {
+  Key<S> k{name, meaning, "B/cycle", "1 to 1048576", "required", nullptr, nullptr, nullptr};
+  k.read = [=](Map& m, S& s, Context&) {
+    s.*member = static_cast<std::uint32_t>(m.value<std::uint64_t>(
+        name, meaning, "a whole number of bytes per cycle in [1, 1048576] such as 128B/cycle",
+        [](const std::string& t) -> std::optional<std::uint64_t> {
+          const auto v = parse_bytes_per_cycle(t, std::nullopt, nullptr);
+          if (!v || *v < 1 || *v != double(std::uint64_t(*v)) || *v > kMaxBytesPerCycle) return std::nullopt;
+          return static_cast<std::uint64_t>(*v);
+        },
+        std::nullopt));
+  };
+  k.write = [=](YAML::Emitter& e, const S& s) {
+    e << YAML::Key << name << YAML::Value << format_bytes_per_cycle(s.*member);
+  };
+  return k;
+}
+
+/// One of a set of names.
+template <class S, class E>
+Key<S> one_of(E S::*member, std::string name, std::string meaning, Choices<E> options,
+              std::optional<E> fallback = std::nullopt) {
+  Key<S> k{name, meaning, "", choice_names(options, "`"), fallback ? name_of(options, *fallback) : "required",
+           nullptr, nullptr, nullptr};
+  k.read = [=](Map& m, S& s, Context&) { s.*member = choice(m, name, meaning, options, fallback); };
+  k.write = [=](YAML::Emitter& e, const S& s) { e << YAML::Key << name << YAML::Value << name_of(options, s.*member); };
+  return k;
+}
+
+/// A text; `documented_default` is its default as the docs show it.
+template <class S>
+Key<S> text(std::string S::*member, std::string name, std::string meaning, std::string documented_default,
+            std::function<std::string(const Context&)> fallback) {
+  Key<S> k{name, meaning, "", "any text", std::move(documented_default), nullptr, nullptr, nullptr};
+  k.read = [=](Map& m, S& s, Context& cx) { s.*member = m.text(name, meaning, fallback(cx)); };
+  k.write = [=](YAML::Emitter& e, const S& s) { e << YAML::Key << name << YAML::Value << s.*member; };
+  return k;
+}
+
+/// A nested mapping read by its own table; `get` gives the struct holding its values (a generic
+/// lambda, for the struct and for the const struct). `flow`: written on one line.
+template <class S, class C, class Get>
+Key<S> section(std::string name, std::string meaning, bool required, bool flow, Get get, Table<C> table,
+               std::string documented_default = "") {
+  auto shared = std::make_shared<Table<C>>(std::move(table));
+  if (documented_default.empty()) documented_default = required ? "required" : "(optional section)";
+  Key<S> k{name, meaning, "", "", documented_default, nullptr, nullptr, nullptr};
+  k.read = [=](Map& m, S& s, Context& cx) {
+    Map sub = m.map(name, meaning, required);
+    read_table(sub, get(s), cx, *shared);
+    sub.finish();
+  };
+  k.write = [=](YAML::Emitter& e, const S& s) {
+    e << YAML::Key << name << YAML::Value;
+    if (flow) e << YAML::Flow;
+    e << YAML::BeginMap;
+    write_table(e, get(s), *shared);
+    e << YAML::EndMap;
+  };
+  k.docs = [=](std::vector<SpecKey>& out, const std::string& prefix) {
+    out.push_back({child(prefix, name), meaning, "", "", documented_default});
+    for (const auto& key : *shared) add_docs(key, out, child(prefix, name));
+  };
+  return k;
+}
+
+// The tables ---------------------------------------------------------------------------------
+
+Table<npu::SequencerConfig> sequencer_keys() {
+  using S = npu::SequencerConfig;
+  return {integer(&S::issue_cycles, "issue_cycles", "cycles to issue one instruction", "cycles", 0, kMaxCycleCount, 1),
+          integer(&S::queue_depth, "queue_depth",
+                  "instruction queue entries per execution unit; a full queue stalls issue", "entries", 1, 4096, 8)};
+}
+
+Table<npu::CubeConfig> cube_keys() {
+  using S = npu::CubeConfig;
+  return {integer(&S::m, "m", "tile rows (M) per cycle", "elements", 1, 4096),
+          integer(&S::k, "k", "tile depth (K) per cycle", "elements", 1, 4096),
+          integer(&S::n, "n", "tile columns (N) per cycle", "elements", 1, 4096)};
+}
+
+Table<npu::SystolicConfig> systolic_keys() {
+  using S = npu::SystolicConfig;
+  return {integer(&S::rows, "rows", "PE rows (R)", "PEs", 1, 4096), integer(&S::cols, "cols", "PE columns (C)", "PEs", 1, 4096),
+          one_of(&S::dataflow, "dataflow", "SCALE-Sim dataflow: weight, output or input stationary",
+                 Choices<npu::Dataflow>{{"ws", npu::Dataflow::ws}, {"os", npu::Dataflow::os}, {"is", npu::Dataflow::is}}),
+          integer(&S::arrays, "arrays", "identical arrays; a matmul's folds are dealt round-robin", "", 1, 64, 1)};
+}
+
+Table<npu::MatrixConfig> accumulator_keys() {
+  using S = npu::MatrixConfig;
+  return {one_of(&S::float_accumulator, "float", "accumulator for float operands", kFloatAccumulators,
+                 std::optional(npu::DType::fp32)),
+          one_of(&S::int_accumulator, "int", "accumulator for integer operands", kIntAccumulators,
+                 std::optional(npu::DType::int32))};
+}
+
+std::string ratio(const npu::Rate& r) { return r.den == 1 ? std::to_string(r.num) : fmt::format("{}/{}", r.num, r.den); }
+
+/// matrix.dtypes: {DTYPE: RATE}, a rate in tiles per cycle relative to the tile.
+Key<npu::MatrixConfig> matrix_dtypes() {
+  const std::string meaning =
+      "operand dtypes the unit takes, each with its rate in tiles per cycle relative to the tile (`{fp16: 1, int8: 2, "
+      "fp32: 1/4}`)";
+  Key<npu::MatrixConfig> k{"dtypes", meaning, "tiles/cycle", "rates from 1/1048576 to 1048576", "required",
+                           nullptr, nullptr, nullptr};
+  k.read = [meaning](Map& m, npu::MatrixConfig& mx, Context&) {
+    Map d = m.map("dtypes", meaning);
+    for (const auto& [name, node] : d.entries()) {
+      const std::string path = d.child_path(name);
+      const auto t = npu::parse_dtype(name);
+      if (!t) {
+        m.reader().error(node, path, fmt::format("unknown dtype; expected one of {}", npu::dtype_choices()));
+        continue;
+      }
+      const auto r = node.IsScalar() ? parse_ratio(node.Scalar()) : std::nullopt;
+      if (!r) {
+        m.reader().error(node, path, fmt::format("expected a rate such as 1, 2 or 1/4, got {}", shown_value(node)));
+        continue;
+      }
+      mx.rates[static_cast<int>(*t)] = npu::Rate{r->first, r->second};
+    }
+  };
+  k.write = [](YAML::Emitter& e, const npu::MatrixConfig& mx) {
+    e << YAML::Key << "dtypes" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    for (npu::DType t : npu::kAllDTypes) {
+      if (const auto& r = mx.rate(t)) e << YAML::Key << std::string(npu::dtype_name(t)) << YAML::Value << ratio(*r);
+    }
+    e << YAML::EndMap;
+  };
+  return k;
+}
+
+/// matrix.cube or matrix.systolic: read with its model, refused with the other one.
+template <class C, class Get>
+Key<npu::MatrixConfig> model_section(const std::string& name, const std::string& meaning, npu::MatrixModel model,
+                                     Get get, Table<C> table) {
+  Key<npu::MatrixConfig> k = section<npu::MatrixConfig, C>(
+      name, meaning, true, true, get, std::move(table), "required for " + std::string(npu::matrix_model_name(model)));
+  const auto read = k.read;
+  const auto write = k.write;
+  k.read = [=](Map& m, npu::MatrixConfig& mx, Context& cx) {
+    if (mx.model != model && !m.has(name)) return;
+    read(m, mx, cx);
+    if (mx.model != model) {
+      m.reader().error_at_path(m.child_path(name),
+                               fmt::format("is only used with model: {} (model is {})", npu::matrix_model_name(model),
+                                           npu::matrix_model_name(mx.model)));
+    }
+  };
+  k.write = [=](YAML::Emitter& e, const npu::MatrixConfig& mx) {
+    if (mx.model == model) write(e, mx);
+  };
+  return k;
+}
+
+Table<npu::MatrixConfig> matrix_keys() {
+  using S = npu::MatrixConfig;
+  return {one_of(&S::model, "model", "`cube` or `systolic` timing model",
+                 Choices<npu::MatrixModel>{{"cube", npu::MatrixModel::cube}, {"systolic", npu::MatrixModel::systolic}}),
+          model_section("cube", "with `model: cube`: the tile computed per cycle", npu::MatrixModel::cube,
+                        [](auto& mx) -> auto& { return mx.cube; }, cube_keys()),
+          model_section("systolic", "with `model: systolic`: the PE array", npu::MatrixModel::systolic,
+                        [](auto& mx) -> auto& { return mx.systolic; }, systolic_keys()),
+          matrix_dtypes(),
+          section<S, S>("accumulator", "accumulation dtypes", false, true, [](auto& mx) -> auto& { return mx; },
+                        accumulator_keys()),
+          integer(&S::startup_cycles, "startup_cycles", "fixed cost of every matmul instruction", "cycles", 0,
+                  kMaxCycleCount, 0),
+          integer(&S::pipeline_latency_cycles, "pipeline_latency",
+                  "from the unit freeing to the result being usable by dependants", "cycles", 0, kMaxCycleCount, 0),
+          port(&S::port_bytes_per_cycle, "port", "width of the unit's scratchpad read port and of its write port")};
+}
+
+/// vector.dtypes: the list of dtypes the unit computes in.
+Key<npu::VectorConfig> vector_dtypes() {
+  const std::string meaning = "list of element dtypes the unit computes in";
+  Key<npu::VectorConfig> k{"dtypes", meaning, "", std::string(npu::dtype_choices()), "required", nullptr, nullptr,
+                           nullptr};
+  k.read = [meaning](Map& v, npu::VectorConfig& vc, Context&) {
+    const auto list = v.list("dtypes", meaning);
+    for (const auto& name : list.value_or(std::vector<std::string>{})) {
       const auto t = npu::parse_dtype(name);
       if (!t) {
         v.reader().error_at_path(v.child_path("dtypes"),
@@ -156,31 +370,177 @@ void read_vector(Map& root, npu::VectorConfig& vc) {
       }
       vc.dtypes[static_cast<int>(*t)] = true;
     }
-  }
-  Map ops = v.map("ops", "per-op timing: latency (cycles to the result) and interval (cycles between vectors); an "
-                         "integer N means latency N, interval 1");
-  auto read_op = [&](const std::string& name, std::optional<npu::VectorOpTiming> fallback) {
-    npu::VectorOpTiming t = fallback.value_or(npu::VectorOpTiming{});
-    if (ops.has_map(name)) {
-      Map o = ops.map(name, "timing of " + name);
-      t.latency_cycles = u32(o.integer("latency", "cycles from the last issue to the result", 0, 1 << 20));
-      t.interval_cycles = u32(o.integer("interval", "cycles between successive vectors", 1, 1 << 20, 1));
-      o.finish();
-      return t;
-    }
-    std::optional<std::uint64_t> dflt;
-    if (fallback) dflt = fallback->latency_cycles;
-    const auto latency = ops.integer(name, "timing of " + name, 0, 1 << 20, dflt);
-    if (!ops.has(name) && fallback) return t;
-    return npu::VectorOpTiming{u32(latency), 1};
   };
-  const npu::VectorOpTiming dflt = read_op("default", npu::VectorOpTiming{2, 1});
-  for (int i = 0; i < npu::kVectorOpClassCount; ++i) {
-    const auto cls = static_cast<npu::VectorOpClass>(i);
-    vc.ops[i] = read_op(std::string(npu::vector_op_class_name(cls)), dflt);
-  }
-  ops.finish();
-  v.finish();
+  k.write = [](YAML::Emitter& e, const npu::VectorConfig& vc) {
+    e << YAML::Key << "dtypes" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (npu::DType t : npu::kAllDTypes) {
+      if (vc.supports(t)) e << std::string(npu::dtype_name(t));
+    }
+    e << YAML::EndSeq;
+  };
+  return k;
+}
+
+/// vector.ops: `default` and one row per op class, each {latency: L, interval: I} or just L.
+Key<npu::VectorConfig> vector_ops() {
+  const std::string meaning = "per-op timing table";
+  const npu::VectorOpTiming builtin{2, 1};
+  Key<npu::VectorConfig> k{"ops", meaning, "", "", "required", nullptr, nullptr, nullptr};
+  k.read = [=](Map& v, npu::VectorConfig& vc, Context&) {
+    Map ops = v.map("ops", "per-op timing: latency (cycles to the result) and interval (cycles between vectors); an "
+                           "integer N means latency N, interval 1");
+    auto read_op = [&](const std::string& name, std::optional<npu::VectorOpTiming> fallback) {
+      npu::VectorOpTiming t = fallback.value_or(npu::VectorOpTiming{});
+      if (ops.has_map(name)) {
+        Map o = ops.map(name, "timing of " + name);
+        t.latency_cycles = static_cast<std::uint32_t>(
+            o.integer("latency", "cycles from the last issue to the result", 0, kMaxCycleCount));
+        t.interval_cycles = static_cast<std::uint32_t>(
+            o.integer("interval", "cycles between successive vectors", 1, kMaxCycleCount, 1));
+        o.finish();
+        return t;
+      }
+      std::optional<std::uint64_t> dflt;
+      if (fallback) dflt = fallback->latency_cycles;
+      const auto latency = ops.integer(name, "timing of " + name, 0, kMaxCycleCount, dflt);
+      if (!ops.has(name) && fallback) return t;
+      return npu::VectorOpTiming{static_cast<std::uint32_t>(latency), 1};
+    };
+    const npu::VectorOpTiming dflt = read_op("default", builtin);
+    for (int i = 0; i < npu::kVectorOpClassCount; ++i) {
+      vc.ops[i] = read_op(std::string(npu::vector_op_class_name(static_cast<npu::VectorOpClass>(i))), dflt);
+    }
+    ops.finish();
+  };
+  k.write = [](YAML::Emitter& e, const npu::VectorConfig& vc) {
+    e << YAML::Key << "ops" << YAML::Value << YAML::BeginMap;
+    for (int i = 0; i < npu::kVectorOpClassCount; ++i) {
+      e << YAML::Key << std::string(npu::vector_op_class_name(static_cast<npu::VectorOpClass>(i))) << YAML::Value
+        << YAML::Flow << YAML::BeginMap << YAML::Key << "latency" << YAML::Value << vc.ops[i].latency_cycles
+        << YAML::Key << "interval" << YAML::Value << vc.ops[i].interval_cycles << YAML::EndMap;
+    }
+    e << YAML::EndMap;
+  };
+  k.docs = [=](std::vector<SpecKey>& out, const std::string& prefix) {
+    std::string ops;
+    for (int i = 0; i < npu::kVectorOpClassCount; ++i) {
+      ops += fmt::format("{}{}", ops.empty() ? "" : " ", npu::vector_op_class_name(static_cast<npu::VectorOpClass>(i)));
+    }
+    const std::string p = child(prefix, "ops");
+    const std::string range = fmt::format("0 to {}", kMaxCycleCount);
+    out.push_back({p, meaning, "", "", "required"});
+    out.push_back({p + ".default", "timing of ops not listed", "", "", "`{latency: 2, interval: 1}`"});
+    out.push_back({p + ".<op>", fmt::format("one of `{}`: `{{latency: L, interval: I}}` or just `L` (interval 1)", ops),
+                   "", "", "`default`"});
+    out.push_back({p + ".<op>.latency", "cycles from the last issue to the result", "cycles", range,
+                   "required in the map form"});
+    out.push_back({p + ".<op>.interval", "cycles between successive vectors of one instruction", "cycles",
+                   fmt::format("1 to {}", kMaxCycleCount), "1"});
+  };
+  return k;
+}
+
+Table<npu::VectorConfig> vector_keys() {
+  using S = npu::VectorConfig;
+  return {size(&S::width_bytes, "width", "vector register width; lanes = width / element size", 4, 1 << 16),
+          integer(&S::startup_cycles, "startup_cycles", "fixed cost of every vector instruction", "cycles", 0,
+                  kMaxCycleCount, 0),
+          port(&S::port_bytes_per_cycle, "port", "width of the unit's scratchpad read port and of its write port"),
+          vector_dtypes(), vector_ops()};
+}
+
+Table<npu::ScratchpadConfig> scratchpad_keys() {
+  using S = npu::ScratchpadConfig;
+  return {size(&S::size_bytes, "size", "capacity", 1, std::uint64_t{4} << 30),
+          integer(&S::banks, "banks", "banks; words interleave across them", "", 1, 1024),
+          size(&S::bank_width_bytes, "bank_width", "bytes per bank word", 1, 1 << 16),
+          integer(&S::ports_per_bank, "ports_per_bank", "distinct words each bank serves per cycle", "", 1, 16, 1)};
+}
+
+Table<npu::DmaConfig> dma_keys() {
+  using S = npu::DmaConfig;
+  return {integer(&S::queues, "queues", "independent in-order DMA queues (units `dma0`, `dma1`, ...)", "", 1, 16),
+          integer(&S::setup_cycles, "setup_cycles", "descriptor processing per transfer", "cycles", 0, kMaxCycleCount, 0),
+          rate(&S::bytes_per_cycle, "bandwidth", "most one queue moves")};
+}
+
+Table<npu::DramConfig> dram_keys() {
+  using S = npu::DramConfig;
+  return {rate(&S::bytes_per_cycle, "bandwidth", "total bandwidth, shared (max-min fair) by every transfer in flight"),
+          integer(&S::latency_cycles, "latency",
+                  "from request to data in place; pipelined: a DMA queue moves on after its transfer", "cycles", 0,
+                  kMaxCycleCount),
+          size(&S::burst_bytes, "burst", "transfer granule: a partly used burst costs a whole burst", 1, 1 << 20)};
+}
+
+Table<npu::HandoffDirection> direction_keys() {
+  using S = npu::HandoffDirection;
+  return {integer(&S::fixed_cycles, "fixed_cycles", "cycles per instruction that needs the hand-off", "cycles", 0,
+                  kMaxCycleCount, 0),
+          rate(&S::bytes_per_cycle, "bandwidth", "conversion rate", std::optional(0.0), true)};
+}
+
+Table<npu::HandoffConfig> handoff_keys() {
+  using S = npu::HandoffConfig;
+  return {one_of(&S::via, "via",
+                 "who pays for a layout change: the consuming unit (`consumer`: `fixed_cycles` and `bandwidth` below) "
+                 "or the vector unit (`vector`: `vec.layout` work costed by `vector.ops.layout`)",
+                 Choices<npu::HandoffVia>{{"consumer", npu::HandoffVia::consumer}, {"vector", npu::HandoffVia::vector}},
+                 std::optional(npu::HandoffVia::consumer)),
+          section<S, npu::HandoffDirection>(
+              "matrix_to_vector", "via consumer: vector unit reading matrix-unit results", false, true,
+              [](auto& h) -> auto& { return h.matrix_to_vector; }, direction_keys(), "free"),
+          section<S, npu::HandoffDirection>(
+              "vector_to_matrix", "via consumer: matrix unit reading vector-unit results", false, true,
+              [](auto& h) -> auto& { return h.vector_to_matrix; }, direction_keys(), "free")};
+}
+
+/// clock: read before every bandwidth, which it converts.
+Key<npu::NpuConfig> clock_key() {
+  const std::string meaning = "core clock; converts per-second bandwidths to bytes per cycle and cycles to time";
+  Key<npu::NpuConfig> k{"clock", meaning, "Hz", "1MHz to 100GHz", "required", nullptr, nullptr, nullptr};
+  k.read = [meaning](Map& root, npu::NpuConfig& c, Context& cx) {
+    c.clock_hz = root.value<double>(
+        "clock", meaning, "a frequency in [1MHz, 100GHz] such as 1.2GHz or 800MHz",
+        [](const std::string& s) -> std::optional<double> {
+          const auto hz = parse_hertz(s);
+          if (hz && !(*hz >= 1e6 && *hz <= 100e9)) return std::nullopt;
+          return hz;
+        },
+        std::nullopt);
+    if (c.clock_hz > 0) cx.clock_hz = c.clock_hz;
+  };
+  k.write = [](YAML::Emitter& e, const npu::NpuConfig& c) {
+    e << YAML::Key << "clock" << YAML::Value << format_hertz(c.clock_hz);
+  };
+  return k;
+}
+
+const Table<npu::NpuConfig>& spec_table() {
+  using S = npu::NpuConfig;
+  static const Table<S> table = {
+      text(&S::name, "name", "preset name shown in reports", "file name",
+           [](const Context& cx) { return std::filesystem::path(cx.file).stem().string(); }),
+      text(&S::description, "description", "one line about what the preset models", "\"\"",
+           [](const Context&) { return std::string(); }),
+      clock_key(),
+      integer(&S::cores, "cores", "identical cores sharing DRAM and the flags", "", 1, 256, 1),
+      section<S, npu::SequencerConfig>("sequencer", "the scalar/control unit", false, false,
+                                       [](auto& c) -> auto& { return c.core.sequencer; }, sequencer_keys()),
+      section<S, npu::MatrixConfig>("matrix", "the matrix-multiply unit", true, false,
+                                    [](auto& c) -> auto& { return c.core.matrix; }, matrix_keys()),
+      section<S, npu::VectorConfig>("vector", "the vector (SIMD) unit", true, false,
+                                    [](auto& c) -> auto& { return c.core.vector; }, vector_keys()),
+      section<S, npu::ScratchpadConfig>("scratchpad", "each core's on-chip memory", true, false,
+                                        [](auto& c) -> auto& { return c.core.scratchpad; }, scratchpad_keys()),
+      section<S, npu::DmaConfig>("dma", "the DMA engines of a core", true, false,
+                                 [](auto& c) -> auto& { return c.core.dma; }, dma_keys()),
+      section<S, npu::DramConfig>("dram", "off-chip memory shared by all cores", true, false,
+                                  [](auto& c) -> auto& { return c.dram; }, dram_keys()),
+      section<S, npu::HandoffConfig>("handoff", "matrix <-> vector layout changes", false, false,
+                                     [](auto& c) -> auto& { return c.core.handoff; }, handoff_keys()),
+  };
+  return table;
 }
 
 }  // namespace
@@ -218,65 +578,9 @@ npu::NpuConfig parse_hw_config(const std::string& text, const std::string& file,
   }
   Map root = r.root();
   npu::NpuConfig c;
-  npu::CoreConfig& core = c.core;
-  c.name = root.text("name", "preset name shown in reports", std::filesystem::path(file).stem().string());
-  c.description = root.text("description", "one line about what the preset models", "");
-  std::optional<double> clock;
-  c.clock_hz = root.value<double>(
-      "clock", "core clock; converts per-second bandwidths to bytes per cycle",
-      "a frequency in [1MHz, 100GHz] such as 1.2GHz or 800MHz",
-      [](const std::string& s) -> std::optional<double> {
-        const auto hz = parse_hertz(s);
-        if (hz && !(*hz >= 1e6 && *hz <= 100e9)) return std::nullopt;
-        return hz;
-      },
-      std::nullopt);
-  if (c.clock_hz > 0) clock = c.clock_hz;
-  c.cores = u32(root.integer("cores", "identical cores sharing DRAM", 1, 256, 1));
-
-  Map seq = root.map("sequencer", "the scalar/control unit that issues instructions", false);
-  core.sequencer.issue_cycles = u32(seq.integer("issue_cycles", "cycles to issue one instruction", 0, 1 << 20, 1));
-  core.sequencer.queue_depth = u32(seq.integer("queue_depth", "instruction queue entries per execution unit", 1, 4096, 8));
-  seq.finish();
-
-  read_matrix(root, core.matrix);
-  read_vector(root, core.vector);
-
-  Map sp = root.map("scratchpad", "the core's software-managed on-chip memory");
-  core.scratchpad.size_bytes = size_bytes(sp, "size", "capacity", 1, std::uint64_t{4} << 30);
-  core.scratchpad.banks = u32(sp.integer("banks", "number of banks; words interleave across them", 1, 1024));
-  core.scratchpad.bank_width_bytes = u32(size_bytes(sp, "bank_width", "bytes per bank word", 1, 1 << 16));
-  core.scratchpad.ports_per_bank = u32(sp.integer("ports_per_bank", "distinct words each bank serves per cycle", 1, 16, 1));
-  sp.finish();
-
-  Map dma = root.map("dma", "DMA engines between DRAM and the scratchpad");
-  core.dma.queues = u32(dma.integer("queues", "independent in-order DMA queues (units dma0, dma1, ...)", 1, 16));
-  core.dma.setup_cycles = u32(dma.integer("setup_cycles", "descriptor processing per transfer", 0, 1 << 20, 0));
-  core.dma.bytes_per_cycle = bandwidth(dma, "bandwidth", "most one queue moves per cycle", clock);
-  dma.finish();
-
-  Map dram = root.map("dram", "off-chip memory shared by all cores");
-  c.dram.bytes_per_cycle = bandwidth(dram, "bandwidth", "total bandwidth, shared by every transfer in flight", clock);
-  c.dram.latency_cycles = u32(dram.integer("latency", "cycles from request to first data", 0, 1 << 20));
-  c.dram.burst_bytes = u32(size_bytes(dram, "burst", "transfer granule; partial bursts cost a whole burst", 1, 1 << 20));
-  dram.finish();
-
-  Map hand = root.map("handoff", "cost of reading data the other compute unit wrote (layout change)", false);
-  core.handoff.via = choice<npu::HandoffVia>(
-      hand, "via", "who pays for a layout change: the consuming unit (fixed cost and bandwidth below) or the vector "
-                   "unit (vec.layout work costed by vector.ops.layout)",
-      {{"consumer", npu::HandoffVia::consumer}, {"vector", npu::HandoffVia::vector}}, npu::HandoffVia::consumer);
-  auto direction = [&](const std::string& key, npu::HandoffDirection& d, const std::string& what) {
-    Map h = hand.map(key, what, false);
-    d.fixed_cycles = u32(h.integer("fixed_cycles", "cycles per instruction that needs the hand-off", 0, 1 << 20, 0));
-    d.bytes_per_cycle = bandwidth(h, "bandwidth", "conversion rate for the bytes handed off", clock, 0.0, true);
-    h.finish();
-  };
-  direction("matrix_to_vector", core.handoff.matrix_to_vector, "vector unit reading matrix-unit results");
-  direction("vector_to_matrix", core.handoff.vector_to_matrix, "matrix unit reading vector-unit results");
-  hand.finish();
+  Context cx{file, std::nullopt};
+  read_table(root, c, cx, spec_table());
   root.finish();
-
   if (!r.has_errors()) {
     for (const auto& p : npu::validate(c)) r.error_at_path(p.path, p.message);
   }
@@ -285,88 +589,47 @@ npu::NpuConfig parse_hw_config(const std::string& text, const std::string& file,
   return c;
 }
 
-namespace {
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
+std::string write_hw_config(const npu::NpuConfig& c) {
+  YAML::Emitter e;
+  e << YAML::Comment("Resolved hardware config: every key explicit. Re-running with this file reproduces the run.");
+  e << YAML::BeginMap;
+  write_table(e, c, spec_table());
+  e << YAML::EndMap;
+  NPUSIM_ASSERT(e.good(), "the resolved config is emitted: " + e.GetLastError());
+  return std::string(e.c_str()) + "\n";
 }
 
-std::string ratio(const npu::Rate& r) { return r.den == 1 ? std::to_string(r.num) : fmt::format("{}/{}", r.num, r.den); }
+std::vector<SpecKey> spec_keys() {
+  std::vector<SpecKey> out;
+  for (const auto& k : spec_table()) add_docs(k, out, "");
+  return out;
+}
 
-std::string handoff_bw(double v) { return v == 0 ? "unlimited" : format_bytes_per_cycle(v); }
-
-}  // namespace
-
-std::string write_hw_config(const npu::NpuConfig& c) {
-  const npu::CoreConfig& k = c.core;
-  std::string o;
-  auto line = [&o](const std::string& s) { o += s + '\n'; };
-  line("# Resolved hardware config: every key explicit. Re-running with this file reproduces the run.");
-  line(fmt::format("name: {}", quoted(c.name)));
-  line(fmt::format("description: {}", quoted(c.description)));
-  line(fmt::format("clock: {}", format_hertz(c.clock_hz)));
-  line(fmt::format("cores: {}", c.cores));
-  line("sequencer:");
-  line(fmt::format("  issue_cycles: {}", k.sequencer.issue_cycles));
-  line(fmt::format("  queue_depth: {}", k.sequencer.queue_depth));
-  line("matrix:");
-  line(fmt::format("  model: {}", npu::matrix_model_name(k.matrix.model)));
-  if (k.matrix.model == npu::MatrixModel::cube) {
-    line(fmt::format("  cube: {{m: {}, k: {}, n: {}}}", k.matrix.cube.m, k.matrix.cube.k, k.matrix.cube.n));
-  } else {
-    const auto& s = k.matrix.systolic;
-    line(fmt::format("  systolic: {{rows: {}, cols: {}, dataflow: {}, arrays: {}}}", s.rows, s.cols,
-                     npu::dataflow_name(s.dataflow), s.arrays));
+std::string spec_key_tables() {
+  const std::vector<SpecKey> keys = spec_keys();
+  auto is_section = [&](const std::string& path) {
+    for (const auto& k : keys) {
+      if (k.path.rfind(path + ".", 0) == 0) return true;
+    }
+    return false;
+  };
+  auto cell = [](const std::string& text) { return text.empty() ? std::string("|") : " " + text + " |"; };
+  auto row = [&](const SpecKey& k) {
+    return fmt::format("| `{}` |{}{}{}{}\n", k.path, cell(k.meaning), cell(k.unit), cell(k.range), cell(k.default_value));
+  };
+  const std::string header = "| key | meaning | unit | range | default |\n|---|---|---|---|---|\n";
+  std::string out = header;
+  for (const auto& k : keys) {  // the top level
+    if (k.path.find('.') == std::string::npos && !is_section(k.path)) out += row(k);
   }
-  std::string rates;
-  for (npu::DType t : npu::kAllDTypes) {
-    if (const auto& r = k.matrix.rate(t)) rates += fmt::format("{}{}: {}", rates.empty() ? "" : ", ", npu::dtype_name(t), ratio(*r));
+  for (const auto& section : keys) {
+    if (section.path.find('.') != std::string::npos || !is_section(section.path)) continue;
+    out += "\n" + header;
+    for (const auto& k : keys) {
+      if (k.path.rfind(section.path + ".", 0) == 0) out += row(k);
+    }
   }
-  line(fmt::format("  dtypes: {{{}}}", rates));
-  line(fmt::format("  accumulator: {{float: {}, int: {}}}", npu::dtype_name(k.matrix.float_accumulator),
-                   npu::dtype_name(k.matrix.int_accumulator)));
-  line(fmt::format("  startup_cycles: {}", k.matrix.startup_cycles));
-  line(fmt::format("  pipeline_latency: {}", k.matrix.pipeline_latency_cycles));
-  line(fmt::format("  port: {}", format_bytes_per_cycle(k.matrix.port_bytes_per_cycle)));
-  line("vector:");
-  line(fmt::format("  width: {}", format_bytes(k.vector.width_bytes)));
-  line(fmt::format("  startup_cycles: {}", k.vector.startup_cycles));
-  line(fmt::format("  port: {}", format_bytes_per_cycle(k.vector.port_bytes_per_cycle)));
-  std::string dtypes;
-  for (npu::DType t : npu::kAllDTypes) {
-    if (k.vector.supports(t)) dtypes += fmt::format("{}{}", dtypes.empty() ? "" : ", ", npu::dtype_name(t));
-  }
-  line(fmt::format("  dtypes: [{}]", dtypes));
-  line("  ops:");
-  for (int i = 0; i < npu::kVectorOpClassCount; ++i) {
-    line(fmt::format("    {}: {{latency: {}, interval: {}}}", npu::vector_op_class_name(static_cast<npu::VectorOpClass>(i)),
-                     k.vector.ops[i].latency_cycles, k.vector.ops[i].interval_cycles));
-  }
-  line("scratchpad:");
-  line(fmt::format("  size: {}", format_bytes(k.scratchpad.size_bytes)));
-  line(fmt::format("  banks: {}", k.scratchpad.banks));
-  line(fmt::format("  bank_width: {}", format_bytes(k.scratchpad.bank_width_bytes)));
-  line(fmt::format("  ports_per_bank: {}", k.scratchpad.ports_per_bank));
-  line("dma:");
-  line(fmt::format("  queues: {}", k.dma.queues));
-  line(fmt::format("  setup_cycles: {}", k.dma.setup_cycles));
-  line(fmt::format("  bandwidth: {}", format_bytes_per_cycle(k.dma.bytes_per_cycle)));
-  line("dram:");
-  line(fmt::format("  bandwidth: {}", format_bytes_per_cycle(c.dram.bytes_per_cycle)));
-  line(fmt::format("  latency: {}", c.dram.latency_cycles));
-  line(fmt::format("  burst: {}", format_bytes(c.dram.burst_bytes)));
-  line("handoff:");
-  line(fmt::format("  via: {}", npu::handoff_via_name(k.handoff.via)));
-  line(fmt::format("  matrix_to_vector: {{fixed_cycles: {}, bandwidth: {}}}", k.handoff.matrix_to_vector.fixed_cycles,
-                   handoff_bw(k.handoff.matrix_to_vector.bytes_per_cycle)));
-  line(fmt::format("  vector_to_matrix: {{fixed_cycles: {}, bandwidth: {}}}", k.handoff.vector_to_matrix.fixed_cycles,
-                   handoff_bw(k.handoff.vector_to_matrix.bytes_per_cycle)));
-  return o;
+  return out;
 }
 
 }  // namespace npusim::sim

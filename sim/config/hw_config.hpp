@@ -22,8 +22,26 @@ npu::NpuConfig parse_hw_config(const std::string& text, const std::string& file,
                                const std::vector<std::string>& overrides = {}, std::vector<KeyDoc>* keys = nullptr,
                                const std::vector<std::string>& override_origins = {});
 
-/// The resolved config as YAML: every key explicit, in units, readable by read_hw_config().
+/// The resolved config as YAML (yaml-cpp's Emitter): every key explicit, in units, readable by
+/// read_hw_config(). `npusim validate` prints it and every run writes it as config.yaml.
 std::string write_hw_config(const npu::NpuConfig& cfg);
+
+/// One key of a hardware spec as configs/README.md documents it.
+struct SpecKey {
+  std::string path;  ///< "matrix.cube.m"; "vector.ops.<op>" for the rows of the op table
+  std::string meaning;
+  std::string unit;
+  std::string range;
+  std::string default_value;  ///< "required" when there is none
+};
+
+/// Every key of the spec, from the same tables that read and write it, in their order.
+std::vector<SpecKey> spec_keys();
+
+/// configs/README.md's key tables, made from spec_keys(): one markdown table per top-level
+/// section (the top-level keys first), separated by blank lines. `npusim validate --keys`
+/// prints it; tests/unit/test_docs.cpp checks the README against it.
+std::string spec_key_tables();
 
 /// Size limits of text inputs: YAML (specs, experiments) and .npuasm programs (256 MiB is about
 /// 10 M instructions, whose simulation needs about 4 GiB).

@@ -7,6 +7,7 @@
 #include "npu/core/units.hpp"
 #include "npu/dma/dma_timing.hpp"
 #include "sim/report/json.hpp"
+#include "sim/report/stats.hpp"
 
 namespace npusim::sim {
 namespace json = boost::json;
@@ -307,68 +308,58 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   return path;
 }
 
-json::object bounds_json(const Bounds& b, Cycle cycles) {
-  json::object o;
-  o["matrix"] = b.matrix;
-  o["vector"] = b.vector;
-  o["memory"] = b.memory;
-  o["issue"] = b.issue;
-  o["dependency"] = b.dependency;
-  o["binding"] = b.binding;
-  o["binding_cycles"] = b.binding_cycles;
-  o["binding_fraction"] = cycles ? double(b.binding_cycles) / double(cycles) : 0.0;
-  return o;
+BoundsStats bounds_stats(const Bounds& b, Cycle cycles) {
+  return {b.matrix,  b.vector,         b.memory,
+          b.issue,   b.dependency,     b.binding,
+          b.binding_cycles, cycles ? double(b.binding_cycles) / double(cycles) : 0.0};
 }
 
-json::object critical_path_json(const CriticalPath& c) {
-  json::object o;
-  o["cycles"] = c.cycles;
-  o["instructions"] = c.instructions;
-  json::object units, causes, edges, counts;
-  for (const auto& [k, v] : c.by_unit) units[k] = v;
-  for (const auto& [k, v] : c.by_cause) causes[k] = v;
-  for (const auto& [k, v] : c.edges) edges[k] = v;
-  for (const auto& [k, v] : c.instructions_by_unit) counts[k] = v;
-  o["by_unit"] = std::move(units);
-  o["by_cause"] = std::move(causes);
-  o["instructions_by_unit"] = std::move(counts);
-  o["edges"] = std::move(edges);
-  o["longest_dependent_run"] = json::object{{"unit", c.longest_run_unit}, {"instructions", c.longest_run}};
-  return o;
+CriticalPathStats critical_path_stats(const CriticalPath& c) {
+  auto counts = [](const auto& m) {
+    Counts out;
+    for (const auto& [k, v] : m) out.emplace_back(k, v);
+    return out;
+  };
+  return {c.cycles, c.instructions, counts(c.by_unit), counts(c.by_cause), counts(c.instructions_by_unit),
+          counts(c.edges), c.longest_run_unit, c.longest_run};
+}
+
+void add_analysis(RunStats& stats, const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r) {
+  stats.bounds = bounds_stats(compute_bounds(hw, p, r), r.cycles);
+  stats.critical_path = critical_path_stats(critical_path(hw, p, r));
+  stats.explanation = explain_run("", stats);
 }
 
 void add_analysis(json::object& stats, const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r) {
-  stats["bounds"] = bounds_json(compute_bounds(hw, p, r), r.cycles);
-  stats["critical_path"] = critical_path_json(critical_path(hw, p, r));
-  stats["explanation"] = explain_run("", stats);
+  RunStats s = stats_from_json(stats);
+  add_analysis(s, hw, p, r);
+  const json::object analysed = stats_json(s);
+  for (const char* key : {"bounds", "critical_path", "explanation"}) stats[key] = analysed.at(key);
 }
 
 namespace {
 
 /// The unit (or cause) holding the largest share of the critical path.
-std::pair<std::string, std::uint64_t> top_share(const json::object& cp) {
+std::pair<std::string, std::uint64_t> top_share(const CriticalPathStats& cp) {
   std::pair<std::string, std::uint64_t> best{"", 0};
-  for (const auto& kv : cp.at("by_unit").as_object()) {
-    if (json_u64(kv.value()) > best.second) best = {std::string(kv.key()), json_u64(kv.value())};
-  }
-  for (const auto& kv : cp.at("by_cause").as_object()) {
-    if (json_u64(kv.value()) > best.second) best = {std::string(kv.key()), json_u64(kv.value())};
+  for (const Counts* c : {&cp.by_unit, &cp.by_cause}) {
+    for (const auto& [k, v] : *c) {
+      if (v > best.second) best = {k, v};
+    }
   }
   return best;
 }
 
-std::string describe_share(const std::string& what, const json::object& cp) {
+std::string describe_share(const std::string& what, const CriticalPathStats& cp) {
   if (what == "issue") return "the sequencer issuing instructions";
   if (what == "handoff") return "matrix/vector layout hand-offs";
   if (what == "bank_conflict") return "scratchpad bank conflicts";
   if (what == "dram_bandwidth") return "DRAM bandwidth shared between transfers";
   if (what == "barrier" || what == "sync") return "waiting at " + what + "s";
-  const auto& counts = cp.at("instructions_by_unit").as_object();
-  const std::uint64_t n = counts.contains(what) ? json_u64(counts.at(what)) : 0;
+  const std::uint64_t n = count_of(cp.instructions_by_unit, what);
   std::string s = fmt::format("{} {} instruction{}", n, what, n == 1 ? "" : "s");
-  const auto& run = cp.at("longest_dependent_run").as_object();
-  if (run.at("unit").as_string() == what && json_u64(run.at("instructions")) > 1) {
-    s += fmt::format(", a chain of {} dependent ones", json_u64(run.at("instructions")));
+  if (cp.longest_run_unit == what && cp.longest_run > 1) {
+    s += fmt::format(", a chain of {} dependent ones", cp.longest_run);
   }
   return s;
 }
@@ -379,41 +370,40 @@ struct Facts {
   double cycles = 0;
   std::string top;  ///< unit or cause with the largest share of the critical path
   double top_share = 0;
-  std::uint64_t run = 0;               ///< longest dependent run on the path, if on that unit
-  double matrix_busy = 0, vector_busy = 0, mac = 0;
+  std::uint64_t run = 0;  ///< longest dependent run on the path, if on that unit
+  double matrix_busy = 0, vector_busy = 0, mac = 0;  ///< utilizations
+  Cycle vector_busy_cycles = 0;                       ///< summed over cores
   std::uint64_t matrix_instr = 0, vector_instr = 0, handoffs = 0, handoff_cycles = 0;
   std::string binding;
   double binding_fraction = 0;
 };
 
-Facts facts_of(const std::string& name, const json::object& s) {
+Facts facts_of(const std::string& name, const RunStats& s) {
+  NPUSIM_ASSERT(s.critical_path && s.bounds, "explanations come after the analysis");
   Facts f;
   f.name = name;
-  f.cycles = double(json_u64(s.at("cycles")));
-  const auto& cp = s.at("critical_path").as_object();
+  f.cycles = double(s.cycles);
+  const CriticalPathStats& cp = *s.critical_path;
   const auto [what, amount] = top_share(cp);
   f.top = what;
   f.top_share = f.cycles > 0 ? double(amount) / f.cycles : 0;
-  const auto& run = cp.at("longest_dependent_run").as_object();
-  if (run.at("unit").as_string() == what) f.run = json_u64(run.at("instructions"));
-  const auto& units = s.at("units").as_object();
-  const auto& m = units.at("matrix").as_object();
-  const auto& v = units.at("vector").as_object();
-  f.matrix_busy = json_double(m.at("utilization"));
-  f.vector_busy = json_double(v.at("utilization"));
-  f.mac = json_double(m.at("mac_utilization"));
-  f.matrix_instr = json_u64(m.at("instructions"));
-  f.vector_instr = json_u64(v.at("instructions"));
-  f.handoffs = json_u64(m.at("handoffs")) + json_u64(v.at("handoffs"));
-  f.handoff_cycles = json_u64(m.at("handoff_cycles")) + json_u64(v.at("handoff_cycles"));
-  const auto& b = s.at("bounds").as_object();
-  f.binding = b.at("binding").as_string().c_str();
-  f.binding_fraction = json_double(b.at("binding_fraction"));
+  if (cp.longest_run_unit == what) f.run = cp.longest_run;
+  const UnitStats& m = s.unit("matrix");
+  const UnitStats& v = s.unit("vector");
+  f.matrix_busy = m.utilization;
+  f.vector_busy = v.utilization;
+  f.vector_busy_cycles = v.busy_cycles;
+  f.mac = m.mac_utilization.value_or(0);
+  f.matrix_instr = m.instructions;
+  f.vector_instr = v.instructions;
+  f.handoffs = m.handoffs.value_or(0) + v.handoffs.value_or(0);
+  f.handoff_cycles = m.handoff_cycles.value_or(0) + v.handoff_cycles.value_or(0);
+  f.binding = s.bounds->binding;
+  f.binding_fraction = s.bounds->binding_fraction;
   return f;
 }
 
-std::string sentence(const Facts& f, const json::object& s) {
-  const auto& cp = s.at("critical_path").as_object();
+std::string sentence(const Facts& f, const CriticalPathStats& cp) {
   std::string out = f.name.empty() ? "" : f.name + ": ";
   out += fmt::format("{:.0f}% of the critical path is {}", 100 * f.top_share, describe_share(f.top, cp));
   out += fmt::format("; matrix unit busy {:.0f}% over {} matmul{} (MAC utilization {:.1f}%), vector unit busy {:.0f}% "
@@ -430,24 +420,26 @@ std::string sentence(const Facts& f, const json::object& s) {
 
 }  // namespace
 
-std::string explain_run(const std::string& name, const json::object& s) { return sentence(facts_of(name, s), s); }
+std::string explain_run(const std::string& name, const RunStats& s) {
+  return sentence(facts_of(name, s), *s.critical_path);
+}
 
-std::string explain_comparison(const std::vector<std::string>& names, const std::vector<json::object>& stats) {
-  if (names.size() < 2) return names.empty() ? "" : explain_run(names[0], stats[0]);
+std::string explain_comparison(const std::vector<std::string>& names, const std::vector<const RunStats*>& stats) {
+  if (names.size() < 2) return names.empty() ? "" : explain_run(names[0], *stats[0]);
   std::size_t fast = 0, slow = 0;
   for (std::size_t i = 1; i < stats.size(); ++i) {
-    if (json_u64(stats[i].at("cycles")) < json_u64(stats[fast].at("cycles"))) fast = i;
-    if (json_u64(stats[i].at("cycles")) > json_u64(stats[slow].at("cycles"))) slow = i;
+    if (stats[i]->cycles < stats[fast]->cycles) fast = i;
+    if (stats[i]->cycles > stats[slow]->cycles) slow = i;
   }
-  const Facts a = facts_of(names[slow], stats[slow]), b = facts_of(names[fast], stats[fast]);
+  const Facts a = facts_of(names[slow], *stats[slow]), b = facts_of(names[fast], *stats[fast]);
   std::string out = fmt::format("{} is {:.2f}x faster than {}.", b.name, a.cycles / b.cycles, a.name);
-  // The contrasts that carry the difference, largest first.
+  // The contrasts that carry the difference, largest first. Busy cycles are summed over cores,
+  // as the unit stats give them (a utilization times the run's cycles is a per-core average).
   std::vector<std::string> why;
-  if (a.vector_instr > b.vector_instr && a.vector_busy * a.cycles > b.vector_busy * b.cycles) {
+  if (a.vector_instr > b.vector_instr && a.vector_busy_cycles > b.vector_busy_cycles) {
     why.push_back(fmt::format("{} keeps the vector unit busy {:.1f}x longer ({} vs {} cycles, {} vs {} instructions)",
-                              a.name, a.vector_busy * a.cycles / std::max(1.0, b.vector_busy * b.cycles),
-                              static_cast<std::uint64_t>(a.vector_busy * a.cycles),
-                              static_cast<std::uint64_t>(b.vector_busy * b.cycles), a.vector_instr, b.vector_instr));
+                              a.name, double(a.vector_busy_cycles) / std::max<double>(1.0, double(b.vector_busy_cycles)),
+                              a.vector_busy_cycles, b.vector_busy_cycles, a.vector_instr, b.vector_instr));
   }
   if (b.mac > a.mac) {
     why.push_back(fmt::format("{} runs its work as {} matmuls at {:.1f}% MAC utilization, {} as {} at {:.1f}%", b.name,
@@ -462,7 +454,7 @@ std::string explain_comparison(const std::vector<std::string>& names, const std:
   }
   for (std::size_t i = 0; i < why.size(); ++i) out += (i == 0 ? " " : "; ") + why[i];
   if (!why.empty()) out += ".";
-  out += " " + sentence(a, stats[slow]) + ". " + sentence(b, stats[fast]) + ".";
+  out += " " + sentence(a, *stats[slow]->critical_path) + ". " + sentence(b, *stats[fast]->critical_path) + ".";
   return out;
 }
 

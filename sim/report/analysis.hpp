@@ -8,6 +8,7 @@
 
 #include "npu/isa/program.hpp"
 #include "npu/top/simulate.hpp"
+#include "sim/report/stats.hpp"
 
 namespace npusim::sim {
 
@@ -46,17 +47,20 @@ struct CriticalPath {
 Bounds compute_bounds(const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r);
 CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r);
 
-boost::json::object bounds_json(const Bounds& b, Cycle cycles);
-boost::json::object critical_path_json(const CriticalPath& c);
+/// The bounds and the critical path as the stats report them.
+BoundsStats bounds_stats(const Bounds& b, Cycle cycles);
+CriticalPathStats critical_path_stats(const CriticalPath& c);
 
-/// Adds `bounds`, `critical_path` and `explanation` to a run's stats.
+/// Adds bounds, the critical path and the explanation to a run's stats.
+void add_analysis(RunStats& stats, const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r);
+/// The same on a stats object (its `bounds`, `critical_path` and `explanation` keys).
 void add_analysis(boost::json::object& stats, const npu::NpuConfig& hw, const npu::Program& p,
                   const npu::RunResult& r);
 
 /// One or two sentences on what bounds a run, from its stats (with analysis).
-std::string explain_run(const std::string& name, const boost::json::object& stats);
+std::string explain_run(const std::string& name, const RunStats& stats);
 
 /// Why the fastest of several runs is faster than the others (stats in the same order as names).
-std::string explain_comparison(const std::vector<std::string>& names, const std::vector<boost::json::object>& stats);
+std::string explain_comparison(const std::vector<std::string>& names, const std::vector<const RunStats*>& stats);
 
 }  // namespace npusim::sim

@@ -65,13 +65,14 @@ Comparison compare_kernels(const npu::NpuConfig& hw, const CompareOptions& o) {
     base.input = kernel_input(base, "compare", bar.callback());  // once, so every kernel sees the same A
   }
   Comparison c;
-  std::vector<json::object> stats;
+  c.names = o.kernels;
   for (const std::string& name : o.kernels) {
     KernelRunOptions k = base;
     k.kernel = name;
     c.runs.push_back(run_kernel(hw, k));
-    stats.push_back(c.runs.back().run.stats);
   }
+  std::vector<const RunStats*> stats;
+  for (const auto& r : c.runs) stats.push_back(&r.run.figures);
   const KernelRun& first = c.runs.front();
   json::object& j = c.json;
   j["hw"] = hw.name;
@@ -86,104 +87,86 @@ Comparison compare_kernels(const npu::NpuConfig& hw, const CompareOptions& o) {
   json::object speedup;
   const double baseline = double(first.run.result.cycles);
   for (std::size_t i = 0; i < c.runs.size(); ++i) {
-    kernels.push_back(kernel_entry(o.kernels[i], stats[i]));
-    speedup[o.kernels[i]] = baseline / double(c.runs[i].run.result.cycles);
+    kernels.push_back(kernel_entry(o.kernels[i], c.runs[i].run.stats));
+    c.speedup.push_back(baseline / double(c.runs[i].run.result.cycles));
+    speedup[o.kernels[i]] = c.speedup.back();
   }
+  c.explanation = explain_comparison(o.kernels, stats);
   j["kernels"] = std::move(kernels);
   j["speedup"] = std::move(speedup);
-  j["explanation"] = explain_comparison(o.kernels, stats);
+  j["explanation"] = c.explanation;
   return c;
 }
 
-std::string format_comparison(const json::object& j) {
-  const auto& ks = j.at("kernels").as_array();
-  std::vector<const json::object*> k;
-  for (const auto& v : ks) k.push_back(&v.as_object());
+std::string format_comparison(const Comparison& c) {
+  std::vector<const RunStats*> k;
+  for (const auto& r : c.runs) k.push_back(&r.run.figures);
+  const RunStats& first = *k.front();
   const std::size_t w = 16;
-  std::string o = fmt::format("npusim compare: C={} {}, {} chunk{} on {}\n", json_u64(j.at("chunk")),
-                              j.at("dtype").as_string().c_str(), json_u64(j.at("batch")), json_u64(j.at("batch")) == 1 ? "" : "s",
-                              j.at("hw").as_string().c_str());
+  std::string o = fmt::format("npusim compare: C={} {}, {} chunk{} on {}\n", first.kernel->chunk, first.kernel->dtype,
+                              first.kernel->batch, first.kernel->batch == 1 ? "" : "s", first.hw_name);
   auto row = [&](const std::string& label, auto cell) {
     o += fmt::format("  {:<30}", label);
-    for (const auto* x : k) o += fmt::format("{:>{}}", cell(*x), w);
+    for (std::size_t i = 0; i < k.size(); ++i) o += fmt::format("{:>{}}", cell(*k[i], i), w);
     o += '\n';
   };
-  row("", [](const json::object& x) { return std::string(x.at("name").as_string()); });
-  row("cycles", [](const json::object& x) { return grouped(json_u64(x.at("cycles"))); });
-  row("speedup", [&](const json::object& x) {
-    return fmt::format("{:.2f}x", json_double(j.at("speedup").as_object().at(x.at("name").as_string())));
-  });
-  const auto& units0 = k.front()->at("units").as_object();
+  row("", [&](const RunStats&, std::size_t i) { return c.names[i]; });
+  row("cycles", [](const RunStats& x, std::size_t) { return grouped(x.cycles); });
+  row("speedup", [&](const RunStats&, std::size_t i) { return fmt::format("{:.2f}x", c.speedup[i]); });
   o += "  instructions\n";
-  for (const auto& u : units0) {
-    const std::string name(u.key());
-    row("    " + name, [&](const json::object& x) { return grouped(json_u64(x.at("units").as_object().at(name).as_object().at("instructions"))); });
+  for (const auto& u : first.units) {
+    row("    " + u.name, [&](const RunStats& x, std::size_t) { return grouped(x.unit(u.name).instructions); });
   }
   o += "  busy cycles (utilization)\n";
-  for (const auto& u : units0) {
-    const std::string name(u.key());
-    if (name == "sequencer") continue;
-    row("    " + name, [&](const json::object& x) {
-      const auto& uu = x.at("units").as_object().at(name).as_object();
-      return fmt::format("{} ({:.0f}%)", grouped(json_u64(uu.at("busy_cycles"))),
-                         100 * json_double(uu.at("utilization")));
+  for (const auto& u : first.units) {
+    if (u.name == "sequencer") continue;
+    row("    " + u.name, [&](const RunStats& x, std::size_t) {
+      const UnitStats& uu = x.unit(u.name);
+      return fmt::format("{} ({:.0f}%)", grouped(uu.busy_cycles), 100 * uu.utilization);
     });
   }
-  row("    matrix MAC utilization", [](const json::object& x) {
-    return fmt::format("{:.1f}%",
-                       100 * json_double(x.at("units").as_object().at("matrix").as_object().at("mac_utilization")));
+  row("    matrix MAC utilization", [](const RunStats& x, std::size_t) {
+    return fmt::format("{:.1f}%", 100 * x.unit("matrix").mac_utilization.value_or(0));
   });
   o += "  stalls (unit-cycles)\n";
-  for (const auto& st : k.front()->at("stalls").as_object()) {
-    const std::string name(st.key());
+  for (const auto& st : first.stalls) {
     bool any = false;
-    for (const auto* x : k) any |= json_u64(x->at("stalls").as_object().at(name)) > 0;
+    for (const auto* x : k) any |= count_of(x->stalls, st.first) > 0;
     if (!any) continue;
-    row("    " + name, [&](const json::object& x) { return grouped(json_u64(x.at("stalls").as_object().at(name))); });
+    row("    " + st.first, [&](const RunStats& x, std::size_t) { return grouped(count_of(x.stalls, st.first)); });
   }
   o += "  traffic\n";
-  row("    DRAM read", [](const json::object& x) {
-    return human_bytes(json_double(x.at("traffic").as_object().at("dram_read_bytes")));
-  });
-  row("    DRAM written", [](const json::object& x) {
-    return human_bytes(json_double(x.at("traffic").as_object().at("dram_write_bytes")));
-  });
-  row("    scratchpad read+written", [](const json::object& x) {
+  row("    DRAM read", [](const RunStats& x, std::size_t) { return human_bytes(double(x.dram_read_bytes)); });
+  row("    DRAM written", [](const RunStats& x, std::size_t) { return human_bytes(double(x.dram_write_bytes)); });
+  row("    scratchpad read+written", [](const RunStats& x, std::size_t) {
     double total = 0;
-    for (const auto& u : x.at("traffic").as_object().at("scratchpad").as_object()) {
-      total +=
-          json_double(u.value().as_object().at("read_bytes")) + json_double(u.value().as_object().at("write_bytes"));
-    }
+    for (const auto& t : x.scratchpad) total += double(t.read_bytes) + double(t.write_bytes);
     return human_bytes(total);
   });
-  row("  hand-offs m->v / v->m", [](const json::object& x) {
-    const auto& h = x.at("handoff").as_object();
-    return fmt::format("{} / {}", json_u64(h.at("matrix_to_vector").as_object().at("count")),
-                       json_u64(h.at("vector_to_matrix").as_object().at("count")));
+  row("  hand-offs m->v / v->m", [](const RunStats& x, std::size_t) {
+    return fmt::format("{} / {}", x.matrix_to_vector.count, x.vector_to_matrix.count);
   });
-  row("  hand-off cycles", [](const json::object& x) {
-    const auto& h = x.at("handoff").as_object();
-    return grouped(json_u64(h.at("matrix_to_vector").as_object().at("cycles")) + json_u64(h.at("vector_to_matrix").as_object().at("cycles")));
+  row("  hand-off cycles",
+      [](const RunStats& x, std::size_t) { return grouped(x.matrix_to_vector.cycles + x.vector_to_matrix.cycles); });
+  row("  tightest bound", [](const RunStats& x, std::size_t) {
+    return fmt::format("{} {:.0f}%", x.bounds->binding, 100 * x.bounds->binding_fraction);
   });
-  row("  tightest bound", [](const json::object& x) {
-    const auto& b = x.at("bounds").as_object();
-    return fmt::format("{} {:.0f}%", b.at("binding").as_string().c_str(), 100 * json_double(b.at("binding_fraction")));
-  });
-  row("  critical path instructions", [](const json::object& x) { return grouped(json_u64(x.at("critical_path").as_object().at("instructions"))); });
-  if (k.front()->at("accuracy").is_object()) {
-    row("  SNR dB mean / worst", [](const json::object& x) {
-      const auto& s = x.at("accuracy").as_object().at("snr_db").as_object();
-      return json_number_or_na(s.at("mean"), "{:.1f}") + " / " + json_number_or_na(s.at("worst"), "{:.1f}");
+  row("  critical path instructions",
+      [](const RunStats& x, std::size_t) { return grouped(x.critical_path->instructions); });
+  auto number = [](const std::optional<double>& v, const char* spec) {
+    return v ? fmt::format(fmt::runtime(spec), *v) : std::string("n/a");
+  };
+  if (first.accuracy) {
+    row("  SNR dB mean / worst", [&](const RunStats& x, std::size_t) {
+      return number(x.accuracy->snr_db_mean, "{:.1f}") + " / " + number(x.accuracy->snr_db_worst, "{:.1f}");
     });
-    row("  rel. error worst", [](const json::object& x) {
-      return json_number_or_na(x.at("accuracy").as_object().at("rel_fro_error").as_object().at("worst"), "{:.2e}");
-    });
-    row("  non-finite / saturations", [](const json::object& x) {
-      const auto& a = x.at("accuracy").as_object();
-      return fmt::format("{} / {}", json_u64(a.at("nonfinite")), json_u64(a.at("saturations")));
+    row("  rel. error worst",
+        [&](const RunStats& x, std::size_t) { return number(x.accuracy->rel_fro_error_worst, "{:.2e}"); });
+    row("  non-finite / saturations", [](const RunStats& x, std::size_t) {
+      return fmt::format("{} / {}", x.accuracy->nonfinite, x.accuracy->saturations);
     });
   }
-  o += "\n" + std::string(j.at("explanation").as_string()) + "\n";
+  o += "\n" + c.explanation + "\n";
   return o;
 }
 
@@ -204,11 +187,11 @@ std::vector<std::string> write_comparison(const Comparison& c, const std::string
   const fs::path d(dir);
   write_text_file((d / "compare.json").string(), to_json(c.json));
   written.push_back((d / "compare.json").string());
-  std::string md = "```\n" + format_comparison(c.json) + "```\n";
+  std::string md = "```\n" + format_comparison(c) + "```\n";
   write_text_file((d / "compare.md").string(), md);
   written.push_back((d / "compare.md").string());
   for (const auto& r : c.runs) {
-    const std::string name = r.run.stats.at("kernel").as_object().at("name").as_string().c_str();
+    const std::string name = r.run.figures.kernel->name;
     auto files = write_outputs(r.run, (d / name).string(), false);
     written.insert(written.end(), files.begin(), files.end());
   }
@@ -376,31 +359,25 @@ boost::json::object run_experiment(const Experiment& e, const std::string& dir, 
       row["dtype"] = npu::dtype_name(dt);
       row["chunk"] = chunk;
       json::object cycles;
-      for (const auto& k : c.json.at("kernels").as_array()) {
-        const auto& ko = k.as_object();
-        cycles[ko.at("name").as_string()] = ko.at("cycles");
-        const auto& units = ko.at("units").as_object();
-        const auto& acc = ko.at("accuracy");
-        auto acc_field = [&](const char* a, const char* b) -> std::string {
-          if (!acc.is_object()) return "";
-          const auto& v = b ? acc.as_object().at(a).as_object().at(b) : acc.as_object().at(a);
-          return v.is_null() ? "" : fmt::format("{}", json_double(v));
-        };
-        const std::string name(ko.at("name").as_string());
+      for (std::size_t i = 0; i < c.runs.size(); ++i) {
+        const RunStats& st = c.runs[i].run.figures;
+        const std::string& name = c.names[i];
+        cycles[name] = st.cycles;
+        auto number = [](const std::optional<double>& v) { return v ? fmt::format("{}", *v) : std::string(); };
+        const std::optional<AccuracyStats>& acc = st.accuracy;
         csv += csv_record({hw.name, std::string(npu::dtype_name(dt)), std::to_string(chunk), std::to_string(e.batch),
-                           name, std::to_string(json_u64(ko.at("cycles"))),
-                           fmt::format("{}", json_double(c.json.at("speedup").as_object().at(name))),
+                           name, std::to_string(st.cycles), fmt::format("{}", c.speedup[i]),
                            reported && name == e.kernels.back() ? fmt::format("{}", *reported) : "",
-                           acc_field("snr_db", "mean"), acc_field("snr_db", "worst"), acc_field("rel_fro_error", "worst"),
-                           acc_field("nonfinite", nullptr), acc_field("saturations", nullptr),
-                           fmt::format("{}", json_double(units.at("matrix").as_object().at("utilization"))),
-                           fmt::format("{}", json_double(units.at("vector").as_object().at("utilization"))),
-                           std::string(ko.at("bounds").as_object().at("binding").as_string())});
+                           acc ? number(acc->snr_db_mean) : "", acc ? number(acc->snr_db_worst) : "",
+                           acc ? number(acc->rel_fro_error_worst) : "", acc ? std::to_string(acc->nonfinite) : "",
+                           acc ? std::to_string(acc->saturations) : "",
+                           fmt::format("{}", st.unit("matrix").utilization),
+                           fmt::format("{}", st.unit("vector").utilization), st.bounds->binding});
       }
       row["cycles"] = std::move(cycles);
-      row["speedup"] = c.json.at("speedup").as_object().at(e.kernels.back());
+      row["speedup"] = c.speedup.back();
       row["reported_speedup"] = reported ? json::value(*reported) : json::value(nullptr);
-      row["explanation"] = c.json.at("explanation");
+      row["explanation"] = c.explanation;
       row["comparison"] = c.json;
       rows.push_back(std::move(row));
       if (progress) progress(double(rows.size()) / double(e.dtypes.size() * e.chunks.size()));

@@ -17,8 +17,11 @@ struct CompareOptions {
 };
 
 struct Comparison {
-  std::vector<KernelRun> runs;
-  boost::json::object json;  ///< {hw, chunk, dtype, batch, kernels: [...], speedup, explanation}
+  std::vector<std::string> names;  ///< the kernels, the baseline first
+  std::vector<KernelRun> runs;     ///< in the same order
+  std::vector<double> speedup;     ///< baseline cycles / each kernel's cycles
+  std::string explanation;
+  boost::json::object json;  ///< compare.json: {hw, chunk, dtype, batch, kernels: [...], speedup, explanation}
 };
 
 /// The memory comparing `options.kernels` takes; builds a small batch of each, so bad
@@ -30,7 +33,7 @@ MemoryEstimate estimate_comparison(const npu::NpuConfig& hw, const CompareOption
 Comparison compare_kernels(const npu::NpuConfig& hw, const CompareOptions& options);
 
 /// The comparison as a readable table, with the explanation.
-std::string format_comparison(const boost::json::object& comparison);
+std::string format_comparison(const Comparison& comparison);
 
 /// Writes compare.json, compare.md and every kernel's own outputs (DIR/KERNEL/) into `dir`.
 std::vector<std::string> write_comparison(const Comparison& c, const std::string& dir);

@@ -63,18 +63,18 @@ void write_matrices(const std::string& path, const kernels::MatrixBatch& m) {
 
 namespace {
 
-json::value optional_number(const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
-json::object accuracy_object(const kernels::Accuracy& a, std::uint64_t saturations) {
-  json::object o;
-  o["rel_fro_error"] = json::object{{"worst", optional_number(a.rel_fro_error_worst)},
-                                    {"mean", optional_number(a.rel_fro_error_mean)}};
-  o["max_abs_error"] = optional_number(a.max_abs_error);
-  o["snr_db"] = json::object{{"mean", optional_number(a.snr_db_mean)}, {"worst", optional_number(a.snr_db_worst)}};
-  o["nonfinite"] = a.nonfinite;
-  o["saturations"] = saturations;
-  o["exact"] = a.exact;
-  o["undefined_reason"] = a.undefined_reason.empty() ? json::value(nullptr) : json::value(a.undefined_reason);
+AccuracyStats accuracy_stats(const kernels::Accuracy& a, std::uint64_t saturations) {
+  AccuracyStats o;
+  o.rel_fro_error_worst = a.rel_fro_error_worst;
+  o.rel_fro_error_mean = a.rel_fro_error_mean;
+  o.max_abs_error = a.max_abs_error;
+  o.snr_db_mean = a.snr_db_mean;
+  o.snr_db_worst = a.snr_db_worst;
+  o.nonfinite = a.nonfinite;
+  o.saturations = saturations;
+  o.exact = a.exact;
+  if (!a.undefined_reason.empty()) o.undefined_reason = a.undefined_reason;
   return o;
 }
 
@@ -202,32 +202,32 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
   k.run = simulate_program(std::move(hw), std::move(k.built.program), o.numerics, std::move(dram), label, &bar,
                            o.vcd_path);
 
-  json::object info;
-  info["name"] = kernel.name;
-  info["summary"] = k.built.summary;
-  info["chunk"] = params.chunk;
-  info["dtype"] = npu::dtype_name(params.dtype);
-  info["batch"] = params.batch;
-  info["order"] = k.built.order;
-  info["steps"] = k.built.steps;
-  info["sum"] = k.built.sum;
-  info["mask"] = k.built.mask;
-  info["interleave"] = k.built.interleave;
+  KernelStats info;
+  info.name = kernel.name;
+  info.summary = k.built.summary;
+  info.chunk = params.chunk;
+  info.dtype = npu::dtype_name(params.dtype);
+  info.batch = params.batch;
+  info.order = k.built.order;
+  info.steps = k.built.steps;
+  info.sum = k.built.sum;
+  info.mask = k.built.mask;
+  info.interleave = k.built.interleave;
   if (o.input) {
-    info["input"] = json::object{{"given", "in memory"}};
+    info.input = json::object{{"given", "in memory"}};
   } else if (!o.input_path.empty()) {
-    info["input"] = json::object{{"file", o.input_path}};
+    info.input = json::object{{"file", o.input_path}};
   } else {
-    info["input"] = json::object{{"generator", "gdn"}, {"seed", o.generator.seed}, {"correlation", o.generator.correlation}};
+    info.input = json::object{{"generator", "gdn"}, {"seed", o.generator.seed}, {"correlation", o.generator.correlation}};
   }
-  info["int_scales"] = npu::is_int(params.dtype)
-                           ? json::value(json::object{{"a", params.scales.a},
-                                                      {"t", params.scales.t},
-                                                      {"e", params.scales.e},
-                                                      {"p", params.scales.p}})
-                           : json::value(nullptr);
-  k.run.stats["program"].as_object()["file"] = "kernel:" + kernel.name;
-  k.run.stats["kernel"] = std::move(info);
+  info.int_scales = npu::is_int(params.dtype)
+                        ? json::value(json::object{{"a", params.scales.a},
+                                                   {"t", params.scales.t},
+                                                   {"e", params.scales.e},
+                                                   {"p", params.scales.p}})
+                        : json::value(nullptr);
+  k.run.figures.program_file = "kernel:" + kernel.name;
+  k.run.figures.kernel = std::move(info);
 
   if (o.numerics) {
     kernels::MatrixBatch t;
@@ -242,10 +242,9 @@ KernelRun run_kernel(npu::NpuConfig hw, const KernelRunOptions& o) {
     k.t = std::move(t);
     std::uint64_t saturations = k.input_saturations;
     for (const auto& c : k.run.result.cores) saturations += c.numerics.saturations;
-    k.run.stats["accuracy"] = accuracy_object(*k.accuracy, saturations);
-  } else {
-    k.run.stats["accuracy"] = nullptr;
+    k.run.figures.accuracy = accuracy_stats(*k.accuracy, saturations);
   }
+  k.run.stats = stats_json(k.run.figures);
   return k;
 }
 

@@ -48,8 +48,9 @@ ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numeri
   run.result = npu::simulate(run.hw, run.program, options, numerics ? &run.dram : nullptr);
   if (vcd) vcd->commit();
   if (progress) progress->step("analysing");
-  run.stats = make_stats(run.hw, run.result, RunInfo{hw_label, run.program.source, numerics});
-  add_analysis(run.stats, run.hw, run.program, run.result);
+  run.figures = run_stats(run.hw, run.result, RunInfo{hw_label, run.program.source, numerics});
+  add_analysis(run.figures, run.hw, run.program, run.result);
+  run.stats = stats_json(run.figures);
   return run;
 }
 

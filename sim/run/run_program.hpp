@@ -8,6 +8,7 @@
 
 #include "npu/isa/program.hpp"
 #include "npu/top/simulate.hpp"
+#include "sim/report/stats.hpp"
 
 namespace npusim::sim {
 
@@ -32,7 +33,8 @@ struct ProgramRun {
   npu::Program program;
   npu::RunResult result;
   std::vector<std::uint8_t> dram;  ///< final DRAM image (numerics only)
-  boost::json::object stats;
+  RunStats figures;                ///< what the summary, comparisons and explanations read
+  boost::json::object stats;       ///< the same as stats.json (stats_json(figures))
 };
 
 /// Reads and checks a program file against `hw`. Throws InputError.

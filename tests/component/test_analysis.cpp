@@ -1,5 +1,6 @@
 // Bounds, critical path, comparisons, Perfetto traces and VCD files.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -95,7 +96,7 @@ TEST_CASE("compare: same inputs, speedups against the first kernel, an explanati
   const std::string why(j.at("explanation").as_string());
   CHECK(why.find("faster than") != std::string::npos);
   CHECK(why.find("critical path") != std::string::npos);
-  const std::string table = sim::format_comparison(j);
+  const std::string table = sim::format_comparison(c);
   CHECK(table.find("speedup") != std::string::npos);
 }
 
@@ -310,4 +311,17 @@ TEST_CASE("experiments: strict YAML, and a run writes results for pandas", "[ana
     CHECK(msg.find("batchsize: unknown key; did you mean 'batch'?") != std::string::npos);
   }
   fs::remove_all(dir);
+}
+
+TEST_CASE("explanations give multi-core busy cycles summed over cores, not a per-core average", "[analysis]") {
+  sim::CompareOptions o;
+  o.run = kernel_options("", 32, 8);
+  o.kernels = {"fla_blocked", "neumann"};
+  const auto c = sim::compare_kernels(test::test_hw({"cores=2"}), o);
+  const sim::UnitStats& slow = c.runs[0].run.figures.unit("vector");
+  const sim::UnitStats& fast = c.runs[1].run.figures.unit("vector");
+  REQUIRE(c.runs[0].run.result.cycles > c.runs[1].run.result.cycles);
+  // busy_cycles sums both cores; utilization x cycles would be half of it.
+  CHECK(c.explanation.find(fmt::format("({} vs {} cycles", slow.busy_cycles, fast.busy_cycles)) != std::string::npos);
+  CHECK(slow.utilization * double(c.runs[0].run.result.cycles) < 0.6 * double(slow.busy_cycles));
 }

@@ -5,3 +5,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   npusim::fuzz::FUZZ_HARNESS(data, size);
   return 0;
 }
+
+// libsystemc, linked through the simulator's libraries, wants an sc_main; libFuzzer's main runs.
+extern "C" int sc_main(int, char**) { return 0; }
