@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "npu/core/instruction_cost.hpp"
 #include "npu/matrix/matrix_timing.hpp"
 
 using namespace npusim;
@@ -457,4 +458,50 @@ TEST_CASE("timing does not depend on numerics", "[timing]") {
   const auto without = run_asm(text, hw, false);
   CHECK(with.result.cycles == without.result.cycles);
   for (std::size_t i = 0; i < with.result.cores[0].records.size(); ++i) CHECK(with.done(i) == without.done(i));
+}
+
+TEST_CASE("an instruction may last any number of cycles: time jumps to its end", "[timing][long]") {
+  // Longer than SystemC's 2^22-cycle slices used to be: 8 MiB at 1 B/cycle, on one core and on
+  // two (which then share the DRAM through SystemC events and order through a flag).
+  const std::uint64_t bytes = 2048 * 2048 * 2;
+  const auto hw1 = test_hw({"dma.bandwidth=1B/cycle", "scratchpad.size=16MiB"});
+  const auto one = run_asm(R"(
+.dram X fp16 [2048, 2048]
+.buffer x fp16 [2048, 2048]
+dma.load x, X
+)",
+                           hw1, false);
+  const std::uint64_t load = kDmaFixed + bytes;  // setup, DRAM latency, 1 B/cycle
+  CHECK(one.done(0) == 1 + load);
+  CHECK(one.result.cycles == 1 + load);
+
+  const auto hw2 = test_hw({"cores=2", "dma.bandwidth=1B/cycle", "scratchpad.size=16MiB"});
+  const auto two = run_asm(R"(
+.dram X fp16 [2048, 2048]
+.dram Y fp16 [2048, 2048]
+.buffer x fp16 [2048, 2048]
+.core 0
+dma.load x, X
+signal done
+.core 1
+wait done
+dma.load x, Y
+)",
+                           hw2, false);
+  CHECK(two.done(1, 0) == 1 + load);       // the signal drains the load
+  CHECK(two.done(0, 1) == 1 + load);       // core 1's wait ends there
+  CHECK(two.done(1, 1) == 1 + load + 1 + load);
+
+  // A 2048^3 matmul on a 32x32 systolic array: its own closed form, however long.
+  const auto hw3 = test_hw({"scratchpad.size=32MiB"}, test::systolic_matrix(32, 32, "ws"));
+  const auto mm = run_asm(R"(
+.buffer a fp16 [2048, 2048]
+.buffer b fp16 [2048, 2048]
+.buffer c fp16 [2048, 2048]
+matmul c, a, b
+)",
+                          hw3, false);
+  const npu::InstructionCost cost = npu::unloaded_cost(mm.program, mm.program.streams[0].code[0], hw3);
+  CHECK(cost.busy > (Cycle{1} << 22));
+  CHECK(mm.done(0) == 1 + cost.busy + cost.latency);
 }
