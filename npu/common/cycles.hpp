@@ -15,6 +15,16 @@ inline constexpr Cycle kUnknownCycle = std::numeric_limits<Cycle>::max();
 /// an input error, never a wrapped count.
 inline constexpr Cycle kMaxCycles = Cycle{1} << 53;
 
+/// Saturating arithmetic for bounds and estimates: results that would wrap stay at the maximum.
+inline std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t r = 0;
+  return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<std::uint64_t>::max() : r;
+}
+inline std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t r = 0;
+  return __builtin_mul_overflow(a, b, &r) ? std::numeric_limits<std::uint64_t>::max() : r;
+}
+
 /// Integer ceiling division for non-negative operands.
 constexpr std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 

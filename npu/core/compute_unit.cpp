@@ -24,6 +24,7 @@ QueueEntry ComputeUnit::prepare(std::uint32_t idx, const AccessSet& access) {
   const Cycle extra = handoff(idx, plan.convert_bytes);
   m_state.layout.assign(access.write, plan.result);
   const InstructionCost c = cost(in, access);
+  m_state.shared.add_bound(worst_case_cycles(in, c, m_state.hw));
   if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
 
   QueueEntry e;

@@ -2,11 +2,10 @@
 
 namespace npusim::npu {
 
-Core::Core(const sc_core::sc_module_name& name, CoreState& state, Dram& dram, FlagTable& flags, RunProgress& progress)
+Core::Core(const sc_core::sc_module_name& name, CoreState& state, Dram& dram, FlagTable& flags)
     : sc_core::sc_module(name),
       m_state(state),
       m_dram(dram),
-      m_progress(progress),
       m_matrix(state),
       m_vector(state),
       m_sequencer(state, *this, flags) {
@@ -43,20 +42,27 @@ void Core::pump() {
     }
     while (m_sequencer.issue()) {
       moved = true;
-      m_progress.tick();
+      m_state.shared.tick();
     }
     if (!moved) return;
   }
 }
 
 void Core::on_wake() {
-  pump();
-  if (!m_dram.direct()) return;  // the DRAM and the flags wake this process
-  while (!finished()) {
-    const Cycle t = m_dram.next_event();
-    if (t == kUnknownCycle) return;  // blocked for good: simulate() reports it
-    m_dram.process(t);
+  try {
     pump();
+    if (!m_dram.direct()) return;  // the DRAM and the flags wake this process
+    while (!finished()) {
+      const Cycle t = m_dram.next_event();
+      if (t == kUnknownCycle) return;  // blocked for good: simulate() reports it
+      m_dram.process(t);
+      pump();
+    }
+  } catch (...) {
+    if (!m_state.shared.failure) {  // the first error stops the run
+      m_state.shared.failure = std::current_exception();
+      sc_core::sc_stop();
+    }
   }
 }
 

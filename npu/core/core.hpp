@@ -8,7 +8,6 @@
 /// hear from the rest of the NPU: the end of a DRAM transfer shared with other cores, and
 /// flags. Alone on the DRAM (one core with instructions), it drives the DRAM itself and runs to
 /// the end in one activation.
-#include <functional>
 #include <memory>
 #include <systemc>
 #include <vector>
@@ -20,19 +19,9 @@
 
 namespace npusim::npu {
 
-/// Counts issued instructions over all cores and reports the fraction now and then.
-struct RunProgress {
-  std::function<void(double)> report;
-  std::uint64_t total = 1;
-  std::uint64_t issued = 0;
-  void tick() {
-    if ((++issued & 0xffff) == 0 && report) report(double(issued) / double(total));
-  }
-};
-
 class Core : public sc_core::sc_module, public DramClient, private SequencerHost {
  public:
-  Core(const sc_core::sc_module_name& name, CoreState& state, Dram& dram, FlagTable& flags, RunProgress& progress);
+  Core(const sc_core::sc_module_name& name, CoreState& state, Dram& dram, FlagTable& flags);
 
   const Sequencer& sequencer() const { return m_sequencer; }
   /// Every instruction issued and completed.
@@ -51,7 +40,6 @@ class Core : public sc_core::sc_module, public DramClient, private SequencerHost
 
   CoreState& m_state;
   Dram& m_dram;
-  RunProgress& m_progress;
   MatrixUnit m_matrix;
   VectorUnit m_vector;
   std::vector<std::unique_ptr<DmaEngine>> m_dma;

@@ -13,8 +13,8 @@ Cycle now_cycles() { return sc_core::sc_time_stamp().value() / kPicosecondsPerCy
 sc_core::sc_time cycles_to_time(Cycle c) { return sc_core::sc_time::from_value(c * kPicosecondsPerCycle); }
 
 CoreState::CoreState(const Program& p, const Stream& s, const NpuConfig& hw_, std::uint32_t core_, bool numerics_,
-                     std::vector<std::uint8_t>* dram)
-    : program(p), stream(s), hw(hw_), core(core_), numerics(numerics_), records(s.code.size()) {
+                     std::vector<std::uint8_t>* dram, SharedRun& shared_)
+    : program(p), stream(s), hw(hw_), core(core_), numerics(numerics_), shared(shared_), records(s.code.size()) {
   const std::uint32_t units = unit_count(hw.core);
   counters.resize(units);
   for (auto& c : counters) c.dependency_cycles.assign(units, 0);

@@ -1,8 +1,12 @@
 #pragma once
 /// State one core's units share during a run: the instruction records (when each instruction
 /// was dispatched, started, freed its unit and completed), dependencies, counters, memories.
+#include <exception>
+#include <functional>
 #include <systemc>
 #include <vector>
+
+#include "npu/common/error.hpp"
 
 #include "npu/core/units.hpp"
 #include "npu/isa/access.hpp"
@@ -31,15 +35,42 @@ struct InstrRecord {
 
 class SignalTrace;
 
+/// The run passed kMaxCycles, the longest npusim represents (see worst_case_cycles()).
+class RunTooLong : public SimError {
+ public:
+  RunTooLong() : SimError("the run could take more than 2^53 cycles, more than npusim represents") {}
+};
+
+/// What the cores of one run share besides the DRAM and the flags. SystemC processes must not
+/// throw: a core keeps its error here and stops the simulation.
+struct SharedRun {
+  std::function<void(double)> report;  ///< progress: the fraction of instructions issued
+  std::uint64_t total = 1;
+  std::uint64_t issued = 0;
+  /// The sum of worst_case_cycles() over the instructions dispatched so far: no run is longer.
+  Cycle bound = 0;
+  std::exception_ptr failure;
+
+  void tick() {
+    if ((++issued & 0xffff) == 0 && report) report(double(issued) / double(total));
+  }
+  /// Adds an instruction's worst case; throws RunTooLong past kMaxCycles.
+  void add_bound(Cycle cycles) {
+    bound = sat_add(bound, cycles);
+    if (bound > kMaxCycles) throw RunTooLong();
+  }
+};
+
 struct CoreState {
   CoreState(const Program& p, const Stream& s, const NpuConfig& hw, std::uint32_t core, bool numerics,
-            std::vector<std::uint8_t>* dram);
+            std::vector<std::uint8_t>* dram, SharedRun& shared);
 
   const Program& program;
   const Stream& stream;
   const NpuConfig& hw;
   const std::uint32_t core;
   const bool numerics;
+  SharedRun& shared;
 
   std::vector<InstrRecord> records;
   std::vector<std::uint32_t> dep_pool;

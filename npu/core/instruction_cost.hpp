@@ -42,4 +42,10 @@ struct InstructionCost {
 /// dma_timing): no waiting, no hand-off, DRAM unshared. Sequencer instructions cost nothing here.
 InstructionCost unloaded_cost(const Program& p, const Instruction& in, const NpuConfig& hw);
 
+/// The most cycles `in` (costing `c` on its own) can add to a run: its issue, its busy time with
+/// a DMA transfer stretched by every queue of every core that could share DRAM with it, its
+/// latency, and for a matrix or vector instruction a hand-off each way at full cost. A run is
+/// no longer than the sum over its instructions (saturating).
+Cycle worst_case_cycles(const Instruction& in, const InstructionCost& c, const NpuConfig& hw);
+
 }  // namespace npusim::npu

@@ -10,6 +10,7 @@ DmaEngine::DmaEngine(CoreState& state, std::uint32_t queue, Dram& dram, DramClie
 QueueEntry DmaEngine::prepare(std::uint32_t idx, const AccessSet& access) {
   const Instruction& in = m_state.instruction(idx);
   const InstructionCost c = dma_cost(in, access, m_state.hw.core, m_state.hw.dram);
+  m_state.shared.add_bound(worst_case_cycles(in, c, m_state.hw));
   if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
   if (in.op == Opcode::dma_load) m_state.layout.assign(access.write, Layout::neutral);
 

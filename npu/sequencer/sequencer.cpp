@@ -35,6 +35,7 @@ bool Sequencer::issue() {
   InstrRecord& rec = m_state.records[idx];
   if (!m_charged) {
     m_charged = true;
+    if (in.unit() == UnitKind::sequencer) m_state.shared.add_bound(worst_case_cycles(in, {}, m_state.hw));
     m_local += m_state.hw.core.sequencer.issue_cycles;
     m_me.busy_cycles += m_state.hw.core.sequencer.issue_cycles;
     ++m_me.instructions;

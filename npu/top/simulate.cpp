@@ -129,14 +129,15 @@ RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimO
       if (f) sc_core::sc_close_vcd_trace_file(f);
     }
   } close_vcd{vcd};
-  RunProgress progress;
-  progress.report = options.progress;
-  progress.total = std::max<std::uint64_t>(1, program.instruction_count());
+  SharedRun shared;
+  shared.report = options.progress;
+  shared.total = std::max<std::uint64_t>(1, program.instruction_count());
   {
-    Top top("npu", hw, program, options.numerics, dram, progress, vcd);
+    Top top("npu", hw, program, options.numerics, dram, shared, vcd);
     try {
       // Runs until nothing is left to do; time jumps from event to event, however far apart.
       sc_core::sc_start();
+      if (shared.failure) std::rethrow_exception(shared.failure);
       if (options.progress) options.progress(1.0);
       if (vcd) {
         // SystemC writes a cycle's values once time moves past it: one more cycle writes the last

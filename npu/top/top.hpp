@@ -15,7 +15,7 @@ class Top : public sc_core::sc_module {
  public:
   /// With `trace` (a SystemC trace file), every unit's busy signal and queue depth is traced.
   Top(const sc_core::sc_module_name& name, const NpuConfig& hw, const Program& program, bool numerics,
-      std::vector<std::uint8_t>* dram_bytes, RunProgress& progress, sc_core::sc_trace_file* trace = nullptr);
+      std::vector<std::uint8_t>* dram_bytes, SharedRun& shared, sc_core::sc_trace_file* trace = nullptr);
 
   std::vector<std::unique_ptr<CoreState>>& states() { return m_states; }
   const Core& core(std::size_t i) const { return *m_cores[i]; }

@@ -13,16 +13,6 @@
 
 namespace npusim::sim {
 
-std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r = 0;
-  return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<std::uint64_t>::max() : r;
-}
-
-std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r = 0;
-  return __builtin_mul_overflow(a, b, &r) ? std::numeric_limits<std::uint64_t>::max() : r;
-}
-
 std::uint64_t default_max_memory() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page <= 0) return std::uint64_t{4} << 30;  // unknown: assume a small machine
@@ -67,28 +57,13 @@ MemoryEstimate estimate_program(const npu::NpuConfig& hw, const npu::Program& p,
 }
 
 void check_run_length(const npu::NpuConfig& hw, const npu::Program& p) {
-  const std::uint64_t sharers = std::uint64_t{hw.cores} * hw.core.dma.queues;
-  const npu::HandoffConfig& h = hw.core.handoff;
   Cycle total = 0, longest = 0;
   const npu::Instruction* longest_at = nullptr;
   for (const npu::Stream& s : p.streams) {
     for (const npu::Instruction& in : s.code) {
-      Cycle own = hw.core.sequencer.issue_cycles;
+      Cycle own = 0;
       try {
-        const npu::InstructionCost c = npu::unloaded_cost(p, in, hw);
-        if (in.unit() == npu::UnitKind::dma) {
-          own = sat_add(own, sat_add(c.dma_fixed_cycles, sat_mul(c.dma_ideal_transfer_cycles, sharers)));
-        } else {
-          own = sat_add(own, c.busy);
-        }
-        own = sat_add(own, c.latency);
-        if (in.unit() == npu::UnitKind::matrix || in.unit() == npu::UnitKind::vector) {
-          for (const npu::HandoffDirection* d : {&h.matrix_to_vector, &h.vector_to_matrix}) {
-            Cycle handoff = d->fixed_cycles;
-            if (d->bytes_per_cycle > 0) handoff += npu::transfer_cycles(double(c.sp_read_bytes), d->bytes_per_cycle);
-            own = sat_add(own, handoff);
-          }
-        }
+        own = npu::worst_case_cycles(in, npu::unloaded_cost(p, in, hw), hw);
       } catch (const InputError& e) {
         throw InputError(fmt::format("{}:{}: {}: {}", p.source, in.line, npu::format_instruction(p, in), e.what()));
       }

@@ -40,13 +40,10 @@ MemoryEstimate estimate_program(const npu::NpuConfig& hw, const npu::Program& p,
 void check_memory(const MemoryEstimate& e, std::uint64_t limit, const std::string& what, const std::string& how);
 
 /// Throws InputError when `p` could run for more than kMaxCycles (the longest time npusim
-/// represents): the sum of every instruction's cost on its own, with DMA transfers stretched by
-/// the most transfers that can share DRAM and every hand-off at its full cost. Names the
-/// longest instruction; an instruction whose own cost is too long is named by its line.
+/// represents): the sum of every instruction's npu::worst_case_cycles(). Names the longest
+/// instruction; an instruction whose own cost is too long is named by its line. (A run keeps
+/// the same sum as it goes and stops when it passes kMaxCycles; simulate_program() then calls
+/// this for the message.)
 void check_run_length(const npu::NpuConfig& hw, const npu::Program& p);
-
-/// Saturating arithmetic for estimates: sizes that would wrap stay at the maximum.
-std::uint64_t sat_add(std::uint64_t a, std::uint64_t b);
-std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b);
 
 }  // namespace npusim::sim

@@ -27,7 +27,6 @@ npu::Program load_program(const std::string& path, const npu::NpuConfig& hw) {
 
 ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numerics, std::vector<std::uint8_t> dram,
                             const std::string& hw_label, Progress* progress, const std::string& vcd_path) {
-  check_run_length(hw, program);
   ProgramRun run;
   run.hw = std::move(hw);
   run.program = std::move(program);
@@ -45,7 +44,15 @@ ProgramRun simulate_program(npu::NpuConfig hw, npu::Program program, bool numeri
     progress->step("simulating");
     options.progress = progress->callback();
   }
-  run.result = npu::simulate(run.hw, run.program, options, numerics ? &run.dram : nullptr);
+  try {
+    run.result = npu::simulate(run.hw, run.program, options, numerics ? &run.dram : nullptr);
+  } catch (const npu::RunTooLong&) {
+    check_run_length(run.hw, run.program);  // the simulation stops where the bound passes 2^53: say why
+    throw;
+  } catch (const InputError&) {
+    check_run_length(run.hw, run.program);  // an instruction too long on its own, named by its line
+    throw;
+  }
   if (vcd) vcd->commit();
   if (progress) progress->step("analysing");
   run.figures = run_stats(run.hw, run.result, RunInfo{hw_label, run.program.source, numerics});

@@ -175,6 +175,6 @@ TEST_CASE("a run is refused, with its estimate, when it needs more memory than a
   CHECK(messages_of([&] { sim::check_memory(e, std::uint64_t{4} << 30, "run", "use less"); }) ==
         std::vector<std::string>{"run needs about 5 GiB of memory (DRAM image 4 GiB, scratchpads 1 GiB), more than "
                                  "the limit of 4 GiB (--max-memory); use less, or raise --max-memory"});
-  CHECK(sim::sat_mul(UINT64_MAX / 2, 3) == UINT64_MAX);
-  CHECK(sim::sat_add(UINT64_MAX, 1) == UINT64_MAX);
+  CHECK(npusim::sat_mul(UINT64_MAX / 2, 3) == UINT64_MAX);
+  CHECK(npusim::sat_add(UINT64_MAX, 1) == UINT64_MAX);
 }
