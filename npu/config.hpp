@@ -27,7 +27,10 @@ struct Rate {
 
 struct SequencerConfig {
   std::uint32_t issue_cycles = 1;  ///< sequencer cycles spent issuing one instruction
-  std::uint32_t queue_depth = 8;   ///< entries in each execution unit's instruction queue
+  std::uint32_t queue_depth = 8;   ///< entries in each execution unit's instruction queue, per thread
+  /// Hardware threads per core, each sequencing its own stream (`.core N thread=T`); they share
+  /// the core's units and scratchpad (Hexagon: 6, chipsandcheese.com 2023-10-04).
+  std::uint32_t threads = 1;
 };
 
 /// `cube`: an m x k x n multiply-accumulate tile per cycle (Ascend cube, Hexagon HMX).
@@ -55,6 +58,7 @@ struct MatrixConfig {
   DType float_accumulator = DType::fp32;  ///< fp32, fp16 or bf16
   DType int_accumulator = DType::int32;   ///< int32
   std::uint32_t startup_cycles = 0;           ///< fixed cost per matmul instruction
+  std::uint32_t lock_cycles = 0;  ///< matrix.acquire: cycles to take the unit once it is free
   std::uint32_t pipeline_latency_cycles = 0;  ///< result ready this long after the unit frees
   std::uint32_t port_bytes_per_cycle = 256;   ///< scratchpad read port and write port width
 
@@ -81,6 +85,9 @@ struct VectorConfig {
   std::array<VectorOpTiming, kVectorOpClassCount> ops{};
   std::array<bool, kDTypeCount> dtypes{};  ///< element types the unit computes in
   std::uint32_t port_bytes_per_cycle = 128;
+  /// Vector contexts (HVX register files): at most this many threads have vector work in
+  /// flight; a thread takes one with its first vector instruction and keeps it to its end.
+  std::uint32_t contexts = 1;
 
   std::uint32_t lanes(DType t) const { return width_bytes / static_cast<std::uint32_t>(dtype_bytes(t)); }
   const VectorOpTiming& op(VectorOpClass c) const { return ops[static_cast<int>(c)]; }

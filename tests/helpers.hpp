@@ -68,10 +68,14 @@ struct Run {
   npu::RunResult result;
   std::vector<std::uint8_t> dram;
 
+  /// The timeline of instruction `i` of thread `thread` of core `core`.
+  const npu::InstrRecord& record(std::size_t i, std::size_t core = 0, std::size_t thread = 0) const {
+    return result.cores[core].threads[thread].records[i];
+  }
   /// Completion cycle of instruction `i` of core `core`'s stream.
-  Cycle done(std::size_t i, std::size_t core = 0) const { return result.cores[core].records[i].done; }
-  Cycle dispatch(std::size_t i, std::size_t core = 0) const { return result.cores[core].records[i].dispatch; }
-  Cycle start(std::size_t i, std::size_t core = 0) const { return result.cores[core].records[i].start; }
+  Cycle done(std::size_t i, std::size_t core = 0) const { return record(i, core).done; }
+  Cycle dispatch(std::size_t i, std::size_t core = 0) const { return record(i, core).dispatch; }
+  Cycle start(std::size_t i, std::size_t core = 0) const { return record(i, core).start; }
   const npu::UnitCounters& unit(std::uint32_t u, std::size_t core = 0) const { return result.cores[core].units[u]; }
   /// Element i of DRAM tensor `name` as a double.
   double tensor(const std::string& name, std::uint64_t i) const;

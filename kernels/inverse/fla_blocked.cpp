@@ -69,9 +69,12 @@ class FlaBlocked final : public InverseScaffold {
   std::string name_of(const BufferRef& r) { return b().program().buffers[r.id()].name; }
 
   /// The interleaved identity (row k*n + b, column k), built once on chip.
-  void prepare() override {
+  void prepare_core() override {
     for (std::uint32_t blk = 0; blk < n; ++blk) b().vec(Opcode::vec_identity, m_eye2.view(0, kBlock, kBlock * blk, kBlock));
-    for (std::size_t s = 0; s < slots(); ++s) b().vec(Opcode::vec_fill, slot_output(s).all(), ProgramBuilder::imm(0));
+  }
+
+  void prepare(const std::vector<std::size_t>& slots) override {
+    for (std::size_t s : slots) b().vec(Opcode::vec_fill, slot_output(s).all(), ProgramBuilder::imm(0));
   }
 
   Operand block(const BufferRef& m, std::uint32_t i, std::uint32_t j) const {

@@ -117,9 +117,9 @@ class Neumann final : public InverseScaffold {
     m_slots.push_back(std::move(s));
   }
 
-  void prepare() override {
+  void prepare(const std::vector<std::size_t>& slots) override {
     if (blocks == 1) return;
-    for (std::size_t s = 0; s < slots(); ++s) {  // the upper-right block of T stays zero
+    for (std::size_t s : slots) {  // the upper-right block of T stays zero
       b().vec(Opcode::vec_fill, slot_output(s).view(0, Cb, Cb, Cb), ProgramBuilder::imm(0));
     }
   }

@@ -32,7 +32,28 @@ Attrs requant(int shift) {
 InverseScaffold::InverseScaffold(const NpuConfig& hw, const InverseParams& params, std::string name)
     : m_hw(hw), m_params(params), C(params.chunk), dt(params.dtype), m_name(std::move(name)) {}
 
-void InverseScaffold::prepare() {}
+void InverseScaffold::prepare_core() {}
+void InverseScaffold::prepare(const std::vector<std::size_t>&) {}
+
+std::vector<Instruction> with_matrix_locks(const std::vector<Instruction>& code) {
+  std::vector<Instruction> out;
+  out.reserve(code.size() + 2);
+  auto lock = [&](Opcode op) {
+    Instruction in;
+    in.op = op;
+    out.push_back(in);
+  };
+  bool held = false;
+  for (const Instruction& in : code) {
+    const bool matmul = in.op == Opcode::matmul;
+    if (matmul && !held) lock(Opcode::matrix_acquire);
+    if (!matmul && held) lock(Opcode::matrix_release);
+    held = matmul;
+    out.push_back(in);
+  }
+  if (held) lock(Opcode::matrix_release);
+  return out;
+}
 
 BufferRef InverseScaffold::constant(const std::string& name, DType dtype, std::uint32_t rows, std::uint32_t cols,
                                     const TensorInit& init) {
@@ -59,26 +80,44 @@ void InverseScaffold::attempt(std::uint32_t interleave, std::uint32_t sets) {
                           dtype_name(dt)));
   const TensorRef A = b().dram("A", dt, {batch, C, C});
   const TensorRef T = b().dram("T", dt, {batch, C, C}, {}, true);
-  const std::size_t slots = std::size_t{interleave} * sets;
-  for (std::size_t s = 0; s < slots; ++s) {
-    m_suffix = fmt::format("_s{}", s);
-    m_slot_a.push_back(buffer("a", dt, C, C));
-    m_slot_t.push_back(buffer("t", dt, C, C));
-    declare_slot(s);
+  // Every thread of a core has its own slots in the core's scratchpad.
+  const std::uint32_t cores = m_hw.cores, threads = m_hw.core.sequencer.threads;
+  const std::size_t per_thread = std::size_t{interleave} * sets;
+  for (std::uint32_t th = 0; th < threads; ++th) {
+    for (std::size_t s = 0; s < per_thread; ++s) {
+      m_suffix = threads > 1 ? fmt::format("_t{}_s{}", th, s) : fmt::format("_s{}", s);
+      m_slot_a.push_back(buffer("a", dt, C, C));
+      m_slot_t.push_back(buffer("t", dt, C, C));
+      declare_slot(th * per_thread + s);
+    }
   }
   m_suffix.clear();
 
   const std::uint8_t load_q = 0;
   const std::uint8_t store_q = static_cast<std::uint8_t>(m_hw.core.dma.queues > 1 ? 1 : 0);
-  for (std::uint32_t core = 0; core < m_hw.cores && core < batch; ++core) {
-    if (m_hw.cores > 1) b().core(core);
-    for (const auto& [buf, tensor] : m_constants) b().dma_load(buf.all(), tensor.all(), load_q);
-    prepare();
+  // Chunks go round-robin to the workers (every thread of every core); worker w is thread
+  // w / cores of core w % cores, so with one thread per core this is one stream per core.
+  const std::uint32_t workers = cores * threads;
+  for (std::uint32_t w = 0; w < workers && w < batch; ++w) {
+    const std::uint32_t core = w % cores, thread = w / cores;
+    if (workers > 1) b().core(core, thread);
+    // Thread 0 loads the core's constants; the core's other working threads wait for them.
+    const std::string loaded = fmt::format("constants_c{}", core);
+    if (thread == 0) {
+      for (const auto& [buf, tensor] : m_constants) b().dma_load(buf.all(), tensor.all(), load_q);
+      prepare_core();
+      for (std::uint32_t other = core + cores; other < workers && other < batch; other += cores) b().signal(loaded);
+    } else {
+      b().wait(loaded);
+    }
+    std::vector<std::size_t> mine(per_thread);
+    for (std::size_t s = 0; s < per_thread; ++s) mine[s] = thread * per_thread + s;
+    prepare(mine);
     std::vector<std::vector<ChunkSlot>> groups;
-    for (std::uint32_t chunk = core, n = 0; chunk < batch; chunk += m_hw.cores, ++n) {
+    for (std::uint32_t chunk = w, n = 0; chunk < batch; chunk += workers, ++n) {
       const std::size_t g = n / interleave;
       if (groups.size() <= g) groups.emplace_back();
-      const std::size_t slot = (g % sets) * interleave + groups[g].size();
+      const std::size_t slot = mine[(g % sets) * interleave + groups[g].size()];
       groups[g].push_back({chunk, slot, m_slot_a[slot], m_slot_t[slot]});
     }
     auto loads = [&](std::size_t g) {
@@ -95,12 +134,18 @@ void InverseScaffold::attempt(std::uint32_t interleave, std::uint32_t sets) {
       }
       emit(groups[g], phase);
     };
+    // With several threads the matrix unit is shared: each run of matmuls holds it.
+    auto locked = [&](const std::vector<Instruction>& code) {
+      b().append(threads > 1 ? with_matrix_locks(code) : code);
+    };
     const std::uint32_t P = phases();
     const std::size_t G = groups.size();
     if (sets == 1) {  // one group at a time: its loads must wait until the previous group is done
       for (std::size_t g = 0; g < G; ++g) {
         loads(g);
+        b().begin_capture();
         for (std::uint32_t p = 0; p < P; ++p) compute(g, p);
+        locked(b().end_capture());
         stores(g);
       }
       continue;
@@ -120,9 +165,11 @@ void InverseScaffold::attempt(std::uint32_t interleave, std::uint32_t sets) {
           compute(t - k, k);
           phases_now.push_back(b().end_capture());
         }
-        b().append(merge_by_estimated_start(b().program(), m_hw, phases_now));
+        locked(merge_by_estimated_start(b().program(), m_hw, phases_now));
       } else {
+        b().begin_capture();
         for (std::uint32_t p = 0; p < P; ++p) compute(t, p);
+        locked(b().end_capture());
       }
       if (t + 1 >= depth) stores(t + 1 - depth);
     }

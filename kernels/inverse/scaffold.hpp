@@ -9,7 +9,10 @@
 ///     loads(t + 1); phase P-1 of group t-P+1; ...; phase 0 of group t; stores(t - P + 1)
 /// so the loads of the next group, the stores of an earlier one and the phases of P groups (on
 /// different units, ideally) overlap. With fewer sets it falls back to prefetching the next
-/// group's loads only (2 sets) or to one group at a time (1 set).
+/// group's loads only (2 sets) or to one group at a time (1 set). With several hardware threads
+/// per core (sequencer.threads), chunks go round-robin to every thread of every core, each
+/// thread runs this schedule on its own slots, thread 0 loads the core's constants for all, and
+/// each run of matmuls holds the core's matrix unit (matrix.acquire ... matrix.release).
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,9 +42,11 @@ class InverseScaffold {
   /// Declares the kernel's buffers for slot `slot` with buffer() (slot 0 comes first on every
   /// attempt, so a kernel resets its slot list there) and its constants with constant().
   virtual void declare_slot(std::size_t slot) = 0;
-  /// Emits one-off work on each core after the constants are loaded (zeroing, building a
-  /// constant on chip). Default: nothing.
-  virtual void prepare();
+  /// Emits one-off work on each core after its constants are loaded (building a constant on
+  /// chip), on thread 0 before the core's other threads start. Default: nothing.
+  virtual void prepare_core();
+  /// Emits one-off work on each thread for its `slots` (zeroing). Default: nothing.
+  virtual void prepare(const std::vector<std::size_t>& slots);
   /// Pipeline stages per group; phase p of a group is emitted after its phase p - 1.
   virtual std::uint32_t phases() const { return 1; }
   /// Emits phase `phase` of a group of chunks (their A is loaded; T is complete after the last).
@@ -80,6 +85,10 @@ class InverseScaffold {
   std::vector<std::pair<npu::BufferRef, npu::TensorRef>> m_constants;
   std::vector<npu::BufferRef> m_slot_a, m_slot_t;
 };
+
+/// `code` with each run of consecutive matmuls between matrix.acquire and matrix.release: how
+/// threads of one core share its matrix unit (Hexagon kernels take a lock around HMX use).
+std::vector<npu::Instruction> with_matrix_locks(const std::vector<npu::Instruction>& code);
 
 /// Shorthand attribute sets for vector instructions.
 npu::Attrs axis0();

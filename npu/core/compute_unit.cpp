@@ -4,24 +4,25 @@
 
 namespace npusim::npu {
 
-ComputeUnit::ComputeUnit(CoreState& state, std::uint32_t unit, const HandoffDirection& into_me)
-    : ExecUnit(state, unit), m_into_me(into_me) {}
+ComputeUnit::ComputeUnit(CoreState& state, std::uint32_t unit, UnitHost& host, const HandoffDirection& into_me)
+    : ExecUnit(state, unit, host), m_into_me(into_me) {}
 
-Cycle ComputeUnit::handoff(std::uint32_t idx, std::uint64_t bytes) {
+Cycle ComputeUnit::handoff(InstrRecord& rec, std::uint64_t bytes) {
   if (bytes == 0) return 0;
   Cycle cycles = m_into_me.fixed_cycles;
   if (m_into_me.bytes_per_cycle > 0) cycles += transfer_cycles(double(bytes), m_into_me.bytes_per_cycle);
   ++m_counters.handoffs;
   m_counters.handoff_bytes += bytes;
   m_counters.handoff_cycles += cycles;
-  m_state.records[idx].handoff_cycles = cycles;
+  rec.handoff_cycles = cycles;
   return cycles;
 }
 
-QueueEntry ComputeUnit::prepare(std::uint32_t idx, const AccessSet& access) {
-  const Instruction& in = m_state.instruction(idx);
+QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) {
+  const Instruction& in = thread.instruction(idx);
+  InstrRecord& rec = thread.records[idx];
   const LayoutPlan plan = plan_layout(in, access, m_state.layout);
-  const Cycle extra = handoff(idx, plan.convert_bytes);
+  const Cycle extra = handoff(rec, plan.convert_bytes);
   m_state.layout.assign(access.write, plan.result);
   const InstructionCost c = cost(in, access);
   m_state.shared.add_bound(worst_case_cycles(in, c, m_state.hw));
@@ -41,10 +42,10 @@ QueueEntry ComputeUnit::prepare(std::uint32_t idx, const AccessSet& access) {
   u.elements += c.elements;
   u.vectors += c.vectors;
   u.lane_slots += c.lane_slots;
-  m_state.records[idx].contention_cycles = static_cast<std::int64_t>(c.bank_conflict_cycles);
+  rec.contention_cycles = static_cast<std::int64_t>(c.bank_conflict_cycles);
   return e;
 }
 
-void ComputeUnit::run(const QueueEntry& entry, Cycle start) { finish(entry.idx, start + entry.busy, entry.latency); }
+void ComputeUnit::run(const QueueEntry& entry, Cycle start) { finish(entry, start + entry.busy, entry.latency); }
 
 }  // namespace npusim::npu

@@ -16,16 +16,16 @@ namespace npusim::npu {
 
 class ComputeUnit : public ExecUnit {
  protected:
-  ComputeUnit(CoreState& state, std::uint32_t unit, const HandoffDirection& into_me);
+  ComputeUnit(CoreState& state, std::uint32_t unit, UnitHost& host, const HandoffDirection& into_me);
 
   /// The instruction's cost on this unit (matrix_timing / vector_timing).
   virtual InstructionCost cost(const Instruction& in, const AccessSet& access) = 0;
 
  private:
-  QueueEntry prepare(std::uint32_t idx, const AccessSet& access) override;
+  QueueEntry prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) override;
   void run(const QueueEntry& entry, Cycle start) override;
-  /// Hand-off cycles for `bytes` converted for instruction `idx`, counted in the stats.
-  Cycle handoff(std::uint32_t idx, std::uint64_t bytes);
+  /// Hand-off cycles for `bytes` converted for `rec`'s instruction, counted in the stats.
+  Cycle handoff(InstrRecord& rec, std::uint64_t bytes);
 
   const HandoffDirection m_into_me;
 };

@@ -6,19 +6,28 @@ Core::Core(const sc_core::sc_module_name& name, CoreState& state, Dram& dram, Fl
     : sc_core::sc_module(name),
       m_state(state),
       m_dram(dram),
-      m_matrix(state),
-      m_vector(state),
-      m_sequencer(state, *this, flags) {
+      m_matrix(state, *this),
+      m_vector(state, *this) {
   m_units.assign(unit_count(state.hw.core), nullptr);
   m_units[kMatrixUnit] = &m_matrix;
   m_units[kVectorUnit] = &m_vector;
   for (std::uint32_t q = 0; q < state.hw.core.dma.queues; ++q) {
-    m_dma.push_back(std::make_unique<DmaEngine>(state, q, dram, *this));
+    m_dma.push_back(std::make_unique<DmaEngine>(state, q, static_cast<UnitHost&>(*this), dram, *this));
     m_units[kFirstDmaUnit + q] = m_dma.back().get();
+  }
+  for (std::uint32_t t = 0; t < state.threads.size(); ++t) {
+    m_sequencers.push_back(std::make_unique<Sequencer>(state, t, static_cast<SequencerHost&>(*this), flags));
   }
   SC_HAS_PROCESS(Core);
   SC_METHOD(on_wake);
   sensitive << m_wake;
+}
+
+bool Core::finished() const {
+  for (const auto& s : m_sequencers) {
+    if (!s->finished()) return false;
+  }
+  return !m_state.unfinished();
 }
 
 void Core::transfer_done(std::uint32_t tag, Cycle end) {
@@ -40,12 +49,49 @@ void Core::pump() {
     for (std::uint32_t u = kMatrixUnit; u < m_units.size(); ++u) {
       while (m_units[u]->try_start()) moved = true;
     }
-    while (m_sequencer.issue()) {
-      moved = true;
-      m_state.shared.tick();
+    for (auto& s : m_sequencers) {
+      while (s->issue()) {
+        moved = true;
+        m_state.shared.tick();
+      }
+      moved |= s->release_context();
     }
-    if (!moved) return;
+    if (!moved && (m_sequencers.size() == 1 || !take_earliest())) return;
   }
+}
+
+bool Core::take_earliest() {
+  Cycle best = kUnknownCycle;
+  ExecUnit* unit = nullptr;
+  Sequencer* sequencer = nullptr;
+  for (std::uint32_t u = kMatrixUnit; u < m_units.size(); ++u) {
+    const Cycle at = m_units[u]->pending_start();
+    if (at < best) {
+      best = at;
+      unit = m_units[u];
+    }
+  }
+  for (auto& s : m_sequencers) {
+    const Cycle at = s->pending_grant();
+    if (at < best) {
+      best = at;
+      unit = nullptr;
+      sequencer = s.get();
+    }
+  }
+  if (best == kUnknownCycle) return false;
+  if (m_dram.direct()) {
+    const Cycle dram = m_dram.next_event();  // a transfer ending by then may change the picture
+    if (dram != kUnknownCycle && dram <= best) return false;
+  } else if (!reached(best)) {
+    return false;
+  }
+  if (unit) {
+    unit->force_start();
+  } else {
+    sequencer->grant();
+  }
+  return true;
 }
 
 void Core::on_wake() {

@@ -1,61 +1,156 @@
 #include "npu/core/exec_unit.hpp"
 
+#include <algorithm>
+
 #include "npu/core/signal_trace.hpp"
 
 namespace npusim::npu {
 
-ExecUnit::ExecUnit(CoreState& state, std::uint32_t unit)
-    : m_state(state),
-      m_counters(state.counters[unit]),
-      m_unit(unit),
-      m_queue(state.hw.core.sequencer.queue_depth),
-      m_recent(state.hw.core.sequencer.queue_depth, kNoInstruction) {}
-
-Cycle ExecUnit::slot_free(Cycle ready) {
-  // The queue holds the last `depth` dispatched instructions that have not started; it is full
-  // at `ready` if the oldest of them starts later.
-  const std::uint32_t oldest = m_recent[m_recent_next];
-  if (oldest == kNoInstruction) return ready;
-  if (m_state.records[oldest].start == kUnknownCycle && !try_start()) return kUnknownCycle;
-  return std::max(ready, m_state.records[oldest].start);
+ExecUnit::ExecUnit(CoreState& state, std::uint32_t unit, UnitHost& host)
+    : m_state(state), m_counters(state.counters[unit]), m_host(host), m_unit(unit) {
+  m_lanes.reserve(state.threads.size());
+  for (std::size_t t = 0; t < state.threads.size(); ++t) m_lanes.emplace_back(state.hw.core.sequencer.queue_depth);
 }
 
-void ExecUnit::dispatch(std::uint32_t idx, const AccessSet& access) {
-  m_queue.push(prepare(idx, access));
-  m_recent[m_recent_next] = idx;
-  if (++m_recent_next == m_recent.size()) m_recent_next = 0;
-  ++m_state.unfinished;
-  if (m_state.trace) m_state.trace->queue(m_state.core, m_unit, m_state.records[idx].dispatch, +1);
+Cycle ExecUnit::slot_free(std::uint32_t thread, Cycle ready) {
+  // The queue holds the last `depth` dispatched instructions that have not started; it is full
+  // at `ready` if the oldest of them starts later.
+  const Lane& l = m_lanes[thread];
+  const std::uint32_t oldest = l.recent[l.recent_next];
+  if (oldest == kNoInstruction) return ready;
+  const InstrRecord& rec = m_state.threads[thread].records[oldest];
+  while (rec.start == kUnknownCycle) {
+    if (!try_start()) return kUnknownCycle;
+  }
+  return std::max(ready, rec.start);
+}
+
+void ExecUnit::dispatch(std::uint32_t thread, std::uint32_t idx, const AccessSet& access) {
+  ThreadState& t = m_state.threads[thread];
+  QueueEntry e = prepare(t, idx, access);
+  e.thread = thread;
+  InstrRecord& rec = t.records[idx];
+  rec.earliest_done = rec.dispatch + e.busy + e.ideal_transfer + e.latency;
+  Lane& l = m_lanes[thread];
+  l.queue.push(e);
+  l.recent[l.recent_next] = idx;
+  if (++l.recent_next == l.recent.size()) l.recent_next = 0;
+  ++t.unfinished;
+  if (m_unit == kMatrixUnit) ++t.matrix_unfinished;
+  if (m_unit == kVectorUnit) ++t.vector_unfinished;
+  if (m_state.trace) m_state.trace->queue(m_state.core, m_unit, rec.dispatch, +1);
+}
+
+bool ExecUnit::scan(std::uint32_t lane) {
+  Lane& l = m_lanes[lane];
+  const ThreadState& t = m_state.threads[lane];
+  const InstrRecord& rec = t.records[l.queue.front().idx];
+  // Producers complete in any order: resume the scan where the last attempt stopped.
+  for (; l.scanned < rec.deps_count; ++l.scanned) {
+    const std::uint32_t dep = t.dep_pool[rec.deps_begin + l.scanned];
+    const Cycle done = t.records[dep].done;
+    if (done == kUnknownCycle) return false;
+    if (l.binding == kNoInstruction || done > l.latest) {
+      l.latest = done;
+      l.binding = dep;
+    }
+  }
+  return true;
+}
+
+Cycle ExecUnit::head_start(std::uint32_t lane) const {
+  const Lane& l = m_lanes[lane];
+  return std::max({m_free_at, m_state.threads[lane].records[l.queue.front().idx].dispatch, l.latest});
+}
+
+std::uint32_t ExecUnit::best_lane() {
+  std::uint32_t best = kNoThread;
+  Cycle best_start = 0, best_dispatch = 0;
+  for (std::uint32_t lane = 0; lane < m_lanes.size(); ++lane) {
+    if (m_lanes[lane].queue.empty() || !scan(lane)) continue;
+    const Cycle s = head_start(lane);
+    const Cycle d = m_state.threads[lane].records[m_lanes[lane].queue.front().idx].dispatch;
+    if (best == kNoThread || s < best_start || (s == best_start && d < best_dispatch)) {
+      best = lane;
+      best_start = s;
+      best_dispatch = d;
+    }
+  }
+  return best;
+}
+
+bool ExecUnit::certain(std::uint32_t lane, Cycle start) const {
+  const Cycle dispatch = m_state.threads[lane].records[m_lanes[lane].queue.front().idx].dispatch;
+  // Could `other`, able to start no earlier than `s` with dispatch `d`, come first?
+  auto before = [&](std::uint32_t other, Cycle s, Cycle d) {
+    return s < start || (s == start && (d < dispatch || (d == dispatch && other < lane)));
+  };
+  for (std::uint32_t other = 0; other < m_lanes.size(); ++other) {
+    if (other == lane) continue;
+    const Lane& l = m_lanes[other];
+    const ThreadState& t = m_state.threads[other];
+    if (l.queue.empty()) {
+      const Cycle d = m_host.next_dispatch(other);
+      if (d != kUnknownCycle && before(other, std::max(m_free_at, d), d)) return false;
+      continue;
+    }
+    const InstrRecord& rec = t.records[l.queue.front().idx];
+    if (l.scanned == rec.deps_count) continue;  // known, and no earlier than `start` (best_lane)
+    Cycle s = std::max({m_free_at, rec.dispatch, l.latest});
+    for (std::uint32_t k = l.scanned; k < rec.deps_count; ++k) {
+      const InstrRecord& p = t.records[t.dep_pool[rec.deps_begin + k]];
+      s = std::max(s, p.done != kUnknownCycle ? p.done : p.earliest_done);
+    }
+    if (before(other, s, rec.dispatch)) return false;
+  }
+  return true;
 }
 
 bool ExecUnit::try_start() {
-  if (m_running || m_queue.empty()) return false;
-  const QueueEntry& entry = m_queue.front();
-  InstrRecord& rec = m_state.records[entry.idx];
-  // Producers complete in any order: resume the scan where the last attempt stopped.
-  for (; m_scanned < rec.deps_count; ++m_scanned) {
-    const std::uint32_t dep = m_state.dep_pool[rec.deps_begin + m_scanned];
-    const Cycle done = m_state.records[dep].done;
-    if (done == kUnknownCycle) return false;
-    if (m_binding == kNoInstruction || done > m_latest) {
-      m_latest = done;
-      m_binding = dep;
-    }
+  if (m_running) return false;
+  if (m_lanes.size() == 1) {
+    if (m_lanes[0].queue.empty() || !scan(0)) return false;
+    start(0);
+    return true;
   }
-  const std::uint32_t binding = m_binding;
-  const Cycle latest = m_latest;
-  m_scanned = 0;
-  m_binding = kNoInstruction;
-  m_latest = 0;
+  const std::uint32_t lane = best_lane();
+  if (lane == kNoThread || !certain(lane, head_start(lane))) return false;
+  start(lane);
+  return true;
+}
+
+Cycle ExecUnit::pending_start() {
+  if (m_running) return kUnknownCycle;
+  const std::uint32_t lane = best_lane();
+  return lane == kNoThread ? kUnknownCycle : head_start(lane);
+}
+
+void ExecUnit::force_start() { start(best_lane()); }
+
+void ExecUnit::start(std::uint32_t lane) {
+  Lane& l = m_lanes[lane];
+  ThreadState& t = m_state.threads[lane];
+  const QueueEntry entry = l.queue.front();
+  InstrRecord& rec = t.records[entry.idx];
+  const std::uint32_t binding = l.binding;
+  const Cycle latest = l.latest;
+  l.scanned = 0;
+  l.binding = kNoInstruction;
+  l.latest = 0;
   const Cycle ready = std::max(m_free_at, rec.dispatch);
   const Cycle start = std::max(ready, latest);
   m_counters.stall(Stall::issue) += ready - m_free_at;
   if (start > ready) {
-    m_counters.dependency_cycles[m_state.unit_of_instruction(binding)] += start - ready;
+    m_counters.dependency_cycles[unit_of(t.instruction(binding))] += start - ready;
     rec.binding_dep = binding;
   }
-  const QueueEntry started = entry;
-  m_queue.pop();
+  if (m_last_thread != kNoThread && m_last_thread != lane) {
+    rec.unit_prev_thread = m_last_thread;
+    rec.unit_prev = m_last_idx;
+  }
+  m_last_thread = lane;
+  m_last_idx = entry.idx;
+  l.queue.pop();
   rec.start = start;
   ++m_counters.instructions;
   if (m_state.trace) {
@@ -63,18 +158,26 @@ bool ExecUnit::try_start() {
     m_state.trace->busy(m_state.core, m_unit, start, true);
   }
   m_running = true;
-  run(started, start);
-  return true;
+  run(entry, start);
 }
 
-void ExecUnit::finish(std::uint32_t idx, Cycle end, Cycle latency) {
-  InstrRecord& rec = m_state.records[idx];
+void ExecUnit::finish(const QueueEntry& entry, Cycle end, Cycle latency) {
+  ThreadState& t = m_state.threads[entry.thread];
+  InstrRecord& rec = t.records[entry.idx];
   rec.end = end;
   rec.done = end + latency;
   m_free_at = end;
   m_running = false;
-  --m_state.unfinished;
-  m_state.latest_done = std::max(m_state.latest_done, rec.done);
+  --t.unfinished;
+  t.latest_done = std::max(t.latest_done, rec.done);
+  if (m_unit == kMatrixUnit) {
+    --t.matrix_unfinished;
+    t.matrix_latest_done = std::max(t.matrix_latest_done, rec.done);
+  }
+  if (m_unit == kVectorUnit) {
+    --t.vector_unfinished;
+    t.vector_latest_done = std::max(t.vector_latest_done, rec.done);
+  }
   if (m_state.trace) m_state.trace->busy(m_state.core, m_unit, end, false);
 }
 

@@ -24,6 +24,7 @@ SignalTrace::SignalTrace(const sc_core::sc_module_name& name, sc_core::sc_trace_
     }
   }
   m_depth_value.assign(m_depth.size(), 0);
+  m_blocked.assign(cores, 0);
   SC_HAS_PROCESS(SignalTrace);
   SC_METHOD(on_wakeup);
   sensitive << m_wakeup;
@@ -56,7 +57,10 @@ void SignalTrace::on_wakeup() {
     std::pop_heap(m_changes.begin(), m_changes.end(), std::greater<>());
     const Change c = m_changes.back();
     m_changes.pop_back();
-    if (c.signal < m_busy.size()) {
+    if (c.signal < m_busy.size() && c.signal % m_units == kSequencerUnit) {
+      m_blocked[c.signal / m_units] += c.value;
+      m_busy[c.signal]->write(m_blocked[c.signal / m_units] > 0);
+    } else if (c.signal < m_busy.size()) {
       m_busy[c.signal]->write(c.value != 0);
     } else {
       const std::uint32_t d = c.signal - static_cast<std::uint32_t>(m_busy.size());

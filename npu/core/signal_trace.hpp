@@ -22,8 +22,9 @@ class SignalTrace : public sc_core::sc_module {
   void busy(std::uint32_t core, std::uint32_t unit, Cycle at, bool value);
   /// An instruction enters (+1) or leaves (-1) the queue of the unit at cycle `at`.
   void queue(std::uint32_t core, std::uint32_t unit, Cycle at, int delta);
-  /// The sequencer of core `core` is blocked (or runs again) from cycle `at`.
-  void blocked(std::uint32_t core, Cycle at, bool value) { busy(core, 0, at, value); }
+  /// A sequencer (thread) of core `core` is blocked (or runs again) from cycle `at`; the core's
+  /// blocked signal is true while any of its threads is blocked.
+  void blocked(std::uint32_t core, Cycle at, bool value) { push(at, core * m_units, value ? +1 : -1); }
 
  private:
   struct Change {
@@ -37,6 +38,7 @@ class SignalTrace : public sc_core::sc_module {
   void on_wakeup();
 
   std::uint32_t m_units;
+  std::vector<int> m_blocked;  ///< per core, threads blocked
   std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> m_busy;  ///< core * units + unit
   std::vector<std::unique_ptr<sc_core::sc_signal<int>>> m_depth;   ///< core * units + unit
   std::vector<int> m_depth_value;

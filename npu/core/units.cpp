@@ -18,8 +18,9 @@ std::vector<std::string> unit_names(const CoreConfig& c) {
 }
 
 std::string_view stall_name(Stall s) {
-  static constexpr std::string_view names[kStallCount] = {"issue",   "queue_full",    "barrier",
-                                                          "sync",    "bank_conflict", "dram_bandwidth"};
+  static constexpr std::string_view names[kStallCount] = {"issue",          "queue_full",  "barrier",
+                                                          "sync",           "bank_conflict", "dram_bandwidth",
+                                                          "matrix_lock",    "vector_context"};
   return names[static_cast<int>(s)];
 }
 

@@ -41,8 +41,10 @@ enum class Stall : std::uint8_t {
   sync,            ///< the sequencer in `signal` (draining) or `wait` (flag not yet set)
   bank_conflict,   ///< cycles bank conflicts added to an instruction on its unit
   dram_bandwidth,  ///< cycles a DMA transfer lost to other transfers sharing DRAM bandwidth
+  matrix_lock,     ///< a thread in matrix.acquire (unit held by another, plus lock_cycles) or matrix.release
+  vector_context,  ///< a thread waiting for a free vector context
 };
-inline constexpr int kStallCount = 6;
+inline constexpr int kStallCount = 8;
 std::string_view stall_name(Stall s);
 
 /// Counters of one unit, kept as plain integers during the run.

@@ -4,11 +4,11 @@
 
 namespace npusim::npu {
 
-DmaEngine::DmaEngine(CoreState& state, std::uint32_t queue, Dram& dram, DramClient& client)
-    : ExecUnit(state, kFirstDmaUnit + queue), m_dram(dram), m_client(client) {}
+DmaEngine::DmaEngine(CoreState& state, std::uint32_t queue, UnitHost& host, Dram& dram, DramClient& client)
+    : ExecUnit(state, kFirstDmaUnit + queue, host), m_dram(dram), m_client(client) {}
 
-QueueEntry DmaEngine::prepare(std::uint32_t idx, const AccessSet& access) {
-  const Instruction& in = m_state.instruction(idx);
+QueueEntry DmaEngine::prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) {
+  const Instruction& in = thread.instruction(idx);
   const InstructionCost c = dma_cost(in, access, m_state.hw.core, m_state.hw.dram);
   m_state.shared.add_bound(worst_case_cycles(in, c, m_state.hw));
   if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
@@ -46,10 +46,10 @@ void DmaEngine::transfer_done(Cycle end) { end_descriptor(end); }
 void DmaEngine::end_descriptor(Cycle end) {
   const Cycle transfer = end - (m_start + m_current.busy);
   m_counters.busy_cycles += end - m_start;
-  m_state.records[m_current.idx].contention_cycles =
+  m_state.record(m_current.thread, m_current.idx).contention_cycles =
       static_cast<std::int64_t>(transfer) - static_cast<std::int64_t>(m_current.ideal_transfer);
   if (transfer > m_current.ideal_transfer) m_counters.stall(Stall::dram_bandwidth) += transfer - m_current.ideal_transfer;
-  finish(m_current.idx, end, m_current.latency);
+  finish(m_current, end, m_current.latency);
 }
 
 }  // namespace npusim::npu

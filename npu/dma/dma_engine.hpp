@@ -10,13 +10,13 @@ namespace npusim::npu {
 class DmaEngine : public ExecUnit {
  public:
   /// `client` is told of the transfers' ends (the core, which calls transfer_done()).
-  DmaEngine(CoreState& state, std::uint32_t queue, Dram& dram, DramClient& client);
+  DmaEngine(CoreState& state, std::uint32_t queue, UnitHost& host, Dram& dram, DramClient& client);
 
   /// The running transfer moved its last byte at cycle `end`.
   void transfer_done(Cycle end);
 
  private:
-  QueueEntry prepare(std::uint32_t idx, const AccessSet& access) override;
+  QueueEntry prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) override;
   void run(const QueueEntry& entry, Cycle start) override;
   /// Ends the running descriptor: the engine moves on at `end`; the data lands a DRAM latency later.
   void end_descriptor(Cycle end);

@@ -360,17 +360,26 @@ class Parser {
   void parse_core(Notes notes) {
     const Token n = take();
     const auto core = static_cast<std::uint32_t>(parse_int(n, 0, 1023, "the core index"));
+    std::uint32_t thread = 0;
+    if (peek().kind != Token::Kind::end) {
+      const Token t = take();
+      if (t.text != "thread") throw LineError{t.col, fmt::format("expected thread=T or the end of the line, found {}", t.shown())};
+      expect('=', "after 'thread'");
+      thread = static_cast<std::uint32_t>(parse_int(take(), 0, 63, "the thread index"));
+    }
     expect_end();
+    const std::string name = thread ? fmt::format(".core {} thread={}", core, thread) : fmt::format(".core {}", core);
     for (const Stream& s : m_program.streams) {
-      if (s.core == core) {
-        throw LineError{n.col, s.declared ? fmt::format("'.core {}' appears twice (first at line {})", core, s.line)
-                                          : fmt::format("'.core {}' comes after instructions that already went to "
-                                                        "core {}; put '.core {}' before them",
-                                                        core, core, core)};
+      if (s.core == core && s.thread == thread) {
+        throw LineError{n.col, s.declared ? fmt::format("'{}' appears twice (first at line {})", name, s.line)
+                                          : fmt::format("'{}' comes after instructions that already went to "
+                                                        "core {}; put '{}' before them",
+                                                        name, core, name)};
       }
     }
     Stream s;
     s.core = core;
+    s.thread = thread;
     s.declared = true;
     s.line = m_line;
     s.note = add_note(m_program, std::move(notes));

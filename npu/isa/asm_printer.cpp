@@ -66,7 +66,9 @@ void emit(const Program& p, std::string* out, Program* assign) {
   for (std::size_t s = 0; s < p.streams.size(); ++s) {
     const Stream& st = p.streams[s];
     if (st.declared) {
-      const auto l = statement(st.note, out ? fmt::format(".core {}", st.core) : std::string());
+      std::string text;
+      if (out) text = st.thread ? fmt::format(".core {} thread={}", st.core, st.thread) : fmt::format(".core {}", st.core);
+      const auto l = statement(st.note, text);
       if (assign) assign->streams[s].line = l;
     }
     for (std::size_t i = 0; i < st.code.size(); ++i) {

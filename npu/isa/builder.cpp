@@ -63,15 +63,16 @@ BufferRef ProgramBuilder::alias(const std::string& name, DType dtype, std::uint3
   return ref;
 }
 
-void ProgramBuilder::core(std::uint32_t n) {
+void ProgramBuilder::core(std::uint32_t n, std::uint32_t thread) {
   for (std::size_t i = 0; i < m_program.streams.size(); ++i) {
-    if (m_program.streams[i].core == n) {
+    if (m_program.streams[i].core == n && m_program.streams[i].thread == thread) {
       m_current = i;
       return;
     }
   }
   Stream s;
   s.core = n;
+  s.thread = thread;
   s.declared = true;
   s.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
   m_program.streams.push_back(std::move(s));
@@ -143,6 +144,8 @@ Operand ProgramBuilder::flag(const std::string& name) {
 
 void ProgramBuilder::signal(const std::string& name) { emit(Opcode::signal, {flag(name)}); }
 void ProgramBuilder::wait(const std::string& name) { emit(Opcode::wait, {flag(name)}); }
+void ProgramBuilder::matrix_acquire() { emit(Opcode::matrix_acquire, {}); }
+void ProgramBuilder::matrix_release() { emit(Opcode::matrix_release, {}); }
 
 Operand ProgramBuilder::imm(double v) {
   Operand o;

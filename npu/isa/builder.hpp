@@ -63,8 +63,8 @@ class ProgramBuilder {
   /// Another view of `of`'s bytes, with its own dtype and shape (it must fit in `of`).
   BufferRef alias(const std::string& name, DType dtype, std::uint32_t rows, std::uint32_t cols, const BufferRef& of);
 
-  /// Following instructions go to core `n`.
-  void core(std::uint32_t n);
+  /// Following instructions go to thread `thread` of core `n`.
+  void core(std::uint32_t n, std::uint32_t thread = 0);
   /// A comment line placed before the next statement.
   void comment(const std::string& text);
 
@@ -78,6 +78,8 @@ class ProgramBuilder {
   void barrier();
   void signal(const std::string& flag);
   void wait(const std::string& flag);
+  void matrix_acquire();
+  void matrix_release();
 
   static Operand imm(double v);
 

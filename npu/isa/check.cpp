@@ -46,7 +46,7 @@ Roles roles_for(Opcode op) {
       return {R::sp_dst, R::sp_src};
     case Opcode::vec_identity: case Opcode::vec_layout: return {R::sp_dst};
     case Opcode::vec_fill: return {R::sp_dst, R::imm};
-    case Opcode::barrier: return {};
+    case Opcode::barrier: case Opcode::matrix_acquire: case Opcode::matrix_release: return {};
     case Opcode::signal: case Opcode::wait: return {R::flag};
   }
   return {};
@@ -81,7 +81,15 @@ class Checker {
                                       : fmt::format(".core {}: the hardware has {} cores (0 to {})", s.core,
                                                     m_hw.cores, m_hw.cores - 1));
       }
+      if (s.thread >= m_hw.core.sequencer.threads) {
+        const std::uint32_t t = m_hw.core.sequencer.threads;
+        error(s.line, t == 1 ? fmt::format(".core {} thread={}: the hardware has 1 thread per core (sequencer.threads)",
+                                           s.core, s.thread)
+                             : fmt::format(".core {} thread={}: the hardware has {} threads per core (0 to {})", s.core,
+                                           s.thread, t, t - 1));
+      }
       for (const Instruction& in : s.code) check_instruction(in);
+      check_matrix_lock(s);
     }
     check_flags();
     check_tensors();
@@ -353,6 +361,27 @@ class Checker {
                                   t.init.lo, t.init.hi, dtype_name(t.dtype)));
       }
     }
+  }
+
+  // matrix.acquire and matrix.release pair up within a stream; with several threads per core a
+  // matmul must run between them (the unit is the holder's alone).
+  void check_matrix_lock(const Stream& s) {
+    const Instruction* held = nullptr;
+    const bool shared = m_hw.core.sequencer.threads > 1;
+    for (const Instruction& in : s.code) {
+      if (in.op == Opcode::matrix_acquire) {
+        if (held) fail(in, fmt::format("this thread already holds the matrix unit (matrix.acquire at line {})", held->line));
+        held = &in;
+      } else if (in.op == Opcode::matrix_release) {
+        if (!held) fail(in, "this thread does not hold the matrix unit (no matrix.acquire before it)");
+        held = nullptr;
+      } else if (in.op == Opcode::matmul && shared && !held) {
+        fail(in, fmt::format("the core's {} threads share the matrix unit: put matmuls between matrix.acquire and "
+                             "matrix.release",
+                             m_hw.core.sequencer.threads));
+      }
+    }
+    if (held) error(held->line, "matrix.acquire: the stream ends holding the matrix unit; add matrix.release");
   }
 
   // A wait on a flag that fewer signals than waits can ever satisfy would deadlock: refuse it.

@@ -18,9 +18,9 @@ enum class Opcode : std::uint8_t {
   vec_add, vec_sub, vec_mul, vec_fma, vec_max, vec_min, vec_exp, vec_recip, vec_log,
   vec_reduce_sum, vec_reduce_max, vec_cast, vec_requant, vec_select, vec_band,
   vec_identity, vec_fill, vec_copy, vec_transpose, vec_layout,
-  barrier, signal, wait,
+  barrier, signal, wait, matrix_acquire, matrix_release,
 };
-inline constexpr int kOpcodeCount = 26;
+inline constexpr int kOpcodeCount = 28;
 
 /// The unit an instruction executes on. Sequencer instructions (barrier, signal, wait) never
 /// leave the sequencer.

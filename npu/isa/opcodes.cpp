@@ -44,6 +44,10 @@ const OpInfo kOpInfo[kOpcodeCount] = {
     {Opcode::barrier, "barrier", U::sequencer, 0, V::copy, kNone, "barrier"},
     {Opcode::signal, "signal", U::sequencer, 1, V::copy, kNone, "signal FLAG"},
     {Opcode::wait, "wait", U::sequencer, 1, V::copy, kNone, "wait FLAG"},
+    {Opcode::matrix_acquire, "matrix.acquire", U::sequencer, 0, V::copy, kNone,
+     "matrix.acquire   (take the core's matrix unit for this thread; waits while another thread holds it)"},
+    {Opcode::matrix_release, "matrix.release", U::sequencer, 0, V::copy, kNone,
+     "matrix.release   (wait for this thread's matmuls, then free the matrix unit)"},
 };
 }  // namespace detail
 

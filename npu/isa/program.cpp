@@ -22,9 +22,9 @@ const Buffer* Program::find_buffer(std::string_view name) const {
   return nullptr;
 }
 
-const Stream* Program::find_stream(std::uint32_t core) const {
+const Stream* Program::find_stream(std::uint32_t core, std::uint32_t thread) const {
   for (const auto& s : streams) {
-    if (s.core == core) return &s;
+    if (s.core == core && s.thread == thread) return &s;
   }
   return nullptr;
 }

@@ -81,10 +81,12 @@ struct Buffer {
   std::uint64_t size_bytes() const { return std::uint64_t{rows} * cols * dtype_bytes(dtype); }
 };
 
-/// The instructions of one core, in program order.
+/// The instructions of one hardware thread of one core, in program order (thread 0 unless the
+/// core runs several: sequencer.threads).
 struct Stream {
   std::uint32_t core = 0;
-  bool declared = false;  ///< written as `.core N` (core 0 may be implicit)
+  std::uint32_t thread = 0;
+  bool declared = false;  ///< written as `.core N [thread=T]` (core 0 thread 0 may be implicit)
   std::uint32_t line = 0;
   std::uint32_t note = 0;
   std::vector<Instruction> code;
@@ -101,8 +103,8 @@ struct Program {
 
   const DramTensor* find_tensor(std::string_view name) const;
   const Buffer* find_buffer(std::string_view name) const;
-  /// The stream of instructions for core `core` (nullptr: the core has none).
-  const Stream* find_stream(std::uint32_t core) const;
+  /// The stream of instructions of thread `thread` of core `core` (nullptr: it has none).
+  const Stream* find_stream(std::uint32_t core, std::uint32_t thread = 0) const;
   int find_flag(std::string_view name) const;
   std::size_t instruction_count() const;
 

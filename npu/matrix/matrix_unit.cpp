@@ -5,8 +5,8 @@
 
 namespace npusim::npu {
 
-MatrixUnit::MatrixUnit(CoreState& state)
-    : ComputeUnit(state, kMatrixUnit, state.hw.core.handoff.vector_to_matrix) {}
+MatrixUnit::MatrixUnit(CoreState& state, UnitHost& host)
+    : ComputeUnit(state, kMatrixUnit, host, state.hw.core.handoff.vector_to_matrix) {}
 
 InstructionCost MatrixUnit::cost(const Instruction& in, const AccessSet& access) {
   return matrix_cost(m_state.program, in, access, m_state.hw.core);

@@ -7,7 +7,7 @@ namespace npusim::npu {
 
 class MatrixUnit : public ComputeUnit {
  public:
-  MatrixUnit(CoreState& state);
+  MatrixUnit(CoreState& state, UnitHost& host);
 
  private:
   InstructionCost cost(const Instruction& in, const AccessSet& access) override;

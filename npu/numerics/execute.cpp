@@ -151,7 +151,9 @@ class Executor {
       case Opcode::vec_band: case Opcode::vec_copy: case Opcode::vec_transpose: move(); break;
       case Opcode::vec_identity: case Opcode::vec_fill: fill(); break;
       case Opcode::vec_layout: break;  // moves elements between layouts: their values do not change
-      case Opcode::barrier: case Opcode::signal: case Opcode::wait: break;
+      case Opcode::barrier: case Opcode::signal: case Opcode::wait: case Opcode::matrix_acquire:
+      case Opcode::matrix_release:
+        break;
     }
   }
 

@@ -4,13 +4,20 @@
 
 namespace npusim::npu {
 
-Sequencer::Sequencer(CoreState& state, SequencerHost& host, FlagTable& flags)
-    : m_state(state), m_host(host), m_flags(flags), m_scoreboard(state.records), m_me(state.counters[kSequencerUnit]) {}
+Sequencer::Sequencer(CoreState& state, std::uint32_t thread, SequencerHost& host, FlagTable& flags)
+    : m_state(state),
+      m_thread(state.threads[thread]),
+      m_host(host),
+      m_flags(flags),
+      m_scoreboard(m_thread.records),
+      m_me(state.counters[kSequencerUnit]),
+      m_shared(state.threads.size() > 1) {}
 
 void Sequencer::next(Cycle at) {
   m_local = at;
   ++m_pc;
   m_charged = false;
+  m_granted = false;
 }
 
 bool Sequencer::blocked(Cycle from) {
@@ -28,11 +35,52 @@ void Sequencer::stall(Stall cause, Cycle from, Cycle at) {
   m_blocked = false;
 }
 
+Cycle Sequencer::next_dispatch() const {
+  if (finished()) return kUnknownCycle;
+  return m_charged ? m_local : m_local + m_state.hw.core.sequencer.issue_cycles;
+}
+
+Cycle Sequencer::lock_free_at() const {
+  return m_state.matrix_holder == kNoThread ? m_state.matrix_free_at : kUnknownCycle;
+}
+
+std::size_t Sequencer::free_context() const {
+  std::size_t best = m_state.contexts.size();
+  for (std::size_t c = 0; c < m_state.contexts.size(); ++c) {
+    if (m_state.contexts[c] == kUnknownCycle) continue;
+    if (best == m_state.contexts.size() || m_state.contexts[c] < m_state.contexts[best]) best = c;
+  }
+  return best;
+}
+
+Cycle Sequencer::pending_grant() const {
+  if (finished() || !m_charged || m_granted) return kUnknownCycle;
+  const Instruction& in = m_thread.instruction(m_pc);
+  if (in.op == Opcode::matrix_acquire) {
+    const Cycle free = lock_free_at();
+    return free == kUnknownCycle ? kUnknownCycle : std::max(m_local, free);
+  }
+  if (in.unit() == UnitKind::vector && !m_thread.holds_context) {
+    const std::size_t c = free_context();
+    return c == m_state.contexts.size() ? kUnknownCycle : std::max(m_local, m_state.contexts[c]);
+  }
+  return kUnknownCycle;
+}
+
+void Sequencer::grant() { m_granted = true; }
+
+bool Sequencer::release_context() {
+  if (!m_thread.holds_context || !finished() || m_thread.vector_unfinished > 0) return false;
+  m_state.contexts[m_context] = std::max(m_local, m_thread.vector_latest_done);
+  m_thread.holds_context = false;
+  return true;
+}
+
 bool Sequencer::issue() {
   if (finished()) return false;
   const std::uint32_t idx = m_pc;
-  const Instruction& in = m_state.instruction(idx);
-  InstrRecord& rec = m_state.records[idx];
+  const Instruction& in = m_thread.instruction(idx);
+  InstrRecord& rec = m_thread.records[idx];
   if (!m_charged) {
     m_charged = true;
     if (in.unit() == UnitKind::sequencer) m_state.shared.add_bound(worst_case_cycles(in, {}, m_state.hw));
@@ -40,25 +88,49 @@ bool Sequencer::issue() {
     m_me.busy_cycles += m_state.hw.core.sequencer.issue_cycles;
     ++m_me.instructions;
   }
-  const Cycle ready = m_local;
+  Cycle ready = m_local;
   const std::uint32_t unit = unit_of(in);
   if (unit == kSequencerUnit) {
     Cycle at = ready;
     switch (in.op) {
       case Opcode::barrier:
       case Opcode::signal:
-        if (m_state.unfinished > 0) return blocked(ready);  // drains every earlier instruction
-        at = std::max(ready, m_state.latest_done);
+        if (m_thread.unfinished > 0) return blocked(ready);  // drains every earlier instruction
+        at = std::max(ready, m_thread.latest_done);
         if (in.op == Opcode::signal) {
           if (!m_host.reached(at)) return blocked(ready);
-          m_flags.signal(in.operands[0].id);
+          m_flags.signal(in.operands[0].id, at);
         }
         stall(in.op == Opcode::barrier ? Stall::barrier : Stall::sync, ready, at);
         break;
-      case Opcode::wait:
-        if (!m_host.reached(ready) || !m_flags.try_wait(in.operands[0].id, m_state.core)) return blocked(ready);
-        at = std::max(ready, now_cycles());
+      case Opcode::wait: {
+        if (!m_host.reached(ready)) return blocked(ready);
+        const Cycle raised = m_flags.try_wait(in.operands[0].id, m_state.core);
+        if (raised == kUnknownCycle) return blocked(ready);
+        at = std::max({ready, now_cycles(), raised});
         stall(Stall::sync, ready, at);
+        break;
+      }
+      case Opcode::matrix_acquire: {
+        const Cycle free = lock_free_at();
+        if ((m_shared && !m_granted) || free == kUnknownCycle) return blocked(ready);  // granted in cycle order
+        at = std::max(ready, free) + m_state.hw.core.matrix.lock_cycles;
+        if (free > ready && m_state.matrix_released_by_thread != m_thread.index) {
+          rec.unit_prev_thread = m_state.matrix_released_by_thread;
+          rec.unit_prev = m_state.matrix_released_by;
+        }
+        m_state.matrix_holder = m_thread.index;
+        stall(Stall::matrix_lock, ready, at);
+        break;
+      }
+      case Opcode::matrix_release:
+        if (m_thread.matrix_unfinished > 0) return blocked(ready);  // its matmuls complete first
+        at = std::max(ready, m_thread.matrix_latest_done);
+        m_state.matrix_holder = kNoThread;
+        m_state.matrix_free_at = at;
+        m_state.matrix_released_by_thread = m_thread.index;
+        m_state.matrix_released_by = idx;
+        stall(Stall::matrix_lock, ready, at);
         break;
       default: break;
     }
@@ -67,17 +139,27 @@ bool Sequencer::issue() {
     next(at);
     return true;
   }
+  if (unit == kVectorUnit && !m_thread.holds_context) {
+    const std::size_t c = free_context();
+    if ((m_shared && !m_granted) || c == m_state.contexts.size()) return blocked(ready);  // granted in cycle order
+    const Cycle at = std::max(ready, m_state.contexts[c]);
+    m_state.contexts[c] = kUnknownCycle;
+    m_thread.holds_context = true;
+    m_context = c;
+    stall(Stall::vector_context, ready, at);
+    m_local = ready = at;
+  }
   ExecUnit& x = m_host.unit(unit);
-  const Cycle dispatch = x.slot_free(ready);
+  const Cycle dispatch = x.slot_free(m_thread.index, ready);
   if (dispatch == kUnknownCycle) return blocked(ready);
   stall(Stall::queue_full, ready, dispatch);
   const AccessSet access = accesses(m_state.program, in);
-  rec.deps_begin = static_cast<std::uint32_t>(m_state.dep_pool.size());
-  m_scoreboard.dispatch(idx, access, dispatch, m_state.dep_pool);
-  rec.deps_count = static_cast<std::uint32_t>(m_state.dep_pool.size() - rec.deps_begin);
+  rec.deps_begin = static_cast<std::uint32_t>(m_thread.dep_pool.size());
+  m_scoreboard.dispatch(idx, access, dispatch, m_thread.dep_pool);
+  rec.deps_count = static_cast<std::uint32_t>(m_thread.dep_pool.size() - rec.deps_begin);
   rec.dispatch = dispatch;
   next(dispatch);
-  x.dispatch(idx, access);
+  x.dispatch(m_thread.index, idx, access);
   while (x.try_start()) {
   }
   return true;

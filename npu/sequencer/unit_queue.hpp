@@ -12,7 +12,8 @@ namespace npusim::npu {
 /// A dispatched instruction, with what its unit needs to run it (worked out at dispatch, in
 /// program order: the cost, hand-off included).
 struct QueueEntry {
-  std::uint32_t idx = 0;      ///< index in the core's stream
+  std::uint32_t idx = 0;      ///< index in its thread's stream
+  std::uint32_t thread = 0;   ///< the hardware thread that dispatched it
   Cycle busy = 0;             ///< compute units: cycles on the unit; DMA: descriptor setup cycles
   Cycle latency = 0;          ///< after the unit is free, cycles until dependants may use the result
   double dram_bytes = 0;      ///< DMA: burst-rounded bytes to move (0: none)

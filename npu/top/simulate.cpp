@@ -45,26 +45,29 @@ class FreshSimContext {
   sc_core::sc_simcontext* m_context;
 };
 
-/// Describes why a core did not finish, naming the instruction and its line.
-std::string stuck_core(const Program& p, const Top& top, std::uint32_t c, const CoreState& s) {
-  const Sequencer& seq = top.core(c).sequencer();
+/// Describes why a thread of a core did not finish, naming the instruction and its line (empty
+/// when it did).
+std::string stuck_thread(const Program& p, Top& top, std::uint32_t c, const ThreadState& t) {
+  const std::string who = top.states()[c]->threads.size() > 1 ? fmt::format("core {} thread {}", c, t.index)
+                                                               : fmt::format("core {}", c);
+  const Sequencer& seq = top.core(c).sequencer(t.index);
   if (!seq.finished() && seq.current() != kNoInstruction) {
-    const Instruction& in = s.instruction(seq.current());
+    const Instruction& in = t.instruction(seq.current());
     std::string why = "it can never continue";
     if (in.op == Opcode::wait) {
       why = fmt::format("flag '{}' is never signalled again (every core that could signal it is blocked too)",
                         p.flags[in.operands[0].id]);
     }
-    return fmt::format("core {}: the sequencer is blocked at {}:{} ({}): {}", c, p.source, in.line,
+    return fmt::format("{}: the sequencer is blocked at {}:{} ({}): {}", who, p.source, in.line,
                        format_instruction(p, in), why);
   }
-  for (std::size_t i = 0; i < s.records.size(); ++i) {
-    if (s.records[i].done == kUnknownCycle) {
-      const Instruction& in = s.instruction(static_cast<std::uint32_t>(i));
-      return fmt::format("core {}: {}:{} ({}) never completed", c, p.source, in.line, format_instruction(p, in));
+  for (std::size_t i = 0; i < t.records.size(); ++i) {
+    if (t.records[i].done == kUnknownCycle) {
+      const Instruction& in = t.instruction(static_cast<std::uint32_t>(i));
+      return fmt::format("{}: {}:{} ({}) never completed", who, p.source, in.line, format_instruction(p, in));
     }
   }
-  return fmt::format("core {} did not finish", c);
+  return "";
 }
 
 /// Removes a timestamp that ends a VCD file with no values after it.
@@ -90,7 +93,7 @@ void drop_bare_timestamp(const std::string& path) {
 /// Keeps the producers an instruction really waited for: those still in flight when it was
 /// dispatched. (The scoreboard also lists producers whose completion was not known yet at the
 /// time and turned out to be no later than the dispatch.)
-void drop_completed_producers(CoreState& s) {
+void drop_completed_producers(ThreadState& s) {
   std::uint32_t out = 0;
   for (InstrRecord& r : s.records) {
     const std::uint32_t begin = r.deps_begin;
@@ -152,7 +155,12 @@ RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimO
     }
     std::vector<std::string> stuck;
     for (std::uint32_t c = 0; c < hw.cores; ++c) {
-      if (!top.core(c).finished()) stuck.push_back(stuck_core(program, top, c, *top.states()[c]));
+      if (top.core(c).finished()) continue;
+      for (const ThreadState& t : top.states()[c]->threads) {
+        const std::string why = stuck_thread(program, top, c, t);
+        if (!why.empty()) stuck.push_back(why);
+      }
+      if (stuck.empty()) stuck.push_back(fmt::format("core {} did not finish", c));
     }
     if (!stuck.empty()) {
       deadlock = "deadlock: the program cannot finish";
@@ -161,16 +169,21 @@ RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimO
     }
     for (std::uint32_t c = 0; c < hw.cores; ++c) {
       CoreState& s = *top.states()[c];
-      drop_completed_producers(s);
       CoreResult cr;
-      cr.end = top.core(c).sequencer().finish_cycle();
-      for (const auto& r : s.records) cr.end = std::max(cr.end, r.done);
+      for (ThreadState& t : s.threads) {
+        drop_completed_producers(t);
+        ThreadResult tr;
+        tr.end = top.core(c).sequencer(t.index).finish_cycle();
+        for (const auto& r : t.records) tr.end = std::max(tr.end, r.done);
+        tr.records = std::move(t.records);
+        tr.dep_pool = std::move(t.dep_pool);
+        cr.end = std::max(cr.end, tr.end);
+        result.instructions += tr.records.size();
+        cr.threads.push_back(std::move(tr));
+      }
       cr.units = std::move(s.counters);
-      cr.records = std::move(s.records);
-      cr.dep_pool = std::move(s.dep_pool);
       cr.numerics = s.numerics_counters;
       result.cycles = std::max(result.cycles, cr.end);
-      result.instructions += cr.records.size();
       result.cores.push_back(std::move(cr));
     }
     result.dram_active_cycles = top.dram().active_cycles();

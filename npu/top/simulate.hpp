@@ -17,11 +17,17 @@ struct SimOptions {
   std::string vcd_path;
 };
 
+/// What one hardware thread did.
+struct ThreadResult {
+  std::vector<InstrRecord> records;  ///< per instruction of the thread's stream
+  std::vector<std::uint32_t> dep_pool;
+  Cycle end = 0;  ///< last completion of the thread
+};
+
 /// What one core did.
 struct CoreResult {
-  std::vector<UnitCounters> units;  ///< per unit index
-  std::vector<InstrRecord> records;  ///< per instruction of the core's stream
-  std::vector<std::uint32_t> dep_pool;
+  std::vector<UnitCounters> units;     ///< per unit index, all threads
+  std::vector<ThreadResult> threads;   ///< per hardware thread
   NumericsCounters numerics;
   Cycle end = 0;  ///< last completion on this core
 };

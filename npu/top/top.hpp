@@ -24,7 +24,7 @@ class Top : public sc_core::sc_module {
  private:
   Dram m_dram;
   FlagTable m_flags;
-  Stream m_empty;  ///< the stream of a core the program gives no instructions
+  Stream m_empty;  ///< the stream of a thread the program gives no instructions
   std::unique_ptr<SignalTrace> m_trace;
   std::vector<std::unique_ptr<CoreState>> m_states;
   std::vector<std::unique_ptr<Core>> m_cores;

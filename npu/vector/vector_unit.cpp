@@ -5,8 +5,8 @@
 
 namespace npusim::npu {
 
-VectorUnit::VectorUnit(CoreState& state)
-    : ComputeUnit(state, kVectorUnit, state.hw.core.handoff.matrix_to_vector) {}
+VectorUnit::VectorUnit(CoreState& state, UnitHost& host)
+    : ComputeUnit(state, kVectorUnit, host, state.hw.core.handoff.matrix_to_vector) {}
 
 InstructionCost VectorUnit::cost(const Instruction& in, const AccessSet& access) {
   const InstructionCost c = vector_cost(m_state.program, in, access, m_state.hw.core);

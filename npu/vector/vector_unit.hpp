@@ -14,7 +14,7 @@ namespace npusim::npu {
 
 class VectorUnit : public ComputeUnit {
  public:
-  VectorUnit(CoreState& state);
+  VectorUnit(CoreState& state, UnitHost& host);
 
  private:
   InstructionCost cost(const Instruction& in, const AccessSet& access) override;

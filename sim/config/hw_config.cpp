@@ -27,6 +27,7 @@ constexpr std::uint64_t kMaxCycleCount = 1 << 20;  ///< the most cycles a timing
 struct Context {
   std::string file;
   std::optional<double> clock_hz;
+  std::uint32_t threads = 1;  ///< sequencer.threads, once read (vector.contexts defaults to it)
 };
 
 /// One key of a section of the spec, whose values live in struct S: everything the spec knows
@@ -249,9 +250,33 @@ Key<S> section(std::string name, std::string meaning, bool required, bool flow, 
 
 Table<npu::SequencerConfig> sequencer_keys() {
   using S = npu::SequencerConfig;
+  Key<S> threads = integer(&S::threads, "threads",
+                           "hardware threads per core, each sequencing its own stream (`.core N thread=T`) and sharing "
+                           "the core's units and scratchpad",
+                           "", 1, 64, 1);
+  threads.read = [read = threads.read](Map& m, S& s, Context& cx) {
+    read(m, s, cx);
+    cx.threads = s.threads;
+  };
   return {integer(&S::issue_cycles, "issue_cycles", "cycles to issue one instruction", "cycles", 0, kMaxCycleCount, 1),
           integer(&S::queue_depth, "queue_depth",
-                  "instruction queue entries per execution unit; a full queue stalls issue", "entries", 1, 4096, 8)};
+                  "instruction queue entries per execution unit (per thread); a full queue stalls issue", "entries",
+                  1, 4096, 8),
+          threads};
+}
+
+/// vector.contexts: defaults to one per thread.
+Key<npu::VectorConfig> vector_contexts() {
+  using S = npu::VectorConfig;
+  const std::string meaning =
+      "vector contexts: at most this many threads have vector work; a thread takes one with its first vector "
+      "instruction and keeps it to the end of its stream";
+  Key<S> k{"contexts", meaning, "", "1 to 64", "one per thread", nullptr, nullptr, nullptr};
+  k.read = [meaning](Map& m, S& s, Context& cx) {
+    s.contexts = static_cast<std::uint32_t>(m.integer("contexts", meaning, 1, 64, cx.threads));
+  };
+  k.write = [](YAML::Emitter& e, const S& s) { e << YAML::Key << "contexts" << YAML::Value << std::uint64_t{s.contexts}; };
+  return k;
 }
 
 Table<npu::CubeConfig> cube_keys() {
@@ -349,6 +374,9 @@ Table<npu::MatrixConfig> matrix_keys() {
                         accumulator_keys()),
           integer(&S::startup_cycles, "startup_cycles", "fixed cost of every matmul instruction", "cycles", 0,
                   kMaxCycleCount, 0),
+          integer(&S::lock_cycles, "lock_cycles",
+                  "what `matrix.acquire` takes once the unit is free (threads share one matrix unit)", "cycles", 0,
+                  kMaxCycleCount, 0),
           integer(&S::pipeline_latency_cycles, "pipeline_latency",
                   "from the unit freeing to the result being usable by dependants", "cycles", 0, kMaxCycleCount, 0),
           port(&S::port_bytes_per_cycle, "port", "width of the unit's scratchpad read port and of its write port")};
@@ -445,6 +473,7 @@ Table<npu::VectorConfig> vector_keys() {
   return {size(&S::width_bytes, "width", "vector register width; lanes = width / element size", 4, 1 << 16),
           integer(&S::startup_cycles, "startup_cycles", "fixed cost of every vector instruction", "cycles", 0,
                   kMaxCycleCount, 0),
+          vector_contexts(),
           port(&S::port_bytes_per_cycle, "port", "width of the unit's scratchpad read port and of its write port"),
           vector_dtypes(), vector_ops()};
 }

@@ -1,6 +1,7 @@
 #include "sim/report/analysis.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <fmt/format.h>
 
 #include "npu/common/error.hpp"
@@ -15,10 +16,10 @@ using npu::InstrRecord;
 
 namespace {
 
-/// The core's instructions (none if the program gives it none).
-const npu::Stream& stream_of(const npu::Program& p, std::uint32_t core) {
+/// A thread's instructions (none if the program gives it none).
+const npu::Stream& stream_of(const npu::Program& p, std::uint32_t core, std::uint32_t thread) {
   static const npu::Stream empty;
-  const npu::Stream* s = p.find_stream(core);
+  const npu::Stream* s = p.find_stream(core, thread);
   return s ? *s : empty;
 }
 
@@ -27,6 +28,28 @@ std::uint32_t core_index(const npu::NpuConfig& hw, const npu::RunResult& r) {
     if (r.cores[c].end == r.cycles) return c;
   }
   return 0;
+}
+
+/// Longest chain of dependent instructions of a thread, each at its unloaded cost: what it took
+/// on its unit, less what sharing the DRAM added (a DMA), plus the latency to its dependants.
+Cycle dependency_chain(const npu::Stream& s, const npu::ThreadResult& thread, std::vector<Cycle>& chain) {
+  Cycle longest = 0;
+  chain.assign(s.code.size(), 0);
+  for (std::size_t i = 0; i < s.code.size(); ++i) {
+    const InstrRecord& rec = thread.records[i];
+    Cycle own = 0;
+    switch (s.code[i].unit()) {
+      case npu::UnitKind::vector:
+      case npu::UnitKind::matrix: own = rec.done - rec.start; break;
+      case npu::UnitKind::dma: own = static_cast<Cycle>(static_cast<std::int64_t>(rec.done - rec.start) - rec.contention_cycles); break;
+      case npu::UnitKind::sequencer: break;
+    }
+    Cycle ready = 0;
+    for (std::uint32_t k = 0; k < rec.deps_count; ++k) ready = std::max(ready, chain[thread.dep_pool[rec.deps_begin + k]]);
+    chain[i] = ready + own;
+    longest = std::max(longest, chain[i]);
+  }
+  return longest;
 }
 
 }  // namespace
@@ -40,26 +63,12 @@ Bounds compute_bounds(const npu::NpuConfig& hw, const npu::Program& p, const npu
     const auto& units = core.units;
     b.matrix = std::max<Cycle>(b.matrix, static_cast<Cycle>(std::ceil(units[npu::kMatrixUnit].peak_mac_cycles - 1e-9)));
     b.vector = std::max<Cycle>(b.vector, static_cast<Cycle>(std::ceil(units[npu::kVectorUnit].ideal_cycles - 1e-9)));
-    b.issue = std::max<Cycle>(b.issue, units[npu::kSequencerUnit].busy_cycles);
     for (const auto& u : units) dram_bytes += u.dram_read_bytes + u.dram_write_bytes;
-
-    // Longest chain of dependent instructions, each at its unloaded cost: what it took on its
-    // unit, less what sharing the DRAM added (a DMA), plus the latency to its dependants.
-    const npu::Stream& s = stream_of(p, c);
-    chain.assign(s.code.size(), 0);
-    for (std::size_t i = 0; i < s.code.size(); ++i) {
-      const InstrRecord& rec = core.records[i];
-      Cycle own = 0;
-      switch (s.code[i].unit()) {
-        case npu::UnitKind::vector:
-        case npu::UnitKind::matrix: own = rec.done - rec.start; break;
-        case npu::UnitKind::dma: own = static_cast<Cycle>(static_cast<std::int64_t>(rec.done - rec.start) - rec.contention_cycles); break;
-        case npu::UnitKind::sequencer: break;
-      }
-      Cycle ready = 0;
-      for (std::uint32_t k = 0; k < rec.deps_count; ++k) ready = std::max(ready, chain[core.dep_pool[rec.deps_begin + k]]);
-      chain[i] = ready + own;
-      b.dependency = std::max(b.dependency, chain[i]);
+    for (std::uint32_t th = 0; th < core.threads.size(); ++th) {
+      // Each thread issues its own stream.
+      const npu::Stream& s = stream_of(p, c, th);
+      b.issue = std::max<Cycle>(b.issue, s.code.size() * hw.core.sequencer.issue_cycles);
+      b.dependency = std::max(b.dependency, dependency_chain(s, core.threads[th], chain));
     }
   }
   b.memory = npu::transfer_cycles(double(dram_bytes), hw.dram.bytes_per_cycle);
@@ -79,11 +88,14 @@ namespace {
 /// Path time and counts kept by index while walking (a key appears in the stats once it has
 /// been added to, even if by 0, as the maps it ends up in do).
 struct Tally {
-  enum Cause { issue, barrier, sync, handoff, bank_conflict, dram_bandwidth, queue_full, kCauses };
-  enum Edge { dependency, unit, issue_edge, queue_full_edge, barrier_edge, kEdges };
-  static constexpr const char* kCauseNames[kCauses] = {"issue",         "barrier",        "sync",      "handoff",
-                                                       "bank_conflict", "dram_bandwidth", "queue_full"};
-  static constexpr const char* kEdgeNames[kEdges] = {"dependency", "unit", "issue", "queue_full", "barrier"};
+  enum Cause {
+    issue, barrier, sync, handoff, bank_conflict, dram_bandwidth, queue_full, matrix_lock, vector_context, kCauses
+  };
+  enum Edge { dependency, unit, issue_edge, queue_full_edge, barrier_edge, lock_edge, kEdges };
+  static constexpr const char* kCauseNames[kCauses] = {"issue",          "barrier",     "sync",
+                                                       "handoff",        "bank_conflict", "dram_bandwidth",
+                                                       "queue_full",     "matrix_lock", "vector_context"};
+  static constexpr const char* kEdgeNames[kEdges] = {"dependency", "unit", "issue", "queue_full", "barrier", "lock"};
 
   explicit Tally(std::uint32_t units) : by_unit(units), count_by_unit(units) {}
 
@@ -104,114 +116,173 @@ struct Tally {
 
 }  // namespace
 
+namespace {
+
+/// One thread's instructions as the critical-path walk needs them.
+struct ThreadView {
+  ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, std::uint32_t unit_count);
+  /// The instruction a barrier or signal drained last: the last earlier one that completed when
+  /// it ended (worked out in one pass, the first time the walk needs it); kNone if none.
+  std::uint32_t drained_by(std::size_t idx);
+
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+  const npu::Stream& s;
+  const std::vector<InstrRecord>& records;
+  const std::vector<std::uint32_t>& dep_pool;
+  std::vector<std::uint8_t> unit_of;
+  std::vector<std::uint32_t> prev_on_unit;  ///< the thread's previous instruction on the same unit
+  std::vector<std::uint32_t> drained;
+  std::uint32_t first_vector = kNone;       ///< its first vector instruction (takes a context)
+};
+
+ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, std::uint32_t unit_count)
+    : s(stream), records(result.records), dep_pool(result.dep_pool), unit_of(stream.code.size()),
+      prev_on_unit(stream.code.size(), kNone) {
+  std::vector<std::uint32_t> last(unit_count, kNone);
+  for (std::size_t i = 0; i < s.code.size(); ++i) {
+    const std::uint32_t u = npu::unit_of(s.code[i]);
+    unit_of[i] = static_cast<std::uint8_t>(u);
+    prev_on_unit[i] = last[u];
+    last[u] = static_cast<std::uint32_t>(i);
+    if (u == npu::kVectorUnit && first_vector == kNone) first_vector = static_cast<std::uint32_t>(i);
+  }
+}
+
+std::uint32_t ThreadView::drained_by(std::size_t idx) {
+  const std::size_t n = s.code.size();
+  if (drained.empty()) {
+    drained.assign(n, kNone);
+    Cycle latest = 0;
+    std::uint32_t last = kNone;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (unit_of[j] == npu::kSequencerUnit) {
+        if (last != kNone && records[j].done == latest) drained[j] = last;
+        continue;
+      }
+      if (last == kNone || records[j].done >= latest) {
+        latest = records[j].done;
+        last = static_cast<std::uint32_t>(j);
+      }
+    }
+  }
+  if (drained[idx] != kNone) return drained[idx];
+  for (std::size_t j = idx; j-- > 0;) {  // completed at the end but not the latest before it
+    if (records[j].done == records[idx].done && unit_of[j] != npu::kSequencerUnit) return static_cast<std::uint32_t>(j);
+  }
+  return kNone;
+}
+
+}  // namespace
+
 CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r) {
   CriticalPath path;
   if (r.cores.empty()) return path;
   const std::uint32_t c = core_index(hw, r);
   const auto& core = r.cores[c];
-  const auto& records = core.records;
-  const npu::Stream& s = stream_of(p, c);
-  const std::size_t n = s.code.size();
-  if (n == 0) return path;
   const Cycle issue = hw.core.sequencer.issue_cycles;
   const std::uint32_t unit_count = npu::unit_count(hw.core);
   const std::vector<std::string> names = npu::unit_names(hw.core);
+  constexpr std::uint32_t kNone = ThreadView::kNone;
 
-  // Each instruction's unit, and the previous instruction on the same unit (units run their
-  // queue in program order).
-  constexpr std::uint32_t kNone = UINT32_MAX;
-  std::vector<std::uint8_t> unit_of(n);
-  std::vector<std::uint32_t> prev_on_unit(n, kNone);
-  {
-    std::vector<std::uint32_t> last(unit_count, kNone);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint32_t u = npu::unit_of(s.code[i]);
-      unit_of[i] = static_cast<std::uint8_t>(u);
-      prev_on_unit[i] = last[u];
-      last[u] = static_cast<std::uint32_t>(i);
-    }
-  }
-  // For each barrier and signal, the instruction it drained last: the last earlier one that
-  // completed when it ended (worked out in one pass, the first time the path needs it).
-  std::vector<std::uint32_t> drained;
-  auto drained_by = [&](std::size_t idx) {
-    if (drained.empty()) {
-      drained.assign(n, kNone);
-      Cycle latest = 0;
-      std::uint32_t last = kNone;
-      for (std::size_t j = 0; j < n; ++j) {
-        if (unit_of[j] == npu::kSequencerUnit) {
-          if (last != kNone && records[j].done == latest) drained[j] = last;
-          continue;
-        }
-        if (last == kNone || records[j].done >= latest) {
-          latest = records[j].done;
-          last = static_cast<std::uint32_t>(j);
-        }
+  // The walk may cross into other threads (a unit that ran another thread's instruction first).
+  std::vector<std::unique_ptr<ThreadView>> views(core.threads.size());
+  auto view = [&](std::uint32_t th) -> ThreadView& {
+    if (!views[th]) views[th] = std::make_unique<ThreadView>(stream_of(p, c, th), core.threads[th], unit_count);
+    return *views[th];
+  };
+  // Start at the thread whose instruction completes last.
+  std::uint32_t th = 0;
+  std::size_t idx = 0;
+  bool any = false;
+  for (std::uint32_t t = 0; t < core.threads.size(); ++t) {
+    const auto& recs = core.threads[t].records;
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+      if (!any || recs[i].done > core.threads[th].records[idx].done ||
+          (t == th && recs[i].done >= core.threads[th].records[idx].done)) {
+        th = t;
+        idx = i;
+        any = true;
       }
     }
-    if (drained[idx] != kNone) return drained[idx];
-    for (std::size_t j = idx; j-- > 0;) {  // completed at the end but not the latest before it
-      if (records[j].done == records[idx].done && unit_of[j] != npu::kSequencerUnit) return static_cast<std::uint32_t>(j);
-    }
-    return kNone;
-  };
+  }
+  if (!any) return path;
+  const std::size_t n_total = [&] {
+    std::size_t n = 0;
+    for (const auto& t : core.threads) n += t.records.size();
+    return n;
+  }();
 
   Tally t(unit_count);
-  auto add_unit = [&](std::size_t i, Cycle cycles) {
-    if (cycles) t.by_unit[unit_of[i]].add(cycles);
-  };
   enum class At { done, end, start, dispatch };
-  std::size_t idx = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (records[i].done >= records[idx].done) idx = i;
-  }
   At at = At::done;
   std::uint32_t last_run_unit = UINT32_MAX;
   std::uint64_t run = 0;
   auto visit = [&](std::size_t i, Tally::Edge how, const char* via) {
-    path.steps.push_back({c, static_cast<std::uint32_t>(i), via});
+    const ThreadView& v = view(th);
+    path.steps.push_back({c, th, static_cast<std::uint32_t>(i), via});
     ++path.instructions;
-    t.count_by_unit[unit_of[i]].add(1);
+    t.count_by_unit[v.unit_of[i]].add(1);
     // Runs of dependent instructions on one unit ("a 15-step vector chain").
-    if (how == Tally::dependency && unit_of[i] == last_run_unit) {
+    if (how == Tally::dependency && v.unit_of[i] == last_run_unit) {
       ++run;
     } else {
       run = 1;
-      last_run_unit = unit_of[i];
+      last_run_unit = v.unit_of[i];
     }
-    if (run > path.longest_run && unit_of[i] != npu::kSequencerUnit) {
+    if (run > path.longest_run && v.unit_of[i] != npu::kSequencerUnit) {
       path.longest_run = run;
-      path.longest_run_unit = names[unit_of[i]];
+      path.longest_run_unit = names[v.unit_of[i]];
     }
   };
   auto edge = [&](std::size_t i, Tally::Edge how) {
     visit(i, how, Tally::kEdgeNames[how]);
     t.edges[how].add(1);
   };
+  auto cause = [&](Tally::Cause k, Cycle cycles) {
+    t.by_cause[k].add(cycles);
+    return cycles;
+  };
   visit(idx, Tally::kEdges, "end");
-  Cycle accounted = r.cycles > records[idx].done ? r.cycles - records[idx].done : 0;
+  const Cycle last_done = view(th).records[idx].done;
+  Cycle accounted = r.cycles > last_done ? r.cycles - last_done : 0;
   if (accounted) t.by_cause[Tally::issue].add(accounted);  // sequencer tail, if any
 
-  for (std::size_t guard = 0; guard < 8 * n + 8; ++guard) {
+  for (std::size_t guard = 0; guard < 8 * n_total + 8; ++guard) {
+    ThreadView& v = view(th);
+    const auto& records = v.records;
     const InstrRecord& rec = records[idx];
-    const std::uint32_t unit = unit_of[idx];
+    const std::uint32_t unit = v.unit_of[idx];
     if (at == At::done) {
       if (unit == npu::kSequencerUnit) {
-        // A barrier or signal ended when the last drained instruction completed.
-        const bool wait = s.code[idx].op == npu::Opcode::wait;
-        const std::uint32_t from = !wait && rec.done > rec.start ? drained_by(idx) : kNone;
+        const npu::Opcode op = v.s.code[idx].op;
+        if (op == npu::Opcode::matrix_acquire) {
+          // Waited for another thread's matrix.release, then took lock_cycles.
+          const Cycle lock = std::min<Cycle>(hw.core.matrix.lock_cycles, rec.done - rec.start);
+          accounted += cause(Tally::matrix_lock, lock);
+          if (rec.unit_prev_thread != npu::kNoThread && rec.done - lock > rec.start) {
+            th = rec.unit_prev_thread;
+            idx = rec.unit_prev;
+            edge(idx, Tally::lock_edge);
+            continue;
+          }
+          accounted += cause(Tally::matrix_lock, rec.done - rec.start - lock);
+          at = At::dispatch;
+          continue;
+        }
+        // A barrier, signal or matrix.release ended when the last drained instruction completed.
+        const bool wait = op == npu::Opcode::wait;
+        const std::uint32_t from = !wait && rec.done > rec.start ? v.drained_by(idx) : kNone;
         if (from != kNone) {
           idx = from;
           edge(idx, Tally::barrier_edge);
           continue;
         }
-        t.by_cause[wait ? Tally::sync : Tally::barrier].add(rec.done - rec.start);
-        accounted += rec.done - rec.start;
+        accounted += cause(wait ? Tally::sync : op == npu::Opcode::matrix_release ? Tally::matrix_lock : Tally::barrier,
+                           rec.done - rec.start);
         at = At::dispatch;
         continue;
       }
-      add_unit(idx, rec.done - rec.end);
+      if (rec.done > rec.end) t.by_unit[unit].add(rec.done - rec.end);
       accounted += rec.done - rec.end;
       at = At::end;
       continue;
@@ -227,7 +298,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
       if (handoff) t.by_cause[Tally::handoff].add(handoff);
       if (bank) t.by_cause[Tally::bank_conflict].add(bank);
       if (dram) t.by_cause[Tally::dram_bandwidth].add(dram);
-      add_unit(idx, busy - handoff - bank - dram);
+      if (busy - handoff - bank - dram) t.by_unit[unit].add(busy - handoff - bank - dram);
       accounted += busy;
       at = At::start;
       continue;
@@ -236,19 +307,23 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
       Cycle dep_ready = 0;
       std::uint32_t dep = kNone;
       for (std::uint32_t k = 0; k < rec.deps_count; ++k) {
-        const std::uint32_t d = core.dep_pool[rec.deps_begin + k];
+        const std::uint32_t d = v.dep_pool[rec.deps_begin + k];
         if (dep == kNone || records[d].done > dep_ready) {
           dep_ready = records[d].done;
           dep = d;
         }
       }
-      const std::uint32_t prev = prev_on_unit[idx];
-      const Cycle unit_ready = prev != kNone ? records[prev].end : 0;
+      // The instruction the unit ran before this one: another thread's, or this thread's own.
+      const bool other = rec.unit_prev_thread != npu::kNoThread;
+      const std::uint32_t prev_thread = other ? rec.unit_prev_thread : th;
+      const std::uint32_t prev = other ? rec.unit_prev : v.prev_on_unit[idx];
+      const Cycle unit_ready = prev != kNone ? view(prev_thread).records[prev].end : 0;
       if (dep != kNone && dep_ready == rec.start && dep_ready >= unit_ready) {
         idx = dep;
         at = At::done;
         edge(idx, Tally::dependency);
       } else if (prev != kNone && unit_ready == rec.start && unit_ready > rec.dispatch) {
+        th = prev_thread;
         idx = prev;
         at = At::end;
         edge(idx, Tally::unit);
@@ -259,33 +334,31 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     }
     // At::dispatch: the sequencer dispatched idx at rec.dispatch.
     if (idx == 0) {
-      t.by_cause[Tally::issue].add(rec.dispatch);
-      accounted += rec.dispatch;
+      accounted += cause(Tally::issue, rec.dispatch);
       break;
     }
     const std::size_t prev = idx - 1;
     const InstrRecord& pr = records[prev];
-    const bool prev_seq = unit_of[prev] == npu::kSequencerUnit;
+    const bool prev_seq = v.unit_of[prev] == npu::kSequencerUnit;
     const Cycle base = prev_seq ? pr.done : pr.dispatch;
     if (rec.dispatch <= base + issue || unit == npu::kSequencerUnit) {
-      t.by_cause[Tally::issue].add(rec.dispatch - base);
-      accounted += rec.dispatch - base;
+      accounted += cause(Tally::issue, rec.dispatch - base);
       idx = prev;
       at = prev_seq ? At::done : At::dispatch;
       edge(idx, Tally::issue_edge);
       continue;
     }
-    // Blocked on a full queue until an earlier instruction of the same unit started.
+    // Blocked on a full queue until an earlier instruction of the same unit started, or, the
+    // thread's first vector instruction, on a vector context.
     std::uint32_t freed = kNone;
-    for (std::uint32_t q = prev_on_unit[idx]; q != kNone; q = prev_on_unit[q]) {
+    for (std::uint32_t q = v.prev_on_unit[idx]; q != kNone; q = v.prev_on_unit[q]) {
       if (records[q].start == rec.dispatch) {
         freed = q;
         break;
       }
     }
-    if (freed == kNone) {  // not expected; keep the accounting whole
-      t.by_cause[Tally::queue_full].add(rec.dispatch - base);
-      accounted += rec.dispatch - base;
+    if (freed == kNone) {
+      accounted += cause(idx == v.first_vector ? Tally::vector_context : Tally::queue_full, rec.dispatch - base);
       idx = prev;
       at = At::dispatch;
       continue;

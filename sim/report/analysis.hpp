@@ -26,7 +26,8 @@ struct Bounds {
 /// One stretch of the critical path.
 struct PathStep {
   std::uint32_t core = 0;
-  std::uint32_t index = 0;  ///< instruction index in the core's stream
+  std::uint32_t thread = 0;
+  std::uint32_t index = 0;  ///< instruction index in the thread's stream
   const char* via = "";     ///< how its predecessor held it: dependency, unit, issue, queue_full, barrier, end
 };
 

@@ -42,12 +42,14 @@ Counts stall_counts(const UnitCounters& u, const std::vector<std::string>& names
 }
 
 UnitStats unit_stats(std::uint32_t unit, const UnitCounters& u, const std::vector<std::string>& names,
-                     double unit_cycles) {
+                     double unit_cycles, std::uint32_t threads_per_core) {
   UnitStats o;
   o.name = names[unit];
   o.instructions = u.instructions;
   o.busy_cycles = u.busy_cycles;
-  o.utilization = ratio(double(u.busy_cycles), unit_cycles);
+  // Each hardware thread has a sequencer of its own.
+  const double sequencers = unit == npu::kSequencerUnit ? double(threads_per_core) : 1.0;
+  o.utilization = ratio(double(u.busy_cycles), unit_cycles * sequencers);
   if (unit == npu::kMatrixUnit) {
     o.macs = u.macs;
     o.mac_utilization = ratio(u.peak_mac_cycles, unit_cycles);
@@ -71,9 +73,11 @@ UnitStats unit_stats(std::uint32_t unit, const UnitCounters& u, const std::vecto
 }
 
 std::vector<UnitStats> all_unit_stats(const std::vector<UnitCounters>& units, const std::vector<std::string>& names,
-                                      double unit_cycles) {
+                                      double unit_cycles, std::uint32_t threads_per_core) {
   std::vector<UnitStats> out;
-  for (std::uint32_t u = 0; u < units.size(); ++u) out.push_back(unit_stats(u, units[u], names, unit_cycles));
+  for (std::uint32_t u = 0; u < units.size(); ++u) {
+    out.push_back(unit_stats(u, units[u], names, unit_cycles, threads_per_core));
+  }
   return out;
 }
 
@@ -101,7 +105,7 @@ RunStats run_stats(const npu::NpuConfig& hw, const npu::RunResult& result, const
   s.cycles = result.cycles;
   s.time_us = cycles / hw.clock_hz * 1e6;
   s.instructions = result.instructions;
-  s.units = all_unit_stats(total, names, cycles * hw.cores);
+  s.units = all_unit_stats(total, names, cycles * hw.cores, hw.core.sequencer.threads);
   for (std::size_t p = npu::kMatrixUnit; p < names.size(); ++p) {
     std::uint64_t sum = 0;
     for (const auto& u : total) sum += u.dependency_cycles[p];
@@ -126,7 +130,9 @@ RunStats run_stats(const npu::NpuConfig& hw, const npu::RunResult& result, const
   s.matrix_to_vector = {vx.handoffs, vx.handoff_bytes, vx.handoff_cycles};
   s.vector_to_matrix = {mx.handoffs, mx.handoff_bytes, mx.handoff_cycles};
   if (hw.cores > 1) {
-    for (const auto& c : result.cores) s.cores.push_back({c.end, all_unit_stats(c.units, names, cycles)});
+    for (const auto& c : result.cores) {
+      s.cores.push_back({c.end, all_unit_stats(c.units, names, cycles, hw.core.sequencer.threads)});
+    }
   }
   return s;
 }
@@ -296,7 +302,8 @@ const std::vector<UnitKey>& unit_keys() {
                [](auto& u) -> auto& { return u.instructions; }),
       unit_key("units.<unit>.busy_cycles", "cycles", "cycles the unit was occupied (summed over cores)",
                [](auto& u) -> auto& { return u.busy_cycles; }),
-      unit_key("units.<unit>.utilization", "fraction", "busy_cycles / (cycles x cores)",
+      unit_key("units.<unit>.utilization", "fraction",
+               "busy_cycles / (cycles x cores); the sequencer's also / threads (each hardware thread has one)",
                [](auto& u) -> auto& { return u.utilization; }),
       unit_key("units.matrix.macs", "MACs", "useful multiply-accumulates (M x K x N per matmul)",
                [](auto& u) -> auto& { return u.macs; }),
@@ -367,6 +374,9 @@ std::string stall_description(const std::string& cause) {
       {"sync", "the sequencer in `signal` (draining) or `wait` (flag not yet raised)"},
       {"bank_conflict", "cycles bank conflicts added to matrix and vector instructions"},
       {"dram_bandwidth", "cycles DMA transfers lost to other transfers sharing DRAM bandwidth"},
+      {"matrix_lock", "threads in `matrix.acquire` (another thread holds the matrix unit, plus `matrix.lock_cycles`) or "
+                      "`matrix.release` (draining their matmuls)"},
+      {"vector_context", "threads waiting for a free vector context"},
   };
   for (const auto& [c, text] : d) {
     if (c == cause) return text;
@@ -539,12 +549,16 @@ std::vector<StatDef> make_registry() {
       in_part("critical_path.by_unit.<unit>", "cycles", "path time executing on the unit (busy and pipeline latency)",
               path, [](auto& c) -> auto& { return c.by_unit; }),
       in_part("critical_path.by_cause.<cause>", "cycles",
-              "path time lost to `issue`, `barrier`, `sync`, `handoff`, `bank_conflict`, `dram_bandwidth`", path,
+              "path time lost to `issue`, `barrier`, `sync`, `handoff`, `bank_conflict`, `dram_bandwidth`, `queue_full`, "
+              "`matrix_lock`, `vector_context`",
+              path,
               [](auto& c) -> auto& { return c.by_cause; }),
       in_part("critical_path.instructions_by_unit.<unit>", "instructions", "path instructions per unit", path,
               [](auto& c) -> auto& { return c.instructions_by_unit; }),
       in_part("critical_path.edges.<kind>", "edges",
-              "why each path instruction waited: `dependency`, `unit`, `issue`, `queue_full`, `barrier`", path,
+              "why each path instruction waited: `dependency`, `unit` (possibly another thread's instruction), `issue`, "
+              "`queue_full`, `barrier`, `lock` (another thread's `matrix.release`)",
+              path,
               [](auto& c) -> auto& { return c.edges; }),
       in_part("critical_path.longest_dependent_run.unit", "",
               "unit of the longest run of path instructions linked by dependencies", path,

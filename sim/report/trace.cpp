@@ -68,12 +68,14 @@ Cycle cycle_after_chunks(const npu::Program& p, const npu::RunResult& r, const s
   const npu::DramTensor* t = p.find_tensor(tensor);
   std::vector<Cycle> done;
   for (std::uint32_t c = 0; t && c < r.cores.size(); ++c) {
-    const npu::Stream* s = p.find_stream(c);
-    if (!s) continue;
-    for (std::size_t i = 0; i < s->code.size(); ++i) {
-      const npu::Instruction& in = s->code[i];
-      if (in.op == npu::Opcode::dma_store && in.operands[0].id == std::uint32_t(t - p.tensors.data())) {
-        done.push_back(r.cores[c].records[i].done);
+    for (std::uint32_t th = 0; th < r.cores[c].threads.size(); ++th) {
+      const npu::Stream* s = p.find_stream(c, th);
+      if (!s) continue;
+      for (std::size_t i = 0; i < s->code.size(); ++i) {
+        const npu::Instruction& in = s->code[i];
+        if (in.op == npu::Opcode::dma_store && in.operands[0].id == std::uint32_t(t - p.tensors.data())) {
+          done.push_back(r.cores[c].threads[th].records[i].done);
+        }
       }
     }
   }
@@ -84,7 +86,8 @@ Cycle cycle_after_chunks(const npu::Program& p, const npu::RunResult& r, const s
 
 namespace {
 
-/// The events of one run: one process per core (pid from `pid0`), named "`label`core N".
+/// The events of one run: one process per core (pid from `pid0`), named "`label`core N", with a
+/// lane per unit and one per hardware thread's sequencer.
 void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r, Cycle until,
               std::uint32_t pid0, const std::string& label, std::uint64_t& flow_id) {
   const auto names = npu::unit_names(hw.core);
@@ -93,16 +96,18 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
     w.event(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})", c,
                         json_string(fmt::format("{}core {}", label, core))));
     w.event(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"args":{{"sort_index":{}}}}})", c, c));
-    for (std::uint32_t u = 0; u < names.size(); ++u) {
-      w.event(fmt::format(R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":"{}"}}}})", c, u,
-                          names[u]));
+    const auto& threads = r.cores[core].threads;
+    // Lanes: the units (tid = unit index, 0 the sequencer of thread 0), then the sequencers of
+    // threads 1 and up.
+    auto sequencer_tid = [&](std::uint32_t th) { return th == 0 ? 0u : std::uint32_t(names.size()) + th - 1; };
+    for (std::uint32_t lane = 0; lane < names.size() + threads.size() - 1; ++lane) {
+      const std::string name = lane < names.size() ? (lane == 0 && threads.size() > 1 ? "sequencer thread 0" : names[lane])
+                                                    : fmt::format("sequencer thread {}", lane - names.size() + 1);
+      w.event(fmt::format(R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":"{}"}}}})", c, lane,
+                          name));
       w.event(fmt::format(R"({{"name":"thread_sort_index","ph":"M","pid":{},"tid":{},"args":{{"sort_index":{}}}}})", c,
-                          u, u));
+                          lane, lane));
     }
-    const npu::Stream* s = p.find_stream(core);
-    if (!s) continue;
-    const auto& recs = r.cores[core].records;
-    const auto& pool = r.cores[core].dep_pool;
 
     // Instruction slices (busy part), hand-offs nested at their start, dependency flows.
     std::vector<std::pair<Cycle, double>> dram_rate, occupancy;
@@ -112,6 +117,12 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
       while (p.buffers[b].alias_of) b = *p.buffers[b].alias_of;
       return b;
     };
+    for (std::uint32_t th = 0; th < threads.size(); ++th) {
+    const npu::Stream* s = p.find_stream(core, th);
+    if (!s) continue;
+    const auto& recs = threads[th].records;
+    const auto& pool = threads[th].dep_pool;
+    const std::uint32_t seq_tid = sequencer_tid(th);
     Cycle seq_prev = 0;
     for (std::size_t i = 0; i < s->code.size(); ++i) {
       const npu::Instruction& in = s->code[i];
@@ -122,8 +133,8 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
       if (u == npu::kSequencerUnit) {
         if (rec.done > rec.start) {
           w.event(fmt::format(
-              R"({{"name":"{}","cat":"sequencer","ph":"X","ts":{},"dur":{},"pid":{},"tid":0,"args":{{"line":{},"instruction":{},"start_cycle":{},"done_cycle":{}}}}})",
-              in.info().mnemonic, w.ts(double(rec.start)), w.ts(double(rec.done - rec.start)), c, in.line, text,
+              R"({{"name":"{}","cat":"sequencer","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"line":{},"instruction":{},"start_cycle":{},"done_cycle":{}}}}})",
+              in.info().mnemonic, w.ts(double(rec.start)), w.ts(double(rec.done - rec.start)), c, seq_tid, in.line, text,
               rec.start, rec.done));
         }
         seq_prev = rec.done;
@@ -133,8 +144,8 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
       const Cycle ready = seq_prev + hw.core.sequencer.issue_cycles;
       if (rec.dispatch > ready) {
         w.event(fmt::format(
-            R"({{"name":"queue full","cat":"sequencer","ph":"X","ts":{},"dur":{},"pid":{},"tid":0,"args":{{"waiting_for":"{} queue","line":{}}}}})",
-            w.ts(double(ready)), w.ts(double(rec.dispatch - ready)), c, names[u], in.line));
+            R"({{"name":"queue full","cat":"sequencer","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"waiting_for":"{} queue","line":{}}}}})",
+            w.ts(double(ready)), w.ts(double(rec.dispatch - ready)), c, seq_tid, names[u], in.line));
       }
       seq_prev = rec.dispatch;
       depth[u].emplace_back(rec.dispatch, 1.0);
@@ -145,9 +156,9 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
         deps += fmt::format("{}{}", deps.empty() ? "" : ",", s->code[pool[rec.deps_begin + k]].line);
       }
       w.event(fmt::format(
-          R"({{"name":"{}","cat":"{}","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"line":{},"instruction":{},"dispatch_cycle":{},"start_cycle":{},"end_cycle":{},"done_cycle":{},"handoff_cycles":{},"depends_on_lines":[{}]}}}})",
+          R"({{"name":"{}","cat":"{}","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"line":{},"thread":{},"instruction":{},"dispatch_cycle":{},"start_cycle":{},"end_cycle":{},"done_cycle":{},"handoff_cycles":{},"depends_on_lines":[{}]}}}})",
           in.info().mnemonic, names[u], w.ts(double(rec.start)), w.ts(double(rec.end - rec.start)), c, u, in.line,
-          text, rec.dispatch, rec.start, rec.end, rec.done, rec.handoff_cycles, deps));
+          th, text, rec.dispatch, rec.start, rec.end, rec.done, rec.handoff_cycles, deps));
       if (rec.handoff_cycles) {
         w.event(fmt::format(
             R"({{"name":"hand-off","cat":"handoff","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"line":{},"cycles":{}}}}})",
@@ -184,6 +195,7 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
           it->second.second = std::max(it->second.second, rec.end);
         }
       }
+    }
     }
     for (const auto& [b, span] : live) {
       occupancy.emplace_back(span.first, double(p.buffers[b].size_bytes()));

@@ -231,10 +231,7 @@ std::shared_ptr<const StageRun> run_stage(Context& cx, Stage stage) {
   if (cx.opt.keep_records) {
     run->program = std::move(sp.program);
   } else {
-    for (auto& c : run->result.cores) {
-      c.records = {};
-      c.dep_pool = {};
-    }
+    for (auto& c : run->result.cores) c.threads = {};
   }
   ++cx.stage_index;
   return run;

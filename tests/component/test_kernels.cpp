@@ -309,6 +309,28 @@ TEST_CASE("chunks spread over cores; each core's result is correct", "[kernels][
   CHECK(two.run.result.cores.size() == 2);
 }
 
+TEST_CASE("chunks spread over hardware threads give the same T, bit for bit", "[kernels][threads]") {
+  for (const char* kernel : {"fla_blocked", "neumann", "fwdsub"}) {
+    for (npu::DType dtype : {npu::DType::fp16, npu::DType::int16}) {
+      if (dtype == npu::DType::int16 && std::string(kernel) == "fwdsub") continue;
+      DYNAMIC_SECTION(kernel << " " << npu::dtype_name(dtype)) {
+        sim::KernelRunOptions o;
+        o.hw_path = "test.yaml";
+        o.kernel = kernel;
+        o.params.chunk = 64;
+        o.params.dtype = dtype;
+        o.params.batch = 7;
+        o.progress = false;
+        const auto one = sim::run_kernel(test::test_hw(), o);
+        const auto three = sim::run_kernel(test::test_hw({"sequencer.threads=3"}), o);
+        CHECK(three.t->values == one.t->values);
+        REQUIRE(three.run.result.cores[0].threads.size() == 3);
+        for (const auto& t : three.run.result.cores[0].threads) CHECK(!t.records.empty());  // every thread works
+      }
+    }
+  }
+}
+
 TEST_CASE("accuracy is null with a reason when the fp64 reference is not finite, never 0", "[kernels][accuracy]") {
   // Entries of 1e300 below the diagonal: the exact inverse overflows fp64 (products of them).
   kernels::MatrixBatch a;

@@ -382,8 +382,8 @@ matmul g, v, a
   const std::uint64_t handoff = 20 + 1024 / 32;
   const std::uint64_t reduce_busy = kVecStartup + 16;  // 16 vectors of 16 fp32 lanes; 16 read beats
   CHECK(r.done(2) - r.start(2) == reduce_busy + handoff + kVecLatency);
-  CHECK(r.result.cores[0].records[1].handoff_cycles == 0);
-  CHECK(r.result.cores[0].records[4].handoff_cycles == handoff);
+  CHECK(r.record(1).handoff_cycles == 0);
+  CHECK(r.record(4).handoff_cycles == handoff);
   const auto& v = r.unit(npu::kVectorUnit);
   CHECK(v.handoffs == 2);
   CHECK(v.handoff_bytes == 2048);
@@ -421,7 +421,7 @@ matmul g, v, a
   CHECK(r.program.streams[0].code[2].op == npu::Opcode::vec_layout);
   // 1 KiB of fp32 in 64 B vectors: 16 vectors at interval 2; the ports move 16 beats each way.
   const std::uint64_t layout_busy = kVecStartup + 16 * 2;
-  const auto& rec = r.result.cores[0].records;
+  const auto& rec = r.result.cores[0].threads[0].records;
   CHECK(rec[2].end - rec[2].start == layout_busy);
   CHECK(rec[2].done - rec[2].end == 4);
   CHECK(r.start(3) == std::max(rec[2].done, rec[2].end));  // the reduction waits for the conversion
@@ -457,7 +457,7 @@ TEST_CASE("timing does not depend on numerics", "[timing]") {
   const auto with = run_asm(text, hw, true);
   const auto without = run_asm(text, hw, false);
   CHECK(with.result.cycles == without.result.cycles);
-  for (std::size_t i = 0; i < with.result.cores[0].records.size(); ++i) CHECK(with.done(i) == without.done(i));
+  for (std::size_t i = 0; i < with.result.cores[0].threads[0].records.size(); ++i) CHECK(with.done(i) == without.done(i));
 }
 
 TEST_CASE("an instruction may last any number of cycles: time jumps to its end", "[timing][long]") {

@@ -110,7 +110,7 @@ TEST_CASE("overrides (--set) are checked like the file and reported against the 
                     "--set dram: expected KEY.PATH=VALUE",
                     "--set matrix.cube.m=abc: matrix.cube.m: expected an integer in [1, 4096], got 'abc'",
                     "--set vector.widht=64B: vector.widht: unknown key; did you mean 'width'? (known keys here: width, "
-                    "startup_cycles, port, dtypes, ops)"});
+                    "startup_cycles, contexts, port, dtypes, ops)"});
 }
 
 TEST_CASE("overrides (--set) change the config and the resolved config records them", "[config]") {

@@ -66,18 +66,20 @@ const char* kFullCube = R"(name: full-cube
 description: every field set
 clock: 1.5GHz
 cores: 3
-sequencer: {issue_cycles: 2, queue_depth: 5}
+sequencer: {issue_cycles: 2, queue_depth: 5, threads: 3}
 matrix:
   model: cube
   cube: {m: 32, k: 8, n: 64}
   dtypes: {fp32: 1/4, fp16: 1, bf16: 1/2, int8: 2, int16: 3/2, int32: 1/8}
   accumulator: {float: bf16, int: int32}
   startup_cycles: 7
+  lock_cycles: 12
   pipeline_latency: 9
   port: 512B/cycle
 vector:
   width: 256B
   startup_cycles: 3
+  contexts: 2
   port: 256B/cycle
   dtypes: [fp32, fp16, bf16, int8, int16, int32]
   ops:
