@@ -58,6 +58,9 @@ std::vector<ConfigProblem> validate(const NpuConfig& cfg) {
   bool any_vec = false;
   for (bool b : c.vector.dtypes) any_vec |= b;
   if (!any_vec) out.push_back({"vector.dtypes", "the vector unit must support at least one dtype"});
+  if (c.handoff.via == HandoffVia::consumer && c.handoff.sync_cycles != 0) {
+    out.push_back({"handoff.sync_cycles", "is only used with via: vector (via consumer: use the directions' fixed_cycles)"});
+  }
   if (c.handoff.via == HandoffVia::vector) {
     for (const auto& [name, d] : {std::pair{"matrix_to_vector", c.handoff.matrix_to_vector},
                                   std::pair{"vector_to_matrix", c.handoff.vector_to_matrix}}) {

@@ -133,6 +133,10 @@ struct HandoffConfig {
   HandoffVia via = HandoffVia::consumer;
   HandoffDirection matrix_to_vector;  ///< via consumer only
   HandoffDirection vector_to_matrix;  ///< via consumer only
+  /// Via vector: cycles from a conversion's end until the other unit may use the data (the
+  /// hand-shake between the thread that converted and the one that consumes); added to the
+  /// latency of vec.layout.
+  std::uint32_t sync_cycles = 0;
 };
 
 struct CoreConfig {

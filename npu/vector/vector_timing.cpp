@@ -53,6 +53,7 @@ InstructionCost vector_cost(const Program& p, const Instruction& in, const Acces
 
   charge_ports(c, vc.startup_cycles, acc, vc.port_bytes_per_cycle, cfg.scratchpad);
   c.latency = t.latency_cycles;
+  if (in.op == Opcode::vec_layout) c.latency += cfg.handoff.sync_cycles;  // the hand-shake with the consumer
   return c;
 }
 

@@ -9,7 +9,8 @@
 /// Broadcast operands (one row, one column or one element) are replicated for free.
 ///
 /// busy = startup + max(vectors x interval(op), port reads, port writes); results are ready
-/// latency(op) cycles after that. interval and latency come from the `vector.ops` table.
+/// latency(op) cycles after that. interval and latency come from the `vector.ops` table; a
+/// vec.layout's result is usable handoff.sync_cycles later still.
 #include "npu/core/instruction_cost.hpp"
 #include "npu/isa/access.hpp"
 #include "npu/isa/program.hpp"

@@ -521,7 +521,11 @@ Table<npu::HandoffConfig> handoff_keys() {
               [](auto& h) -> auto& { return h.matrix_to_vector; }, direction_keys(), "free"),
           section<S, npu::HandoffDirection>(
               "vector_to_matrix", "via consumer: matrix unit reading vector-unit results", false, true,
-              [](auto& h) -> auto& { return h.vector_to_matrix; }, direction_keys(), "free")};
+              [](auto& h) -> auto& { return h.vector_to_matrix; }, direction_keys(), "free"),
+          integer(&S::sync_cycles, "sync_cycles",
+                  "via vector: from a conversion's end until the other unit may use the data (the hand-shake between "
+                  "threads), added to the latency of `vec.layout`",
+                  "cycles", 0, kMaxCycleCount, 0)};
 }
 
 /// clock: read before every bandwidth, which it converts.

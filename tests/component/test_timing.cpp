@@ -430,6 +430,24 @@ matmul g, v, a
   CHECK(r.unit(npu::kVectorUnit).instructions == 6);
 }
 
+TEST_CASE("handoff.sync_cycles delays the use of converted data, not the vector unit", "[timing][handoff]") {
+  const std::string program = R"(
+.buffer a fp32 [16, 16]
+.buffer c fp32 [16, 16]
+.buffer s fp32 [16, 1]
+matmul c, a, a
+vec.reduce_sum s, c
+)";
+  const auto plain = run_asm(program, test_hw({"handoff.via=vector"}), false);
+  const auto synced = run_asm(program, test_hw({"handoff.via=vector", "handoff.sync_cycles=50"}), false);
+  // matmul, vec.layout c to=vector, vec.reduce_sum: the conversion's result is usable 50 later.
+  CHECK(synced.record(1).end == plain.record(1).end);
+  CHECK(synced.record(1).done == plain.record(1).done + 50);
+  CHECK(synced.start(2) == plain.start(2) + 50);
+  CHECK_THROWS_WITH(test_hw({"handoff.sync_cycles=5"}),
+                    Catch::Contains("handoff.sync_cycles: is only used with via: vector"));
+}
+
 TEST_CASE("handoff.via vector rejects the consumer-side costs", "[timing][handoff]") {
   CHECK_THROWS_WITH(test_hw({"handoff.via=vector", "handoff.vector_to_matrix.fixed_cycles=7"}),
                     Catch::Contains("handoff.vector_to_matrix: is only used with via: consumer"));

@@ -124,7 +124,7 @@ vector:
 scratchpad: {size: 64KiB, banks: 4, bank_width: 16B}
 dma: {queues: 1, bandwidth: 2B/cycle}
 dram: {bandwidth: 4B/cycle, latency: 10, burst: 32B}
-handoff: {via: vector}
+handoff: {via: vector, sync_cycles: 33}
 )";
 
 }  // namespace
