@@ -412,6 +412,38 @@ void Store::export_csv(const std::string& path) {
   f.commit();
 }
 
+std::vector<StoredRow> Store::rows() {
+  const auto axes = axis_names();
+  std::string select = "point, hash, kernel, status, message";
+  for (const auto& a : axes) select += ", " + ident(a);
+  std::vector<std::string> figures = {"cycles", "speedup"};
+  for (const auto& c : export_columns(false)) {
+    if (std::find(kKeyColumns.begin(), kKeyColumns.end(), c) == kKeyColumns.end() &&
+        std::find(kRowColumns.begin(), kRowColumns.end(), c) == kRowColumns.end() &&
+        std::find(axes.begin(), axes.end(), c) == axes.end()) {
+      figures.push_back(c);
+    }
+  }
+  for (const auto& f : figures) select += ", " + ident(f);
+  Stmt q(m_db, "SELECT " + select + " FROM results ORDER BY point, kernel_index", m_path);
+  std::vector<StoredRow> out;
+  const int first_figure = 5 + int(axes.size());
+  while (q.step()) {
+    StoredRow r;
+    r.point = static_cast<std::uint64_t>(q.value(0).as_int64());
+    r.hash = q.text(1);
+    r.kernel = q.text(2);
+    r.status = q.text(3);
+    r.message = q.text(4);
+    for (std::size_t a = 0; a < axes.size(); ++a) r.axis_values.push_back(q.csv_text(5 + int(a)));
+    for (int i = first_figure; i < q.columns(); ++i) {
+      if (!q.is_null(i)) r.figures[figures[std::size_t(i - first_figure)]] = q.value(i);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void Store::export_jsonl(const std::string& path) {
   const auto cols = export_columns(true);
   AtomicFile f(path);

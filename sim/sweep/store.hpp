@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "sim/sweep/workload.hpp"
 
 struct sqlite3;
@@ -20,6 +22,16 @@ namespace npusim::sim {
 
 /// Bumped whenever the tables change incompatibly; a store of another schema is refused.
 inline constexpr const char* kStoreSchema = "1";
+
+/// One row of a store: a point's result for one kernel.
+struct StoredRow {
+  std::uint64_t point = 0;
+  std::string hash;
+  std::vector<std::string> axis_values;  ///< as text, in the order of meta `axes`
+  std::string kernel;
+  std::string status, message;
+  boost::json::object figures;  ///< `cycles`, `speedup` and every figure the row has (no NULLs)
+};
 
 class Store {
  public:
@@ -51,6 +63,9 @@ class Store {
   /// Adds every row of `other` (a shard of the same sweep); rows it shares with this store must
   /// be identical apart from the wall time, else InputError naming the point, kernel and column.
   void merge(Store& other);
+
+  /// Every row, sorted by point and kernel (`npusim report` reads them).
+  std::vector<StoredRow> rows();
 
   /// results.csv: one row per point and kernel sorted by point, RFC 4180, no wall time.
   void export_csv(const std::string& path);

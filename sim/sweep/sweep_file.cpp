@@ -190,7 +190,8 @@ class SweepReader {
 
  private:
   /// Reads one axis (a list of values or {range: [LO, HI, STEP]}) into m_pending; `dim` is the
-  /// dimension it belongs to (a new one when not given).
+  /// dimension it belongs to (a new one when not given). A value may repeat in an axis of a zip
+  /// group (the group's tuples must differ, checked by read_zip()), never in a grid axis.
   void read_axis(Map& parent, const std::string& key, const YAML::Node& node, std::optional<std::size_t> dim) {
     const std::string path = parent.child_path(key);
     std::vector<std::string> values;
@@ -212,7 +213,7 @@ class SweepReader {
                                         shown_value(node)));
       return;
     }
-    for (std::size_t i = 0; i < values.size(); ++i) {
+    for (std::size_t i = 0; i < values.size() && !dim; ++i) {
       for (std::size_t j = 0; j < i; ++j) {
         if (values[i] == values[j]) {
           m_r.error(node, path, fmt::format("'{}' is listed twice", values[i]));
@@ -300,11 +301,19 @@ class SweepReader {
           return;
         }
       }
-      for (std::size_t v = 0; v < m_pending[first].values.size(); ++v) {
+      bool repeated = false;
+      for (std::size_t v = 0; v < m_pending[first].values.size() && !repeated; ++v) {
         std::vector<std::string> row;
         for (std::size_t i = first; i < m_pending.size(); ++i) row.push_back(m_pending[i].values[v]);
+        for (std::size_t u = 0; u < d.values.size() && !repeated; ++u) {
+          if (d.values[u] != row) continue;
+          m_r.error(zip[g], path, fmt::format("positions {} and {} hold the same values ({}): that point would run twice",
+                                              u + 1, v + 1, fmt::join(row, ", ")));
+          repeated = true;
+        }
         d.values.push_back(std::move(row));
       }
+      if (repeated) continue;
       m_sweep.dims.push_back(std::move(d));
     }
   }

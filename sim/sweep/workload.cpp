@@ -13,12 +13,15 @@
 #include "npu/common/text.hpp"
 #include "sim/config/hw_config.hpp"
 #include "sim/config/model_config.hpp"
+#include "sim/io/tensors.hpp"
 #include "sim/report/json.hpp"
 #include "sim/run/layer.hpp"
 #include "sim/run/run_kernel.hpp"
+#include "sim/run/run_program.hpp"
 
 namespace npusim::sim {
 namespace json = boost::json;
+namespace fs = std::filesystem;
 
 const PointRow* RunCache::find(const std::string& key) {
   const auto it = m_index.find(key);
@@ -157,6 +160,27 @@ std::string message_of(const std::exception& e) {
   return m;
 }
 
+/// Runs `body`, recording the point's own failures on `row`: a spec or kernel that rejects the
+/// point's values is `invalid`, a failed simulation or exhausted memory `error`. Never throws for them.
+template <class Body>
+void record_failures(PointRow& row, Body&& body) {
+  try {
+    body();
+  } catch (const InputError& e) {
+    row.status = "invalid";
+    row.message = message_of(e);
+  } catch (const SimError& e) {
+    row.status = "error";
+    row.message = "simulation error: " + message_of(e);
+  } catch (const std::bad_alloc&) {
+    row.status = "error";
+    row.message = "out of memory (see --max-memory)";
+  } catch (const std::exception& e) {
+    row.status = "error";
+    row.message = message_of(e);
+  }
+}
+
 /// `{kernel: NAME}` (one row per point) and `{compare: [A, B, ...]}` (one row per kernel, all on
 /// the same input matrices, speedups against A).
 class KernelWorkload : public Workload {
@@ -229,7 +253,7 @@ class KernelWorkload : public Workload {
         continue;
       }
       PointRow row{name, "ok", "", std::nullopt, {}};
-      try {
+      record_failures(row, [&] {
         // A and its exact inverse depend only on the generator settings: made once, shared.
         o.shared_input = [&cache](const KernelRunOptions& r) {
           const std::string input_key = fmt::format("{} {} {} {}", r.params.chunk, r.params.batch,
@@ -244,19 +268,7 @@ class KernelWorkload : public Workload {
         const KernelRun k = run_kernel(hw, o);
         row.cycles = k.run.result.cycles;
         row.figures = flatten_stats(k.run.stats);
-      } catch (const InputError& e) {
-        row.status = "invalid";
-        row.message = message_of(e);
-      } catch (const SimError& e) {
-        row.status = "error";
-        row.message = "simulation error: " + message_of(e);
-      } catch (const std::bad_alloc&) {
-        row.status = "error";
-        row.message = "out of memory (see --max-memory)";
-      } catch (const std::exception& e) {
-        row.status = "error";
-        row.message = message_of(e);
-      }
+      });
       cache.put(key, row);
       result.rows.push_back(std::move(row));
     }
@@ -403,6 +415,53 @@ class LayerWorkload : public Workload {
   std::vector<ParamDoc> m_docs;
 };
 
+/// `{program: FILE}`: a `.npuasm` program (relative to the sweep file) on every point's spec, one
+/// row per point labelled `program`. It takes no parameters besides the hardware keys.
+class ProgramWorkload : public Workload {
+ public:
+  ProgramWorkload(std::string given, std::string path) : m_given(std::move(given)), m_path(std::move(path)) {}
+
+  json::object describe() const override { return json::object{{"program", m_given}}; }
+  std::vector<std::string> labels() const override { return {"program"}; }
+  const std::vector<ParamDoc>& params() const override {
+    static const std::vector<ParamDoc> none;
+    return none;
+  }
+  std::string check(const std::string&, const std::string&) const override {
+    return "not a parameter of this workload (a program takes only hw.* keys)";
+  }
+
+  PointResult run(const PointSpec& point, RunCache&) const override {
+    PointResult result;
+    PointRow row{"program", "ok", "", std::nullopt, {}};
+    const std::string head = fmt::format("npusim {}\nmode {}\nworkload {}\n", kVersion,
+                                         point.numerics ? "numerics" : "timing-only", json::serialize(describe()));
+    record_failures(row, [&] {
+      npu::NpuConfig hw = parse_hw_config(*point.hw_text, point.hw_path, point.overrides);
+      const std::string spec = write_hw_config(hw);
+      result.hash = stable_hash(head + read_text_file(m_path) + "\nspec\n" + spec);
+      npu::Program program = load_program(m_path, hw);
+      std::vector<std::uint8_t> dram;
+      if (point.numerics) dram = build_dram_image(program, fs::path(m_path).parent_path().string(), {});
+      const ProgramRun run =
+          simulate_program(std::move(hw), std::move(program), point.numerics, std::move(dram), point.hw_path, nullptr);
+      row.cycles = run.result.cycles;
+      row.figures = flatten_stats(run.stats);
+    });
+    if (result.hash.empty()) {
+      std::string sets;
+      for (const auto& s : point.overrides) sets += s + "\n";
+      result.hash = stable_hash(head + "unresolved spec " + point.hw_path + "\n" + *point.hw_text + sets);
+    }
+    result.rows.push_back(std::move(row));
+    return result;
+  }
+
+ private:
+  std::string m_given;  ///< as written in the sweep file
+  std::string m_path;   ///< relative to the working directory
+};
+
 /// One workload kind: its key in `workload:` and how it is read from that mapping.
 struct WorkloadKind {
   std::string name;
@@ -472,6 +531,18 @@ const std::vector<WorkloadKind>& kinds() {
            for (const auto& msg : e.messages()) m.reader().error_at_path(m.child_path("layer"), msg);
            return nullptr;
          }
+       }},
+      {"program",
+       [](YamlReader::Map& m) -> std::unique_ptr<Workload> {
+         const std::string given = m.text("program", "a .npuasm program, relative to the sweep file");
+         if (given.empty()) return nullptr;
+         const std::string path = (fs::path(m.reader().file()).parent_path() / given).lexically_normal().string();
+         std::error_code ec;
+         if (!fs::is_regular_file(path, ec)) {
+           m.reader().error_at_path(m.child_path("program"), fmt::format("{}: no such program file", path));
+           return nullptr;
+         }
+         return std::make_unique<ProgramWorkload>(given, path);
        }},
   };
   return k;

@@ -95,7 +95,7 @@ class Workload {
 /// returns nullptr when there was none to read.
 std::unique_ptr<Workload> read_workload(YamlReader::Map& workload);
 
-/// The kinds, for docs and messages: "kernel", "compare".
+/// The kinds, for docs and messages: "kernel", "compare", "layer", "program".
 std::vector<std::string> workload_kind_names();
 
 /// The stats object flattened: {"units.matrix.busy_cycles": 123, ...}; nulls, arrays (the
