@@ -52,7 +52,7 @@ commands:
   sweep      explore a design space:  npusim sweep configs/sweeps/NAME.yaml [-j N] [--out DIR] [--resume]
                                                   [--shard I/N] [--timing-only] [--dry-run] [--quiet]
   merge      combine sweep shards:    npusim merge DIR... --out DIR
-  report     a design report (HTML, Markdown) from an output of run, compare, experiment or layer:
+  report     a design report (HTML, Markdown) from an output of run, compare, experiment, layer or sweep:
                                       npusim report --from DIR [--out report.html] [--md report.md]
   version    print the version
   help       this text; `npusim COMMAND --help` describes a command's options
@@ -599,14 +599,19 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description desc("npusim report: a design report from an output directory, as one self-contained HTML "
                                 "page (and Markdown)");
   desc.add_options()("from", po::value<std::string>()->required(),
-                     "output directory of npusim run, compare, experiment or layer")(
+                     "output directory of npusim run, compare, experiment, layer or sweep")(
       "out", po::value<std::string>(), "the HTML page (default: FROM/report.html); the analyses go beside it as "
                                        "NAME.analyses.json")(
       "md", po::value<std::string>(), "also write Markdown here, with the plots as SVG files in NAME-figures/")(
       "min-snr", po::value<double>()->default_value(40), "accuracy floor of the recommendation: worst-chunk SNR in dB")(
+      "no-sensitivity", "skip the sensitivity sweep of the base point")(
+      "step", po::value<double>()->default_value(10), "sensitivity: how far each hardware parameter moves, in percent "
+                                                       "(0.1 to 50)")(
       "quiet", "print nothing on success")("help,h", "describe the options");
   if (wants_help(args)) {
-    out << "usage: npusim report --from DIR [--out report.html] [--md report.md] [--min-snr DB] [--quiet]\n" << desc
+    out << "usage: npusim report --from DIR [--out report.html] [--md report.md] [--min-snr DB] [--no-sensitivity] "
+           "[--step PCT] [--quiet]\n"
+        << desc
         << '\n';
     return kExitOk;
   }
@@ -617,6 +622,10 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out) {
   if (vm.count("md")) o.markdown = vm["md"].as<std::string>();
   o.min_snr_db = vm["min-snr"].as<double>();
   if (!std::isfinite(o.min_snr_db)) throw UsageError{fmt::format("--min-snr {}: expected a number of dB", o.min_snr_db)};
+  const double step = vm["step"].as<double>();
+  if (!(step >= 0.1 && step <= 50)) throw UsageError{fmt::format("--step {}: expected a percentage in [0.1, 50]", step)};
+  o.step = step / 100;
+  o.sensitivity = vm.count("no-sensitivity") == 0;
   o.quiet = vm.count("quiet") > 0;
   const auto written = write_report(o);
   if (!o.quiet) {

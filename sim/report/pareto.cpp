@@ -55,20 +55,18 @@ ParetoResult pareto(const std::vector<ParetoPoint>& p) {
   return r;
 }
 
-Plot pareto_plot(const std::string& title, const std::vector<ParetoPoint>& p, const ParetoResult& r,
-                 std::optional<double> snr_floor) {
+Plot pareto_plot(const std::vector<ParetoPoint>& p, const ParetoResult& r, std::optional<double> snr_floor) {
   Plot plot(860, 440);
   double lo = INFINITY, hi = 0, snr_lo = INFINITY, snr_hi = -INFINITY;
   for (const auto& q : p) {
     lo = std::min(lo, q.cycles), hi = std::max(hi, q.cycles);
     if (q.snr_db) snr_lo = std::min(snr_lo, *q.snr_db), snr_hi = std::max(snr_hi, *q.snr_db);
   }
-  plot.cmd("set title " + gp_quote(title));
   plot.cmd("set xlabel 'cycles (lower is better)'");
   plot.cmd("set ylabel 'worst-chunk SNR (dB, higher is better)'");
   if (hi > 10 * lo) plot.cmd("set logscale x");
   plot.cmd("set grid lc rgb '#dddddd'");
-  plot.cmd("set key outside bottom center horizontal");
+  plot.cmd("set key outside top center horizontal");
   // The relative error on the right: SNR = -20 log10(relative error) chunk by chunk, so the
   // worst chunk's SNR and relative error are one scale.
   if (std::isfinite(snr_lo)) {
@@ -112,14 +110,22 @@ Plot pareto_plot(const std::string& title, const std::vector<ParetoPoint>& p, co
   if (!knee.empty()) {
     plot.add(fmt::format("{} with points pt 4 ps 2.6 lw 2 lc rgb '{}' title 'knee'", plot.data(knee), c[2]));
   }
+  // Labels for the points a reader looks for (the table lists the whole front): the ends of the
+  // front, the knee and the default; every front point when there are few.
   int label = 1;
-  if (r.front.size() <= 16) {
-    for (std::size_t f : r.front) {
-      plot.cmd(fmt::format("set label {} {} at {},{} left offset 0.6,0.5 font ',9' tc rgb '#333333' front", label++,
-                           gp_quote(p[f].label), p[f].cycles, *p[f].snr_db));
-    }
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (!p[i].snr_db || r.dominated[i]) continue;
+    const bool named = r.front.size() <= 6 || i == r.front.front() || i == r.front.back() || (r.knee && *r.knee == i) ||
+                       p[i].is_default;
+    if (!named) continue;
+    plot.cmd(fmt::format("set label {} {} at {},{} left offset 0.8,-0.6 font ',9' tc rgb '#333333' front", label++,
+                         gp_quote(p[i].label), p[i].cycles, *p[i].snr_db));
   }
-  if (plot.empty()) plot.add("NaN notitle");
+  if (plot.empty()) {  // nothing finite to draw: gnuplot cannot autoscale empty axes
+    plot.cmd("set xrange [0:1]");
+    plot.cmd("set yrange [0:1]");
+    plot.add("NaN notitle");
+  }
   return plot;
 }
 

@@ -36,7 +36,6 @@ ParetoResult pareto(const std::vector<ParetoPoint>& points);
 
 /// Cycles (log scale when they span more than 10x) against worst-chunk SNR, with the relative
 /// error on the right axis: dominated points, the front, the default, the baseline and the knee.
-Plot pareto_plot(const std::string& title, const std::vector<ParetoPoint>& points, const ParetoResult& r,
-                 std::optional<double> snr_floor);
+Plot pareto_plot(const std::vector<ParetoPoint>& points, const ParetoResult& r, std::optional<double> snr_floor);
 
 }  // namespace npusim::sim

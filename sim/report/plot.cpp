@@ -217,6 +217,12 @@ Plot bar_plot(const BarChart& c) {
                       c.value_max ? fmt::format("{}", *c.value_max) : ""));
   }
   p.cmd(c.borders ? "set style fill solid 0.9 border rgb '#333333'" : "set style fill solid 0.9 noborder");
+  // gnuplot cannot autoscale an axis without a single finite value.
+  bool any = false;
+  for (const auto& series : c.series) {
+    for (double v : series.values) any |= std::isfinite(v);
+  }
+  if (!any) p.cmd(fmt::format("set {}range [0:1]", val));
   std::vector<double> stack_pos(n, 0.0), stack_neg(n, 0.0);
   int label_id = 1;
   for (std::size_t k = 0; k < s; ++k) {

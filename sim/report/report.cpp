@@ -14,19 +14,23 @@
 #include "npu/common/text.hpp"
 #include "sim/config/hw_config.hpp"
 #include "sim/report/crossover.hpp"
+#include "sim/report/csv.hpp"
 #include "sim/report/document.hpp"
 #include "sim/report/figures.hpp"
 #include "sim/report/json.hpp"
 #include "sim/report/plot.hpp"
 #include "sim/report/recommend.hpp"
+#include "sim/report/report_parts.hpp"
+#include "sim/report/sensitivity.hpp"
 #include "sim/report/spec_sources.hpp"
 #include "sim/run/run_program.hpp"
+#include "sim/sweep/store.hpp"
 
 namespace npusim::sim {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-namespace {
+namespace report_parts {
 
 json::object flat(const json::object& stats) { return flatten_figures(stats); }
 double num(const json::object& fig, const std::string& key) { return fig_number(fig, key); }
@@ -44,7 +48,9 @@ void sanitize(json::value& v) {
 }
 
 std::string cycles_text(double c) { return std::isfinite(c) ? grouped(std::uint64_t(c)) : "n/a"; }
-std::string pct(double f, int digits = 1) { return std::isfinite(f) ? fmt::format("{:.{}f}%", 100 * f, digits) : "n/a"; }
+std::string pct(double f, int digits) { return std::isfinite(f) ? fmt::format("{:.{}f}%", 100 * f, digits) : "n/a"; }
+std::string number_text(double v) { return std::isfinite(v) ? fmt::format("{}", v) : ""; }
+
 std::string fixed(double v, const char* spec) { return std::isfinite(v) ? fmt::format(fmt::runtime(spec), v) : "n/a"; }
 
 /// Reads a JSON file the report depends on. Invalid UTF-8 inside strings is accepted here (and
@@ -159,53 +165,35 @@ const std::vector<SectionInfo>& sections() {
   return s;
 }
 
-/// Builds the document: the sections in page order, the analyses for the JSON beside the page.
-class Builder {
- public:
-  explicit Builder(const ReportOptions& o) : m_opt(o) {
-    for (const auto& s : sections()) m_doc.section(s.id, s.title);
+Builder::Builder(const ReportOptions& o) : m_opt(o) {
+  for (const auto& s : sections()) m_doc.section(s.id, s.title);
+}
+
+Section& Builder::section(const std::string& id) {
+  for (auto& s : m_doc.sections) {
+    if (s.id == id) return s;
   }
+  NPUSIM_ASSERT(false, "unknown report section " + id);
+}
 
-  Section& section(const std::string& id) {
-    for (auto& s : m_doc.sections) {
-      if (s.id == id) return s;
-    }
-    NPUSIM_ASSERT(false, "unknown report section " + id);
+void Builder::figure(const std::string& section_id, const std::string& name, const std::string& caption, const Plot& p) {
+  const std::string title = caption.substr(0, caption.find(": "));
+  section(section_id).figure(Figure{name, caption, render_svg(p, "f-" + name, title)});
+}
+
+void Builder::finish(const std::map<std::string, std::string>& notes) {
+  for (auto& s : m_doc.sections) {
+    if (!s.blocks.empty() || !s.omitted.empty()) continue;
+    const auto it = notes.find(s.id);
+    s.omitted = it != notes.end() ? it->second : "No data for this section in this output.";
   }
-
-  void figure(const std::string& section_id, const std::string& name, const std::string& caption, const Plot& p) {
-    const std::string title = caption.substr(0, caption.find(": "));
-    section(section_id).figure(Figure{name, caption, render_svg(p, "f-" + name, title)});
-  }
-
-  Document& doc() { return m_doc; }
-  json::object& analyses() { return m_analyses; }
-  const ReportOptions& options() const { return m_opt; }
-
-  /// Gives every empty section its one-line note.
-  void finish(const std::map<std::string, std::string>& notes) {
-    for (auto& s : m_doc.sections) {
-      if (!s.blocks.empty() || !s.omitted.empty()) continue;
-      const auto it = notes.find(s.id);
-      s.omitted = it != notes.end() ? it->second : "No data for this section in this output.";
-    }
-  }
-
- private:
-  ReportOptions m_opt;
-  Document m_doc;
-  json::object m_analyses;
-};
+}
 
 /// The hardware spec: every resolved value with the preset's comment on where it comes from.
-void hardware_section(Builder& b, const std::string& config_path, const std::string& preset_path,
-                      const std::string& note) {
+void hardware_text_section(Builder& b, const std::string& resolved_yaml, const std::string& config_path,
+                           const std::string& preset_path, const std::string& note) {
   Section& s = b.section("hardware");
-  if (!fs::exists(config_path)) {
-    s.omitted = fmt::format("No resolved spec ({} is missing).", config_path);
-    return;
-  }
-  const SpecSources src = spec_sources(read_text_file(config_path), config_path, preset_path);
+  const SpecSources src = spec_sources(resolved_yaml, config_path, preset_path);
   std::string name, description;
   Table t{{"key", "value", "origin", "source or comment (from the preset)"}, {}, {false, true, false, false}};
   std::map<std::string, int> counts;
@@ -223,7 +211,7 @@ void hardware_section(Builder& b, const std::string& config_path, const std::str
   }
   std::vector<Span> intro{{"Preset "}, {name, Span::Style::strong}};
   if (!description.empty()) intro.push_back({": " + description});
-  intro.push_back({fmt::format(". Resolved spec {} (every key explicit); sources from the comments of {}. ",
+  intro.push_back({fmt::format(". Resolved spec: {} (every key explicit); sources from the comments of {}. ",
                                config_path, preset_path.empty() ? "(no preset recorded)" : preset_path)});
   std::string tally;
   for (const auto& [origin, n] : counts) tally += fmt::format("{}{} {}", tally.empty() ? "" : ", ", n, origin);
@@ -238,6 +226,15 @@ void hardware_section(Builder& b, const std::string& config_path, const std::str
     spec.push_back(json::object{{"key", e.key}, {"value", e.value}, {"origin", e.origin}, {"note", e.note}});
   }
   b.analyses()["hardware"] = json::object{{"config", config_path}, {"preset", preset_path}, {"values", std::move(spec)}};
+}
+
+void hardware_section(Builder& b, const std::string& config_path, const std::string& preset_path,
+                      const std::string& note) {
+  if (!fs::exists(config_path)) {
+    b.section("hardware").omitted = fmt::format("No resolved spec ({} is missing).", config_path);
+    return;
+  }
+  hardware_text_section(b, read_text_file(config_path), config_path, preset_path, note);
 }
 
 /// Per-kernel figures side by side (the first entry is the baseline of the speedups).
@@ -329,6 +326,7 @@ BarChart stacked_bars(const std::vector<Entry>& entries, const std::vector<std::
 /// Busy share per unit, and stall causes, per entry.
 void utilization_section(Builder& b, const std::vector<Entry>& entries) {
   const auto units = unit_names(entries);
+  if (units.empty()) return;  // no unit figures (a store without them): the section says so
   BarChart u;
   for (const auto& e : entries) u.categories.push_back(e.label);
   for (const auto& unit : units) {
@@ -531,6 +529,175 @@ void timeline_figure(Builder& b, const std::string& label, const std::string& pa
            p);
 }
 
+/// The sweep parameters of a kernel run, from its figures (kernel.*): what `npusim sweep` takes.
+std::vector<std::pair<std::string, std::string>> kernel_params(const json::object& fig) {
+  std::vector<std::pair<std::string, std::string>> p = {
+      {"chunk", cycles_text(num(fig, "kernel.chunk"))},
+      {"dtype", text(fig, "kernel.dtype")},
+      {"batch", cycles_text(num(fig, "kernel.batch"))},
+      {"interleave", cycles_text(num(fig, "kernel.interleave"))},
+      {"seed", std::isfinite(num(fig, "kernel.input.seed")) ? cycles_text(num(fig, "kernel.input.seed")) : "1"},
+      {"correlation", std::isfinite(num(fig, "kernel.input.correlation"))
+                          ? fmt::format("{}", num(fig, "kernel.input.correlation"))
+                          : "0.5"}};
+  if (text(fig, "kernel.name") == "neumann") {
+    p.emplace_back("order", cycles_text(num(fig, "kernel.order")));
+    p.emplace_back("steps", cycles_text(num(fig, "kernel.steps")));
+    p.emplace_back("sum", text(fig, "kernel.sum"));
+    p.emplace_back("mask", text(fig, "kernel.mask"));
+  } else if (text(fig, "kernel.name") == "newton_schulz") {
+    p.emplace_back("steps", cycles_text(num(fig, "kernel.steps")));
+  }
+  return p;
+}
+
+void sensitivity_section(Builder& b, const SensitivityBase& base) {
+  if (!b.options().sensitivity) {
+    b.section("sensitivity").omitted = "Not computed (--no-sensitivity).";
+    return;
+  }
+  const fs::path html(b.options().html);
+  const std::string dir = (html.parent_path() / (html.stem().string() + "-sensitivity")).string();
+  const SensitivityResult r = run_sensitivity(base, b.options().step, dir, !b.options().quiet);
+  b.analyses()["sensitivity"] = sensitivity_json(r);
+  Section& s = b.section("sensitivity");
+  const std::size_t nk = r.kernels.size();
+  std::string at_base;
+  bool any = false;
+  for (std::size_t k = 0; k < nk; ++k) {
+    const auto& x = r.base_runs[k];
+    any |= x.status == "ok";
+    at_base += (at_base.empty() ? "" : "; ") +
+               (x.status == "ok" ? fmt::format("{} {} cycles, bound by {}", r.kernels[k], cycles_text(x.cycles), x.binding)
+                                 : fmt::format("{} did not run ({})", r.kernels[k], x.message));
+  }
+  if (!any) {
+    s.omitted = fmt::format("The base point did not run again: {}", at_base);
+    return;
+  }
+  const std::uint64_t runs = r.points * nk;
+  s.paragraph(fmt::format("Base point: {}. Every hardware parameter moved by {:g}% down and up with all else fixed, "
+                          "and five what-if knobs: {} timing-only runs in the sweep {} (npusim sweep runs it again). "
+                          "At the base: {}.",
+                          base.label, 100 * r.step, runs, r.sweep_file, at_base));
+  auto change = [&](const SensitivityRun& x, std::size_t k) {
+    return x.status == "ok" && r.base_runs[k].status == "ok" ? 100 * (x.cycles - r.base_runs[k].cycles) / r.base_runs[k].cycles
+                                                             : NAN;
+  };
+  BarChart w;
+  w.horizontal = true;
+  for (const auto& k : r.kernels) w.series.push_back({k, {}, {}, ""});
+  Table wt{{"what if"}, {}, {false}};
+  for (const auto& k : r.kernels) wt.header.push_back(k + ": cycles (change), bound");
+  wt.numeric.assign(wt.header.size(), false);
+  double best_gain = 0;
+  std::string best_line;
+  for (const auto& knob : r.knobs) {
+    w.categories.push_back(knob.w.name);
+    std::vector<std::string> row{knob.w.name};
+    for (std::size_t k = 0; k < nk; ++k) {
+      const auto& x = knob.runs[k];
+      const double c = change(x, k);
+      w.series[k].values.push_back(c);
+      w.series[k].labels.push_back(x.status == "ok" ? x.binding : "rejected");
+      row.push_back(x.status == "ok" ? fmt::format("{} ({:+.1f}%), {}", cycles_text(x.cycles), c, x.binding)
+                                     : "rejected: " + x.message);
+      if (std::isfinite(c) && -c > best_gain) {
+        best_gain = -c;
+        best_line = fmt::format("the largest what-if gain is {} for {} ({:.1f}% fewer cycles, then bound by {})", knob.w.name,
+                                r.kernels[k], -c, x.binding);
+      }
+    }
+    wt.rows.push_back(std::move(row));
+  }
+  w.value_label = "change of cycles against the base point (%; labels: the bound that binds then)";
+  w.reference = 0;
+  b.figure("sensitivity", "what-if",
+           "What-if tornado: the change of cycles when one knob is turned (negative: faster), with the bound that binds "
+           "afterwards",
+           bar_plot(w));
+  s.table(std::move(wt));
+  // Elasticities, largest first.
+  std::vector<std::size_t> order(r.params.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto size = [&](std::size_t i) {
+    double m = -1;
+    for (const auto& e : r.params[i].elasticity) m = std::max(m, e ? std::fabs(*e) : -1.0);
+    return m;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t c) { return size(a) > size(c); });
+  Table et{{"parameter", "base", "moved to"}, {}, {false, true, false}};
+  for (const auto& k : r.kernels) et.header.push_back("elasticity of " + k);
+  et.numeric.resize(et.header.size(), true);
+  BarChart e;
+  e.horizontal = true;
+  for (const auto& k : r.kernels) e.series.push_back({k, {}, {}, ""});
+  for (std::size_t i : order) {
+    const auto& p = r.params[i];
+    std::vector<std::string> row{p.p.name, p.p.base_text, p.p.low_text + " / " + p.p.high_text};
+    for (std::size_t k = 0; k < nk; ++k) {
+      if (p.elasticity[k]) {
+        row.push_back(fmt::format("{:+.3f}", *p.elasticity[k]));
+      } else {
+        const auto& x = p.low[k].status != "ok" ? p.low[k] : p.high[k];
+        row.push_back(x.status != "ok" ? "rejected: " + x.message : "n/a");
+      }
+    }
+    et.rows.push_back(std::move(row));
+    if (e.categories.size() < 12 && size(i) > 0) {
+      e.categories.push_back(p.p.name);
+      for (std::size_t k = 0; k < nk; ++k) e.series[k].values.push_back(p.elasticity[k] ? *p.elasticity[k] : NAN);
+    }
+  }
+  if (!order.empty() && size(order.front()) >= 0) {
+    const auto& top = r.params[order.front()];
+    s.paragraph(fmt::format("Cycles respond most to {} (elasticity {}: {}% more of it, {}% {} cycles); {}.", top.p.name,
+                            [&] {
+                              std::string t;
+                              for (std::size_t k = 0; k < nk; ++k) {
+                                if (top.elasticity[k]) t += fmt::format("{}{:+.2f} for {}", t.empty() ? "" : ", ", *top.elasticity[k], r.kernels[k]);
+                              }
+                              return t;
+                            }(),
+                            fmt::format("{:g}", 100 * r.step),
+                            fmt::format("{:.1f}", std::fabs(100 * r.step * top.elasticity.back().value_or(0))),
+                            top.elasticity.back().value_or(0) >= 0 ? "more" : "fewer",
+                            best_line.empty() ? "no what-if makes it faster" : best_line));
+  }
+  e.value_label = "elasticity: % change of cycles per % change of the parameter";
+  e.reference = 0;
+  if (!e.categories.empty()) {
+    b.figure("sensitivity", "elasticity",
+             "Elasticity tornado: the hardware parameters cycles respond to most (0: no effect; -1: cycles fall in "
+             "proportion as the parameter grows)",
+             bar_plot(e));
+  }
+  s.table(std::move(et));
+  if (!r.skipped.empty()) {
+    std::string t;
+    for (const auto& x : r.skipped) t += (t.empty() ? "" : ", ") + x;
+    s.paragraph("Not moved: " + t + ".");
+  }
+  std::string csv = csv_record({"kind", "name", "kernel", "base", "value", "cycles", "change_percent", "elasticity", "binding", "status"});
+  for (const auto& p : r.params) {
+    for (std::size_t k = 0; k < nk; ++k) {
+      for (const auto& [x, v] : {std::make_pair(&p.low[k], p.p.low), std::make_pair(&p.high[k], p.p.high)}) {
+        csv += csv_record({"parameter", p.p.name, r.kernels[k], p.p.base_text, fmt::format("{:g}", v), number_text(x->cycles),
+                         number_text(change(*x, k)), p.elasticity[k] ? number_text(*p.elasticity[k]) : "", x->binding,
+                         x->status});
+      }
+    }
+  }
+  for (const auto& knob : r.knobs) {
+    for (std::size_t k = 0; k < nk; ++k) {
+      const auto& x = knob.runs[k];
+      csv += csv_record({"what_if", knob.w.name, r.kernels[k], "", "", number_text(x.cycles), number_text(change(x, k)), "",
+                       x.binding, x.status});
+    }
+  }
+  b.csv("sensitivity", csv);
+}
+
 /// Versions, the report's own revision and the spec's hash, and the commands.
 void reproduce_section(Builder& b, const std::vector<std::string>& commands, const std::string& written_by,
                        const std::string& config_path) {
@@ -666,6 +833,17 @@ void report_run(Builder& b, const std::string& dir) {
   critical_path_section(b, {e});
   const fs::path trace = fs::path(dir) / "trace.json";
   if (fs::exists(trace)) timeline_figure(b, e.label, trace.string(), 0);
+  SensitivityBase base;
+  base.hw_path = (fs::path(dir) / "config.yaml").string();
+  if (kernel) {
+    base.label = fmt::format("{} on {}", text(e.fig, "kernel.summary"), hw);
+    base.workload = json::object{{"kernel", label}};
+    base.params = kernel_params(e.fig);
+  } else {
+    base.label = fmt::format("the program {} on {}", text(e.fig, "program.file"), hw);
+    base.workload = json::object{{"program", (fs::path(dir) / "program.npuasm").string()}};
+  }
+  sensitivity_section(b, base);
   std::vector<std::string> cmds;
   if (kernel) {
     cmds.push_back(fmt::format("npusim run --hw {} --kernel {}{} --out {}", shell_word(hw_file), shell_word(label),
@@ -679,7 +857,6 @@ void report_run(Builder& b, const std::string& dir) {
             {"timeline", fmt::format("No trace in {}: run with --trace {}/trace.json to add one.", dir, dir)},
             {"pareto", "A single run has no accuracy/cycles trade-off: Pareto fronts come from sweeps (npusim sweep)."},
             {"crossover", "A single run has no axes: crossover maps come from sweeps over two axes, or experiments."},
-            {"sensitivity", "Not computed."},
             {"layer", "Not a layer run: the layer breakdown needs the output of npusim layer."}});
 }
 
@@ -746,6 +923,16 @@ void report_compare(Builder& b, const std::string& dir) {
       if (top.contains(std::string("input.") + k)) options[std::string("kernel.input.") + k] = top.at(std::string("input.") + k);
     }
   }
+  SensitivityBase base;
+  std::string versus;
+  for (const auto& e : entries) versus += (versus.empty() ? "" : " vs ") + e.label;
+  base.label = fmt::format("{} at C = {} {} on {}", versus, cycles_text(num(top, "chunk")), text(top, "dtype"), hw);
+  base.hw_path = (first / "config.yaml").string();
+  json::array ks;
+  for (const auto& e : entries) ks.emplace_back(e.label);
+  base.workload = json::object{{"compare", std::move(ks)}};
+  base.params = kernel_params(options);
+  sensitivity_section(b, base);
   reproduce_section(b,
                     {fmt::format("npusim compare --hw {} --kernels {}{} --out {}{}", shell_word(hw_file), shell_word(names),
                                  kernel_flags(options), shell_word(dir), traces ? " --trace" : "")},
@@ -753,7 +940,6 @@ void report_compare(Builder& b, const std::string& dir) {
   b.finish({{"timeline", fmt::format("No traces in {}: compare with --trace to add one per kernel.", dir)},
             {"pareto", "One setting per kernel has no accuracy/cycles trade-off: Pareto fronts come from sweeps."},
             {"crossover", "A comparison at one point has no axes: crossover maps come from sweeps over two axes, or experiments."},
-            {"sensitivity", "Not computed."},
             {"layer", "Not a layer run: the layer breakdown needs the output of npusim layer."}});
 }
 
@@ -901,7 +1087,8 @@ void report_layer(Builder& b, const std::string& dir) {
   b.finish({{"timeline", "No trace in the directory: run npusim layer with --trace DIR/trace.json to add one."},
             {"pareto", "A layer run has no accuracy/cycles trade-off: Pareto fronts come from sweeps."},
             {"crossover", "A layer run has no axes: crossover maps come from sweeps over two axes, or experiments."},
-            {"sensitivity", "Not computed."}});
+            {"sensitivity", "The layer's stages are not a sweep workload: the sensitivity of its inverse comes from a "
+                            "report of npusim compare or run on the kernel alone."}});
 }
 
 void report_experiment(Builder& b, const std::string& dir) {
@@ -1007,15 +1194,34 @@ void report_experiment(Builder& b, const std::string& dir) {
     g.speedup.push_back(line);
   }
   crossover_section(b, {g});
+  // The sensitivity of the C = 64 row (the common chunk size), else of the first.
+  {
+    std::string chunk = chunks.front(), dtype = dtypes.front();
+    if (std::find(chunks.begin(), chunks.end(), "64") != chunks.end()) chunk = "64";
+    SensitivityBase base;
+    base.label = fmt::format("{} vs {} at C = {} {} on {}", baseline, kernel, chunk, dtype, text(ex, "hw"));
+    base.hw_path = (fs::path(dir) / fmt::format("{}-C{}", dtype, chunk) / baseline / "config.yaml").string();
+    json::array ks;
+    for (const auto& k : kernels) ks.emplace_back(k);
+    base.workload = json::object{{"compare", std::move(ks)}};
+    base.params = {{"chunk", chunk}, {"dtype", dtype}, {"batch", cycles_text(num(ex, "batch"))},
+                   {"seed", cycles_text(num(ex, "seed"))}, {"correlation", fmt::format("{}", num(ex, "correlation"))}};
+    if (fs::exists(base.hw_path)) {
+      sensitivity_section(b, base);
+    } else {
+      b.section("sensitivity").omitted = fmt::format("No resolved spec to perturb ({} is missing).", base.hw_path);
+    }
+  }
   reproduce_section(b, {fmt::format("npusim experiment {} --out {}", shell_word(text(ex, "file")), shell_word(dir))},
                     text(first_stats, "npusim"), (fs::path(first_dir) / "config.yaml").string());
   b.finish({{"timeline", "Experiments keep no traces: run npusim compare with --trace on one point for a timeline."},
             {"pareto", "An experiment runs each kernel at its default setting: Pareto fronts come from sweeps."},
-            {"sensitivity", "Not computed."},
             {"layer", "Not a layer run: the layer breakdown needs the output of npusim layer."}});
 }
 
-}  // namespace
+}  // namespace report_parts
+
+using namespace report_parts;
 
 OutputKind detect_output(const std::string& dir) {
   std::error_code ec;
@@ -1025,6 +1231,7 @@ OutputKind detect_output(const std::string& dir) {
                                  "experiment or sweep", dir));
   }
   const fs::path d(dir);
+  if (fs::exists(d / "results.sqlite")) return OutputKind::sweep;
   // A layer's output holds its model next to the stats (or the comparison of two inverses).
   if (fs::exists(d / "model.yaml") && (fs::exists(d / "stats.json") || fs::exists(d / "compare.json"))) {
     return OutputKind::layer;
@@ -1033,8 +1240,9 @@ OutputKind detect_output(const std::string& dir) {
   if (fs::exists(d / "results.json")) return OutputKind::experiment;
   if (fs::exists(d / "stats.json")) return OutputKind::run;
   throw InputError(fmt::format(
-      "--from {}: not an npusim output directory: expected compare.json (npusim compare), results.json (npusim "
-      "experiment), stats.json (npusim run) or model.yaml with stats.json or compare.json (npusim layer)",
+      "--from {}: not an npusim output directory: expected results.sqlite (npusim sweep), compare.json (npusim "
+      "compare), results.json (npusim experiment), stats.json (npusim run) or model.yaml with stats.json or "
+      "compare.json (npusim layer)",
       dir));
 }
 
@@ -1043,6 +1251,7 @@ const char* output_kind_name(OutputKind k) {
     case OutputKind::compare: return "comparison";
     case OutputKind::experiment: return "experiment";
     case OutputKind::run: return "run";
+    case OutputKind::sweep: return "sweep";
     case OutputKind::layer: return "layer";
   }
   return "?";
@@ -1076,6 +1285,7 @@ std::vector<std::string> write_report(const ReportOptions& options) {
     case OutputKind::compare: report_compare(b, o.from); break;
     case OutputKind::experiment: report_experiment(b, o.from); break;
     case OutputKind::layer: report_layer(b, o.from); break;
+    case OutputKind::sweep: report_sweep(b, o.from); break;
   }
   std::vector<std::string> written;
   const fs::path html(o.html);
@@ -1089,6 +1299,11 @@ std::vector<std::string> write_report(const ReportOptions& options) {
   sanitize(all);
   write_text_file(analyses.string(), to_json(all));
   written.push_back(analyses.string());
+  for (const auto& [name, text] : b.csvs()) {
+    const fs::path csv = html.parent_path() / (html.stem().string() + "." + name + ".csv");
+    write_text_file(csv.string(), valid_utf8(text));
+    written.push_back(csv.string());
+  }
   if (!o.markdown.empty()) {
     const fs::path md(o.markdown);
     if (md.has_parent_path()) make_directory(md.parent_path().string());

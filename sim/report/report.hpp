@@ -1,5 +1,5 @@
 #pragma once
-/// `npusim report`: a design report from the outputs of run, compare, experiment or layer, as one
+/// `npusim report`: a design report from the outputs of run, compare, experiment, layer or sweep, as one
 /// self-contained HTML page (and optionally Markdown with the plots as SVG files), with the
 /// analyses written beside it as JSON and CSV.
 #include <functional>
@@ -20,7 +20,7 @@ struct ReportOptions {
 };
 
 /// Kinds of output directory the report reads, by the file that identifies each.
-enum class OutputKind { compare, experiment, run, layer };
+enum class OutputKind { sweep, compare, experiment, run, layer };
 
 /// What `dir` holds; InputError naming the files looked for when it is none of the kinds.
 OutputKind detect_output(const std::string& dir);

@@ -3,7 +3,8 @@
 // no horizontal scrolling at 900 px, it runs no script and loads nothing (no request but the
 // page itself), the console shows no error, and a screenshot is not blank.
 //
-// usage: browser_check REPORT.html SCREENSHOT.png MIN_FIGURES
+// usage: browser_check REPORT.html SCREENSHOT.png MIN_FIGURES [ELEMENT_ID]
+// With ELEMENT_ID the screenshot is of that element only (scripts/report-screenshot uses it).
 // Exit 0 when every check passes, 1 when one fails (each failure printed), 77 when Chromium is
 // not installed (ctest reports the test as skipped, with the reason printed).
 //
@@ -248,8 +249,8 @@ std::string decode_base64(const std::string& in) {
 
 // libsystemc (linked through sim) provides main() and calls sc_main().
 extern "C" int sc_main(int argc, char** argv) {
-  if (argc != 4) {
-    std::cerr << "usage: browser_check REPORT.html SCREENSHOT.png MIN_FIGURES\n";
+  if (argc != 4 && argc != 5) {
+    std::cerr << "usage: browser_check REPORT.html SCREENSHOT.png MIN_FIGURES [ELEMENT_ID]\n";
     return 2;
   }
   const fs::path report = fs::absolute(argv[1]);
@@ -327,7 +328,17 @@ extern "C" int sc_main(int argc, char** argv) {
       }
     }
 
-    const std::string shot = b.call("Page.captureScreenshot", {{"format", "png"}}, session).at("data").as_string().c_str();
+    json::object shot_params{{"format", "png"}};
+    if (argc == 5) {
+      const std::string rect = evaluate(b, session, std::string("JSON.stringify((() => { const r = document.getElementById('") +
+                                                        argv[4] + "').getBoundingClientRect(); return {x: r.left, y: r.top + "
+                                                        "window.scrollY, width: r.width, height: r.height}; })())");
+      json::object clip = json::parse(rect).as_object();
+      clip["scale"] = 1;
+      shot_params["clip"] = std::move(clip);
+      shot_params["captureBeyondViewport"] = true;
+    }
+    const std::string shot = b.call("Page.captureScreenshot", shot_params, session).at("data").as_string().c_str();
     {
       std::ofstream out(screenshot, std::ios::binary);
       out << decode_base64(shot);

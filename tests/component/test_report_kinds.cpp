@@ -7,6 +7,8 @@
 
 #include "helpers.hpp"
 #include "npu/common/error.hpp"
+#include "npu/common/text.hpp"
+#include "sim/report/json.hpp"
 #include "sim/config/hw_config.hpp"
 #include "sim/report/report.hpp"
 #include "sim/report/trace.hpp"
@@ -47,11 +49,12 @@ bool omitted(const std::string& html, const std::string& id) {
   return section(html, id).find("class=\"omitted\"") != std::string::npos;
 }
 
-std::string write(const fs::path& from, const std::string& md = "") {
+std::string write(const fs::path& from, const std::string& md = "", bool sensitivity = false) {
   sim::ReportOptions o;
   o.from = from.string();
   o.markdown = md;
   o.quiet = true;
+  o.sensitivity = sensitivity;
   const auto written = sim::write_report(o);
   REQUIRE(written.front() == (from / "report.html").string());
   return sim::read_text_file(written.front());
@@ -73,10 +76,11 @@ TEST_CASE("report of a kernel run: figures, spec sources, timeline, the rest not
     INFO(id);
     CHECK(!omitted(html, id));
   }
-  for (const char* id : {"pareto", "crossover", "layer"}) {
+  for (const char* id : {"pareto", "crossover", "layer", "sensitivity"}) {
     INFO(id);
     CHECK(omitted(html, id));
   }
+  CHECK(section(html, "sensitivity").find("--no-sensitivity") != std::string::npos);
   CHECK(section(html, "summary").find("Recommendation:") != std::string::npos);
   CHECK(section(html, "hardware").find("calibrated") != std::string::npos);
   CHECK(section(html, "timeline").find("<figure class=\"plot\" id=\"figure-timeline-0\">") != std::string::npos);
@@ -91,6 +95,27 @@ TEST_CASE("report of a kernel run: figures, spec sources, timeline, the rest not
   CHECK(md.find("](<report-figures/timeline-0.svg>)") != std::string::npos);
   CHECK(fs::exists(dir / "md" / "report-figures" / "timeline-0.svg"));
   CHECK(sim::read_text_file((dir / "md" / "report-figures" / "utilization.svg").string()).rfind("<?xml", 0) == 0);
+}
+
+TEST_CASE("report of a comparison with the sensitivity of its kernels", "[report][sensitivity]") {
+  const fs::path dir = fresh_dir("sensitivity");
+  sim::CompareOptions c;
+  c.run = options("");
+  c.kernels = {"fla_blocked", "neumann"};
+  sim::write_comparison(sim::compare_kernels(sim::read_hw_config(kPreset), c), dir.string());
+  const std::string html = write(dir, "", true);
+  const std::string s = section(html, "sensitivity");
+  CHECK(!omitted(html, "sensitivity"));
+  CHECK(s.find("id=\"figure-what-if\"") != std::string::npos);
+  CHECK(s.find("id=\"figure-elasticity\"") != std::string::npos);
+  CHECK(s.find("zero hand-off cost") != std::string::npos);
+  CHECK(s.find("elasticity of neumann") != std::string::npos);
+  // The base point runs again with the cycles of the comparison.
+  const std::string stats = sim::read_text_file((dir / "neumann" / "stats.json").string());
+  const auto cycles = sim::parse_json(stats, "").as_object().at("cycles").to_number<std::uint64_t>();
+  CHECK(s.find("neumann " + grouped(cycles) + " cycles") != std::string::npos);
+  CHECK(fs::exists(dir / "report-sensitivity" / "sweep.yaml"));
+  CHECK(fs::exists(dir / "report.sensitivity.csv"));
 }
 
 TEST_CASE("report of a comparison and of an experiment", "[report]") {
