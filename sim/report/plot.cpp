@@ -167,7 +167,8 @@ std::string render_svg(const Plot& plot, const std::string& id_prefix, const std
   for (auto it = std::sregex_iterator(text.begin(), text.end(), id_re); it != std::sregex_iterator(); ++it) {
     ids[(*it)[2]] = true;
   }
-  for (const auto& [id, _] : ids) {
+  for (const auto& entry : ids) {
+    const std::string& id = entry.first;  // a plain reference: clang 14 cannot capture a structured binding
     for (const std::string& pattern : {std::string("id='") + id + "'", std::string("id=\"") + id + "\"",
                                        std::string("'#") + id + "'", std::string("\"#") + id + "\"",
                                        std::string("url(#") + id + ")"}) {
