@@ -1,11 +1,52 @@
 #include "npu/core/compute_unit.hpp"
 
+#include <cstring>
+
 #include "npu/dma/dma_timing.hpp"
+#include "npu/scratchpad/bank_model.hpp"
 
 namespace npusim::npu {
 
-ComputeUnit::ComputeUnit(CoreState& state, std::uint32_t unit, UnitHost& host, const HandoffDirection& into_me)
-    : ExecUnit(state, unit, host), m_into_me(into_me) {}
+ComputeUnit::ComputeUnit(CoreState& state, std::uint32_t unit, UnitHost& host, const HandoffDirection& into_me,
+                         std::uint32_t port_bytes)
+    : ExecUnit(state, unit, host), m_into_me(into_me), m_port_bytes(port_bytes), m_memo(256) {}
+
+const ComputeUnit::Costed& ComputeUnit::costed(const Instruction& in, const AccessSet& access) {
+  bool keyed = cost_ignores_address(access.write, m_port_bytes, m_state.hw.core.scratchpad);
+  for (int i = 0; keyed && i < access.nreads; ++i) {
+    keyed = cost_ignores_address(access.reads[i], m_port_bytes, m_state.hw.core.scratchpad);
+  }
+  if (!keyed) {
+    m_uncached.cost = cost(in, access);
+    m_uncached.worst = worst_case_cycles(in, m_uncached.cost, m_state.hw);
+    return m_uncached;
+  }
+  CostKey key{};  // no padding (asserted): keys compare as bytes
+  key.op = static_cast<std::uint8_t>(in.op);
+  key.noperands = in.noperands;
+  key.flags = static_cast<std::uint8_t>(in.attrs.acc | in.attrs.ta << 1 | in.attrs.tb << 2);
+  std::uint64_t h = key.op * 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < in.noperands; ++i) {
+    const Operand& o = in.operands[i];
+    CostKey::Part& part = key.parts[i];
+    part.kind = static_cast<std::uint8_t>(o.kind);
+    if (!o.is_tensor()) continue;
+    part.space = static_cast<std::uint8_t>(o.space);
+    part.dtype = static_cast<std::uint8_t>(m_state.program.dtype_of(o));
+    part.contiguous = o.view.contiguous();
+    part.rows = o.view.rows;
+    part.cols = o.view.cols;
+    h = (h ^ (std::uint64_t{part.rows} << 32 | part.cols) ^ part.dtype) * 0x100000001b3ULL;
+  }
+  MemoSlot& slot = m_memo[(h >> 32) % m_memo.size()];
+  if (!slot.valid || std::memcmp(&slot.key, &key, sizeof key) != 0) {
+    slot.valid = true;
+    slot.key = key;
+    slot.value.cost = cost(in, access);
+    slot.value.worst = worst_case_cycles(in, slot.value.cost, m_state.hw);
+  }
+  return slot.value;
+}
 
 Cycle ComputeUnit::handoff(InstrRecord& rec, std::uint64_t bytes) {
   if (bytes == 0) return 0;
@@ -24,8 +65,9 @@ QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const Ac
   const LayoutPlan plan = plan_layout(in, access, m_state.layout);
   const Cycle extra = handoff(rec, plan.convert_bytes);
   m_state.layout.assign(access.write, plan.result);
-  const InstructionCost c = cost(in, access);
-  m_state.shared.add_bound(worst_case_cycles(in, c, m_state.hw));
+  const Costed& costs = costed(in, access);
+  const InstructionCost& c = costs.cost;
+  m_state.shared.add_bound(costs.worst);
   if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
 
   QueueEntry e;
@@ -42,6 +84,10 @@ QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const Ac
   u.elements += c.elements;
   u.vectors += c.vectors;
   u.lane_slots += c.lane_slots;
+  if (c.vectors) {  // elements / lanes x the op's interval: the vector bound
+    const double lanes = double(c.lane_slots) / double(c.vectors);
+    u.ideal_cycles += double(c.elements) / lanes * m_state.hw.core.vector.op(in.info().vclass).interval_cycles;
+  }
   rec.contention_cycles = static_cast<std::int64_t>(c.bank_conflict_cycles);
   return e;
 }

@@ -9,6 +9,8 @@
 /// Layouts and numerics are worked out at dispatch, in program order: every instruction that
 /// touches bytes another one writes is ordered after it by the scoreboard, so program order
 /// is the order in which the hardware would see them.
+#include <type_traits>
+
 #include "npu/core/exec_unit.hpp"
 #include "npu/scratchpad/handoff.hpp"
 
@@ -16,10 +18,11 @@ namespace npusim::npu {
 
 class ComputeUnit : public ExecUnit {
  protected:
-  ComputeUnit(CoreState& state, std::uint32_t unit, UnitHost& host, const HandoffDirection& into_me);
+  ComputeUnit(CoreState& state, std::uint32_t unit, UnitHost& host, const HandoffDirection& into_me,
+              std::uint32_t port_bytes);
 
   /// The instruction's cost on this unit (matrix_timing / vector_timing).
-  virtual InstructionCost cost(const Instruction& in, const AccessSet& access) = 0;
+  virtual InstructionCost cost(const Instruction& in, const AccessSet& access) const = 0;
 
  private:
   QueueEntry prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) override;
@@ -27,7 +30,32 @@ class ComputeUnit : public ExecUnit {
   /// Hand-off cycles for `bytes` converted for `rec`'s instruction, counted in the stats.
   Cycle handoff(InstrRecord& rec, std::uint64_t bytes);
 
+  /// A cost and its worst case, remembered: streams repeat the same shapes over and over.
+  struct Costed {
+    InstructionCost cost;
+    Cycle worst = 0;
+  };
+  /// What decides a cost when no region's cost depends on its address (cost_ignores_address()):
+  /// the opcode, the transposes and accumulation, and each operand's kind, dtype and shape.
+  struct CostKey {
+    std::uint8_t op, noperands, flags, unused;
+    struct Part {
+      std::uint8_t kind, space, dtype, contiguous;
+      std::uint32_t rows, cols;
+    } parts[kMaxOperands];
+  };
+  static_assert(std::has_unique_object_representations_v<CostKey>, "keys compare as bytes: no padding");
+  const Costed& costed(const Instruction& in, const AccessSet& access);
+
   const HandoffDirection m_into_me;
+  const std::uint32_t m_port_bytes;
+  struct MemoSlot {
+    bool valid = false;
+    CostKey key;
+    Costed value;
+  };
+  std::vector<MemoSlot> m_memo;
+  Costed m_uncached;
 };
 
 }  // namespace npusim::npu

@@ -10,7 +10,7 @@ class MatrixUnit : public ComputeUnit {
   MatrixUnit(CoreState& state, UnitHost& host);
 
  private:
-  InstructionCost cost(const Instruction& in, const AccessSet& access) override;
+  InstructionCost cost(const Instruction& in, const AccessSet& access) const override;
 };
 
 }  // namespace npusim::npu

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "npu/common/error.hpp"
 #include "npu/isa/access.hpp"
@@ -131,6 +132,53 @@ struct Operand2D {
   std::int64_t n(std::uint32_t i, std::uint32_t j) const { return is_imm ? imm_i : load_i(at(i, j), dtype); }
 };
 
+/// `cols` 16-bit floats `step` bytes apart from `p`, widened into `row`.
+template <typename Widen>
+void load_halves(const std::uint8_t* p, std::uint64_t step, std::uint32_t cols, float* row, Widen widen) {
+  for (std::uint32_t k = 0; k < cols; ++k, p += step) {
+    std::uint16_t h;
+    std::memcpy(&h, p, 2);
+    row[k] = widen(h);
+  }
+}
+
+/// `rows` x `cols` floats of `o` into `dst`, row after row; `transposed`: element (r, c) is the
+/// operand's (c, r).
+void load_matrix(const Operand2D& o, bool transposed, std::uint32_t rows, std::uint32_t cols, float* dst) {
+  const std::uint64_t step = transposed ? o.stride_bytes : o.elem;  // from one column to the next
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    const std::uint8_t* p = transposed ? o.at(0, r) : o.at(r, 0);
+    float* row = dst + std::size_t{r} * cols;
+    switch (o.dtype) {
+      case DType::fp16: load_halves(p, step, cols, row, [](std::uint16_t h) { return fp16_to_fp32(h); }); break;
+      case DType::bf16: load_halves(p, step, cols, row, [](std::uint16_t h) { return bf16_to_fp32(h); }); break;
+      default:
+        for (std::uint32_t k = 0; k < cols; ++k, p += step) row[k] = load_f(p, o.dtype);
+        break;
+    }
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NPUSIM_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#else
+#define NPUSIM_AVX2_CLONE
+#endif
+/// out[i][j] = out[i][j] + a[i][k] * b[k][j] for k = 0, 1, ... in order: one rounding per multiply
+/// and per add, the same in every instruction set (the build keeps multiplies and adds apart),
+/// so the AVX2 version the host may run gives the same bits as the baseline one.
+NPUSIM_AVX2_CLONE void accumulate_fp32(float* out, const float* a, const float* b, std::uint32_t M,
+                                         std::uint32_t K, std::uint32_t N) {
+  for (std::uint32_t i = 0; i < M; ++i) {
+    float* acc = out + std::size_t{i} * N;
+    for (std::uint32_t k = 0; k < K; ++k) {
+      const float aik = a[std::size_t{i} * K + k];
+      const float* brow = b + std::size_t{k} * N;
+      for (std::uint32_t j = 0; j < N; ++j) acc[j] = acc[j] + aik * brow[j];
+    }
+  }
+}
+
 class Executor {
  public:
   Executor(const Program& p, const Instruction& in, const CoreConfig& cfg, Memories mem, NumericsCounters& n)
@@ -198,23 +246,28 @@ class Executor {
     auto A = [&](std::uint32_t i, std::uint32_t k) { return ta ? a.at(k, i) : a.at(i, k); };
     auto B = [&](std::uint32_t k, std::uint32_t j) { return tb ? b.at(j, k) : b.at(k, j); };
     if (is_float(a.dtype)) {
-      std::vector<float> av(std::size_t{M} * K), bv(std::size_t{K} * N), out(std::size_t{M} * N);
-      for (std::uint32_t i = 0; i < M; ++i)
-        for (std::uint32_t k = 0; k < K; ++k) av[std::size_t{i} * K + k] = load_f(A(i, k), a.dtype);
-      for (std::uint32_t k = 0; k < K; ++k)
-        for (std::uint32_t j = 0; j < N; ++j) bv[std::size_t{k} * N + j] = load_f(B(k, j), b.dtype);
+      // Scratch rows kept between calls: matmuls come by the thousand.
+      thread_local std::vector<float> av, bv, out;
+      av.resize(std::size_t{M} * K);
+      bv.resize(std::size_t{K} * N);
+      out.resize(std::size_t{M} * N);
+      load_matrix(a, ta, M, K, av.data());
+      load_matrix(b, tb, K, N, bv.data());
       const DType acc_t = m_cfg.matrix.float_accumulator;
       for (std::uint32_t i = 0; i < M; ++i) {
         float* acc = &out[std::size_t{i} * N];
         for (std::uint32_t j = 0; j < N; ++j) {
           acc[j] = m_in.attrs.acc ? round_to_float_dtype(load_f(c.at(i, j), c.dtype), acc_t) : 0.0f;
         }
-        for (std::uint32_t k = 0; k < K; ++k) {
-          const float aik = av[std::size_t{i} * K + k];
-          const float* brow = &bv[std::size_t{k} * N];
-          if (acc_t == DType::fp32) {
-            for (std::uint32_t j = 0; j < N; ++j) acc[j] = acc[j] + aik * brow[j];
-          } else {
+      }
+      if (acc_t == DType::fp32) {
+        accumulate_fp32(out.data(), av.data(), bv.data(), M, K, N);
+      } else {
+        for (std::uint32_t i = 0; i < M; ++i) {
+          float* acc = &out[std::size_t{i} * N];
+          for (std::uint32_t k = 0; k < K; ++k) {
+            const float aik = av[std::size_t{i} * K + k];
+            const float* brow = &bv[std::size_t{k} * N];
             for (std::uint32_t j = 0; j < N; ++j) acc[j] = round_to_float_dtype(acc[j] + aik * brow[j], acc_t);
           }
         }

@@ -21,7 +21,17 @@ inline float bits_float(std::uint32_t u) {
 }
 
 std::uint16_t fp32_to_fp16(float f);
-float fp16_to_fp32(std::uint16_t h);
+
+namespace detail {
+/// The fp32 bits of every fp16 value, made at compile time (float_formats.cpp).
+struct Fp16Widening {
+  std::uint32_t bits[65536];
+};
+extern const Fp16Widening kFp16Widening;
+}  // namespace detail
+
+/// fp16 -> fp32 is exact: a lookup in the table of all 65536 values.
+inline float fp16_to_fp32(std::uint16_t h) { return bits_float(detail::kFp16Widening.bits[h]); }
 
 inline std::uint16_t fp32_to_bf16(float f) {
   std::uint32_t x = float_bits(f);

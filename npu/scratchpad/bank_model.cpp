@@ -36,6 +36,11 @@ AccessCost stream_cost(std::uint64_t address, std::uint64_t len, std::uint32_t p
 
 }  // namespace
 
+bool cost_ignores_address(const Region& r, std::uint32_t port, const ScratchpadConfig& sp) {
+  if (r.rows == 0 || r.row_bytes == 0) return true;
+  return (r.contiguous() || r.row_bytes >= port) && beats_never_conflict(port, sp);
+}
+
 AccessCost access_cost(const Region& r, std::uint32_t port, const ScratchpadConfig& sp) {
   if (r.rows == 0 || r.row_bytes == 0) return {};
   if (r.contiguous()) return stream_cost(r.address, r.bytes(), port, sp);

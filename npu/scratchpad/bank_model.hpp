@@ -22,6 +22,10 @@ struct AccessCost {
 
 AccessCost access_cost(const Region& r, std::uint32_t port_bytes, const ScratchpadConfig& sp);
 
+/// True when access_cost(r, ...) depends on r's shape alone, not on where it starts: its rows
+/// stream (contiguous, or at least a port wide) and no beat of the port can conflict.
+bool cost_ignores_address(const Region& r, std::uint32_t port_bytes, const ScratchpadConfig& sp);
+
 /// Completes the cost of a compute instruction whose `compute_cycles` are set: its operands
 /// stream through a read port and a write port of `port_bytes` each, so
 /// busy = startup + max(compute, reads, writes), and bank_conflict_cycles is how much longer

@@ -24,6 +24,12 @@ LayoutPlan plan_layout(const Instruction& in, const AccessSet& access, const Lay
     plan.result = in.attrs.to_matrix ? Layout::matrix : Layout::vector;
     return plan;
   }
+  if (layouts.empty()) {  // every byte neutral: nothing to convert
+    plan.result = in.unit() == UnitKind::matrix ? Layout::matrix
+                  : is_layout_agnostic(in)      ? Layout::neutral
+                                                : Layout::vector;
+    return plan;
+  }
   if (in.unit() == UnitKind::matrix) {
     for (int i = 0; i < access.nreads; ++i) plan.convert_bytes += layouts.bytes_in(access.reads[i], Layout::vector);
     plan.result = Layout::matrix;

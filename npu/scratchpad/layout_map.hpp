@@ -16,6 +16,8 @@ class LayoutMap {
  public:
   /// Marks every byte of `r` as written in layout `l`.
   void assign(const Region& r, Layout l);
+  /// True when every byte is neutral.
+  bool empty() const { return m_spans.empty(); }
   /// Counts the bytes of `r` currently in layout `l`.
   std::uint64_t bytes_in(const Region& r, Layout l) const;
 

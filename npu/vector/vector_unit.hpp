@@ -17,7 +17,7 @@ class VectorUnit : public ComputeUnit {
   VectorUnit(CoreState& state, UnitHost& host);
 
  private:
-  InstructionCost cost(const Instruction& in, const AccessSet& access) override;
+  InstructionCost cost(const Instruction& in, const AccessSet& access) const override;
 };
 
 }  // namespace npusim::npu
