@@ -74,11 +74,10 @@ TEST_CASE("each preset value carries the source or assumption its comment gives"
   // A flow map on one line shares the comment block above it.
   CHECK(entry("matrix.cube.k").note.rfind("HMX works on 32x32 tiles (PAPER). Throughput is derived", 0) == 0);
   CHECK(entry("matrix.cube.k").origin == "assumption");
-  // One comment for two keys: "calibrated; bandwidth: assumption (...)".
-  CHECK(entry("handoff.matrix_to_vector.fixed_cycles").origin == "calibrated");
-  CHECK(entry("handoff.matrix_to_vector.fixed_cycles").note == "calibrated");
-  CHECK(entry("handoff.matrix_to_vector.bandwidth").origin == "assumption");
-  CHECK(entry("handoff.matrix_to_vector.bandwidth").note == "assumption (one vector shuffle per cycle)");
+  // A comment block above a key gives its source.
+  CHECK(entry("handoff.via").origin == "source");
+  CHECK(entry("handoff.via").note.rfind("HVX packs rows into HMX tiles", 0) == 0);
+  CHECK(entry("vector.ops.layout.latency").origin == "assumption");
   // A parent's "assumptions" covers a child whose comment only describes it.
   CHECK(entry("vector.ops.reduce.latency").origin == "assumption");
   CHECK(entry("vector.ops.reduce.latency").note.rfind("log2(lanes) shuffle steps (assumptions from typical HVX", 0) == 0);
