@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <fmt/format.h>
 
 #include "npu/common/error.hpp"
@@ -363,11 +364,22 @@ class Checker {
     }
   }
 
-  // matrix.acquire and matrix.release pair up within a stream; with several threads per core a
-  // matmul must run between them (the unit is the holder's alone).
+  // The thread of `s`'s core, other than s's, that also issues matmuls, if any.
+  std::optional<std::uint32_t> other_matmul_thread(const Stream& s) const {
+    auto has_matmul = [](const Stream& t) {
+      return std::any_of(t.code.begin(), t.code.end(), [](const Instruction& in) { return in.op == Opcode::matmul; });
+    };
+    for (const Stream& t : m_p.streams) {
+      if (&t != &s && t.core == s.core && t.thread != s.thread && has_matmul(t)) return t.thread;
+    }
+    return std::nullopt;
+  }
+
+  // matrix.acquire and matrix.release pair up within a stream; when two threads of a core issue
+  // matmuls, each matmul must run between them (the unit is the holder's alone).
   void check_matrix_lock(const Stream& s) {
     const Instruction* held = nullptr;
-    const bool shared = m_hw.core.sequencer.threads > 1;
+    std::optional<std::optional<std::uint32_t>> other;  // computed on the first unheld matmul
     for (const Instruction& in : s.code) {
       if (in.op == Opcode::matrix_acquire) {
         if (held) fail(in, fmt::format("this thread already holds the matrix unit (matrix.acquire at line {})", held->line));
@@ -375,10 +387,13 @@ class Checker {
       } else if (in.op == Opcode::matrix_release) {
         if (!held) fail(in, "this thread does not hold the matrix unit (no matrix.acquire before it)");
         held = nullptr;
-      } else if (in.op == Opcode::matmul && shared && !held) {
-        fail(in, fmt::format("the core's {} threads share the matrix unit: put matmuls between matrix.acquire and "
-                             "matrix.release",
-                             m_hw.core.sequencer.threads));
+      } else if (in.op == Opcode::matmul && !held) {
+        if (!other) other = other_matmul_thread(s);
+        if (*other) {
+          fail(in, fmt::format("threads {} and {} of core {} both use the matrix unit: put matmuls between "
+                               "matrix.acquire and matrix.release",
+                               std::min(s.thread, **other), std::max(s.thread, **other), s.core));
+        }
       }
     }
     if (held) error(held->line, "matrix.acquire: the stream ends holding the matrix unit; add matrix.release");

@@ -134,14 +134,23 @@ TEST_CASE("threads: one thread per core reproduces the single-stream model", "[t
   CHECK(four.result.cores[0].threads.size() == 4);
 }
 
-TEST_CASE("threads: matmuls must hold the matrix unit when threads share it", "[threads][bad-input]") {
-  npu::Program p = npu::parse_program(".buffer a fp16 [16, 16]\nmatmul a, a, a\n", "t.npuasm");
+TEST_CASE("threads: matmuls must hold the matrix unit when two threads use it", "[threads][bad-input]") {
+  const std::string buffers = ".buffer a fp16 [16, 16]\n";
+  // One thread's matmuls need no lock, however many threads the core has.
+  npu::Program one = npu::parse_program(buffers + "matmul a, a, a\n", "t.npuasm");
+  CHECK_NOTHROW(npu::check_program(one, test_hw({"sequencer.threads=2"})));
+  npu::Program p = npu::parse_program(buffers + "matmul a, a, a\n.core 0 thread=1\nmatrix.acquire\nmatmul a, a, a\n"
+                                                "matrix.release\nmatmul a, a, a\n",
+                                      "t.npuasm");
   try {
     npu::check_program(p, test_hw({"sequencer.threads=2"}));
     FAIL("expected an InputError");
   } catch (const InputError& e) {
-    CHECK(e.messages() == std::vector<std::string>{"t.npuasm:2: matmul: the core's 2 threads share the matrix unit: "
-                                                   "put matmuls between matrix.acquire and matrix.release"});
+    CHECK(e.messages() == std::vector<std::string>{
+                              "t.npuasm:2: matmul: threads 0 and 1 of core 0 both use the matrix unit: put matmuls "
+                              "between matrix.acquire and matrix.release",
+                              "t.npuasm:7: matmul: threads 0 and 1 of core 0 both use the matrix unit: put matmuls "
+                              "between matrix.acquire and matrix.release"});
   }
 }
 
