@@ -83,6 +83,7 @@ TEST_CASE("report of a kernel run: figures, spec sources, timeline, the rest not
   CHECK(section(html, "sensitivity").find("--no-sensitivity") != std::string::npos);
   CHECK(section(html, "summary").find("Recommendation:") != std::string::npos);
   CHECK(section(html, "hardware").find("assumption") != std::string::npos);
+  CHECK(section(html, "hardware").find("calibrated") != std::string::npos);
   CHECK(section(html, "timeline").find("<figure class=\"plot\" id=\"figure-timeline-0\">") != std::string::npos);
   CHECK(section(html, "utilization").find("id=\"figure-utilization\"") != std::string::npos);
   CHECK(section(html, "reproduce").find("npusim run --hw " + kPreset + " --kernel neumann --chunk 32 --dtype fp16 --batch 2 "

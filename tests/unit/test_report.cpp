@@ -78,6 +78,9 @@ TEST_CASE("each preset value carries the source or assumption its comment gives"
   CHECK(entry("handoff.via").origin == "source");
   CHECK(entry("handoff.via").note.rfind("HVX packs rows into HMX tiles", 0) == 0);
   CHECK(entry("vector.ops.layout.latency").origin == "assumption");
+  // The one calibrated value says so, whatever sources its comment also cites.
+  CHECK(entry("handoff.sync_cycles").origin == "calibrated");
+  CHECK(entry("handoff.sync_cycles").note.rfind("The hand-shake between the thread that converted", 0) == 0);
   // A parent's "assumptions" covers a child whose comment only describes it.
   CHECK(entry("vector.ops.reduce.latency").origin == "assumption");
   CHECK(entry("vector.ops.reduce.latency").note.rfind("log2(lanes) shuffle steps (assumptions from typical HVX", 0) == 0);
