@@ -89,6 +89,13 @@ QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const Ac
     u.ideal_cycles += double(c.elements) / lanes * m_state.hw.core.vector.op(in.info().vclass).interval_cycles;
   }
   rec.contention_cycles = static_cast<std::int64_t>(c.bank_conflict_cycles);
+  if (in.op == Opcode::vec_layout) {  // via vector: the conversion is the hand-off into the other layout
+    UnitCounters& into = m_state.counters[in.attrs.to_matrix ? kMatrixUnit : kVectorUnit];
+    ++into.handoffs;
+    into.handoff_bytes += c.sp_read_bytes;
+    into.handoff_cycles += e.busy + e.latency;  // the conversion, its latency and handoff.sync_cycles
+    rec.handoff_cycles = e.busy;
+  }
   return e;
 }
 

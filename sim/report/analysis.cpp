@@ -282,7 +282,11 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
         at = At::dispatch;
         continue;
       }
-      if (rec.done > rec.end) t.by_unit[unit].add(rec.done - rec.end);
+      if (rec.done > rec.end) {
+        // A vec.layout's latency (with handoff.sync_cycles) is the hand-off's, like its busy time.
+        const bool layout = unit != npu::kSequencerUnit && v.s.code[idx].op == npu::Opcode::vec_layout;
+        (layout ? t.by_cause[Tally::handoff] : t.by_unit[unit]).add(rec.done - rec.end);
+      }
       accounted += rec.done - rec.end;
       at = At::end;
       continue;

@@ -6,6 +6,7 @@
 #include "helpers.hpp"
 #include "npu/core/instruction_cost.hpp"
 #include "npu/matrix/matrix_timing.hpp"
+#include "sim/report/analysis.hpp"
 
 using namespace npusim;
 using npusim::test::run_asm;
@@ -425,8 +426,14 @@ matmul g, v, a
   CHECK(rec[2].end - rec[2].start == layout_busy);
   CHECK(rec[2].done - rec[2].end == 4);
   CHECK(r.start(3) == std::max(rec[2].done, rec[2].end));  // the reduction waits for the conversion
-  CHECK(r.unit(npu::kVectorUnit).handoffs == 0);          // nothing is charged to a consumer
-  CHECK(r.unit(npu::kMatrixUnit).handoff_cycles == 0);
+  // Each conversion is counted as a hand-off into the layout it makes, at its whole cost (busy and
+  // latency); the consumers pay nothing more, and the vector unit's busy time holds the work.
+  for (std::uint32_t unit : {npu::kVectorUnit, npu::kMatrixUnit}) {
+    CHECK(r.unit(unit).handoffs == 1);
+    CHECK(r.unit(unit).handoff_bytes == 1024);
+    CHECK(r.unit(unit).handoff_cycles == layout_busy + 4);
+  }
+  CHECK(rec[2].handoff_cycles == layout_busy);
   CHECK(r.unit(npu::kVectorUnit).instructions == 6);
 }
 
@@ -444,6 +451,12 @@ vec.reduce_sum s, c
   CHECK(synced.record(1).end == plain.record(1).end);
   CHECK(synced.record(1).done == plain.record(1).done + 50);
   CHECK(synced.start(2) == plain.start(2) + 50);
+  // On the critical path the whole conversion, busy, latency and hand-shake, is the hand-off's.
+  const auto hw = test_hw({"handoff.via=vector", "handoff.sync_cycles=50"});
+  const auto path = sim::critical_path(hw, synced.program, synced.result);
+  CHECK(path.cycles == synced.result.cycles);
+  CHECK(path.by_cause.at("handoff") == synced.record(1).done - synced.record(1).start);
+  CHECK(synced.unit(npu::kVectorUnit).handoff_cycles == synced.record(1).done - synced.record(1).start);
   CHECK_THROWS_WITH(test_hw({"handoff.sync_cycles=5"}),
                     Catch::Contains("handoff.sync_cycles: is only used with via: vector"));
 }
