@@ -43,9 +43,14 @@ class InternalError : public std::logic_error {
 
 [[noreturn]] void internal_error(const char* file, int line, const std::string& what);
 
-/// Throws InputError with the first 50 of `messages` and, when there are more, a last line
+/// The most messages an input error shows; readers may stop keeping messages past it and count them.
+inline constexpr std::size_t kMaxShownErrors = 50;
+
+/// Throws InputError with the first 50 of `messages` and, when there are more (the rest of
+/// `messages`, and `not_kept` messages the reader counted without keeping), a last line
 /// "SOURCE: ... and N more errors": a broken file gives a readable report, not 100 000 lines.
-[[noreturn]] void throw_input_errors(std::vector<std::string> messages, const std::string& source);
+[[noreturn]] void throw_input_errors(std::vector<std::string> messages, const std::string& source,
+                                     std::size_t not_kept = 0);
 
 }  // namespace npusim
 

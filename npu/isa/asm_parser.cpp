@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <limits>
+#include <unordered_map>
 
 #include "npu/common/error.hpp"
 #include "npu/common/text.hpp"
@@ -234,8 +235,8 @@ class Parser {
   }
 
   std::uint32_t declared_line(std::string_view name) const {
-    if (const auto* t = m_program.find_tensor(name)) return t->line;
-    if (const auto* b = m_program.find_buffer(name)) return b->line;
+    if (const auto* t = tensor_named(name)) return t->line;
+    if (const auto* b = buffer_named(name)) return b->line;
     return 0;
   }
 
@@ -275,6 +276,7 @@ class Parser {
       }
     }
     t.note = add_note(m_program, std::move(notes));
+    m_tensor_ids.emplace(t.name, static_cast<std::uint32_t>(m_program.tensors.size()));
     m_program.tensors.push_back(std::move(t));
   }
 
@@ -342,7 +344,7 @@ class Parser {
       const Token at = take();
       if (at.kind == Token::Kind::end) throw LineError{at.col, "expected an address or a buffer name after '@'"};
       if (at.kind == Token::Kind::ident) {
-        const Buffer* target = m_program.find_buffer(at.text);
+        const Buffer* target = buffer_named(at.text);
         if (!target) {
           throw LineError{at.col, fmt::format("'@{}': no buffer '{}' is declared before this line", at.text, at.text)};
         }
@@ -354,6 +356,7 @@ class Parser {
     }
     expect_end();
     b.note = add_note(m_program, std::move(notes));
+    m_buffer_ids.emplace(b.name, static_cast<std::uint32_t>(m_program.buffers.size()));
     m_program.buffers.push_back(std::move(b));
   }
 
@@ -426,7 +429,7 @@ class Parser {
     const Token& t = peek();
     if (m_tokens[m_pos + 1].is('=')) return true;
     const bool flag_word = t.text == "acc" || t.text == "ta" || t.text == "tb";
-    return flag_word && !m_program.find_tensor(t.text) && !m_program.find_buffer(t.text);
+    return flag_word && !tensor_named(t.text) && !buffer_named(t.text);
   }
 
   Stream& current_stream() {
@@ -446,12 +449,9 @@ class Parser {
     }
     Operand o;
     o.kind = Operand::Kind::flag;
-    int id = m_program.find_flag(t.text);
-    if (id < 0) {
-      m_program.flags.emplace_back(t.text);
-      id = static_cast<int>(m_program.flags.size() - 1);
-    }
-    o.id = static_cast<std::uint32_t>(id);
+    const auto [it, added] = m_flag_ids.emplace(std::string(t.text), static_cast<std::uint32_t>(m_program.flags.size()));
+    if (added) m_program.flags.emplace_back(t.text);
+    o.id = it->second;
     return o;
   }
 
@@ -467,10 +467,10 @@ class Parser {
       throw LineError{t.col, fmt::format("expected an operand (a tensor, a buffer or a number), found {}", t.shown())};
     }
     o.kind = Operand::Kind::tensor;
-    if (const DramTensor* dt = m_program.find_tensor(t.text)) {
+    if (const DramTensor* dt = tensor_named(t.text)) {
       o.space = Space::dram;
       o.id = static_cast<std::uint32_t>(dt - m_program.tensors.data());
-    } else if (const Buffer* b = m_program.find_buffer(t.text)) {
+    } else if (const Buffer* b = buffer_named(t.text)) {
       o.space = Space::scratchpad;
       o.id = static_cast<std::uint32_t>(b - m_program.buffers.data());
     } else {
@@ -601,8 +601,20 @@ class Parser {
     }
   }
 
+  // Names looked up through maps rather than Program::find_*: a file declaring 10^5 buffers is
+  // parsed in linear time, not in minutes.
+  const DramTensor* tensor_named(std::string_view name) const {
+    const auto it = m_tensor_ids.find(std::string(name));
+    return it == m_tensor_ids.end() ? nullptr : &m_program.tensors[it->second];
+  }
+  const Buffer* buffer_named(std::string_view name) const {
+    const auto it = m_buffer_ids.find(std::string(name));
+    return it == m_buffer_ids.end() ? nullptr : &m_program.buffers[it->second];
+  }
+
   std::string_view m_text;
   Program m_program;
+  std::unordered_map<std::string, std::uint32_t> m_tensor_ids, m_buffer_ids, m_flag_ids;
   std::vector<std::string> m_errors;
   std::vector<std::string> m_pending;
   std::vector<Token> m_tokens;

@@ -96,12 +96,17 @@ class Checker {
     check_tensors();
     layout_scratchpad();
     layout_dram();
-    if (!m_errors.empty()) throw_input_errors(std::move(m_errors), m_p.source);
+    if (!m_errors.empty()) throw_input_errors(std::move(m_errors), m_p.source, m_not_kept);
   }
 
  private:
+  // Past the shown messages only counted: a file of 10^5 clashing buffers takes no more memory.
   void error(std::uint32_t line, const std::string& msg) {
-    m_errors.push_back(fmt::format("{}:{}: {}", m_p.source, line, msg));
+    if (m_errors.size() < kMaxShownErrors) {
+      m_errors.push_back(fmt::format("{}:{}: {}", m_p.source, line, msg));
+    } else {
+      ++m_not_kept;
+    }
   }
 
   void fail(const Instruction& in, const std::string& msg) {
@@ -430,9 +435,23 @@ class Checker {
     };
     std::vector<Span> fixed;
     for (std::size_t i = 0; i < m_p.buffers.size(); ++i) {
-      Buffer& b = m_p.buffers[i];
-      if (!b.fixed_address) continue;
-      const std::uint64_t begin = *b.fixed_address, end = begin + b.size_bytes();
+      const Buffer& b = m_p.buffers[i];
+      if (b.fixed_address) fixed.push_back({*b.fixed_address, *b.fixed_address + b.size_bytes(), i});
+    }
+    // Overlaps in one pass over the spans sorted by address, each against the one reaching
+    // furthest so far; reported at the later-declared buffer of a pair.
+    std::stable_sort(fixed.begin(), fixed.end(), [](const Span& x, const Span& y) { return x.begin < y.begin; });
+    std::vector<std::vector<std::size_t>> overlaps(m_p.buffers.size());  // buffer -> earlier buffers it overlaps
+    const Span* furthest = nullptr;
+    for (const Span& f : fixed) {
+      if (furthest && f.begin < furthest->end) {
+        overlaps[std::max(f.buffer, furthest->buffer)].push_back(std::min(f.buffer, furthest->buffer));
+      }
+      if (!furthest || f.end > furthest->end) furthest = &f;
+    }
+    for (const Span& f : fixed) {
+      Buffer& b = m_p.buffers[f.buffer];
+      const std::uint64_t begin = f.begin, end = f.end;
       if (begin % dtype_bytes(b.dtype) != 0) {
         error(b.line, fmt::format("buffer '{}': address 0x{:x} is not aligned to its {}-byte elements", b.name, begin,
                                   dtype_bytes(b.dtype)));
@@ -442,18 +461,15 @@ class Checker {
                                   b.name, human_bytes(double(b.size_bytes())), begin, end,
                                   human_bytes(double(sp.size_bytes))));
       }
-      for (const Span& other : fixed) {
-        if (begin < other.end && other.begin < end) {
-          error(b.line, fmt::format("buffer '{}' at 0x{:x} overlaps buffer '{}' (declared at line {})", b.name, begin,
-                                    m_p.buffers[other.buffer].name, m_p.buffers[other.buffer].line));
-        }
+      for (const std::size_t other : overlaps[f.buffer]) {
+        error(b.line, fmt::format("buffer '{}' at 0x{:x} overlaps buffer '{}' (declared at line {})", b.name, begin,
+                                  m_p.buffers[other].name, m_p.buffers[other].line));
       }
       b.address = begin;
-      fixed.push_back({begin, end, i});
     }
-    std::sort(fixed.begin(), fixed.end(), [](const Span& x, const Span& y) { return x.begin < y.begin; });
     const std::uint64_t align = buffer_alignment(sp);
     std::uint64_t cursor = 0;
+    std::size_t passed = 0;  // fixed spans ending at or before the cursor: no later buffer reaches them
     for (Buffer& b : m_p.buffers) {
       if (b.fixed_address) continue;
       if (b.alias_of) {  // declared after its target, so the target already has its address
@@ -471,16 +487,18 @@ class Checker {
         continue;
       }
       std::uint64_t addr = align_up(cursor, align);
-      for (const Span& f : fixed) {  // sorted: one pass moves past every fixed buffer in the way
-        if (addr < f.end && f.begin < addr + b.size_bytes()) addr = align_up(f.end, align);
+      while (passed < fixed.size() && fixed[passed].end <= addr) ++passed;
+      // sorted by address: one pass moves past every fixed buffer in the way
+      for (std::size_t i = passed; i < fixed.size() && fixed[i].begin < addr + b.size_bytes(); ++i) {
+        if (addr < fixed[i].end) addr = align_up(fixed[i].end, align);
       }
       b.address = addr;
       cursor = addr + b.size_bytes();
       if (cursor > sp.size_bytes) {
-        error(b.line, fmt::format("buffer '{}' ({}) does not fit: the buffers up to it need {} but the scratchpad "
-                                  "holds {}",
+        error(b.line, fmt::format("buffer '{}' ({}) does not fit: the buffers up to it need {}, {} more than the {} "
+                                  "scratchpad holds",
                                   b.name, human_bytes(double(b.size_bytes())), human_bytes(double(cursor)),
-                                  human_bytes(double(sp.size_bytes))));
+                                  human_bytes(double(cursor - sp.size_bytes)), human_bytes(double(sp.size_bytes))));
       }
     }
   }
@@ -501,6 +519,7 @@ class Checker {
   Program& m_p;
   const NpuConfig& m_hw;
   std::vector<std::string> m_errors;
+  std::size_t m_not_kept = 0;
 };
 
 }  // namespace
