@@ -346,6 +346,13 @@ TEST_CASE("accuracy is null with a reason when the fp64 reference is not finite,
   CHECK(!r.accuracy->snr_db_worst);
   CHECK(!r.accuracy->exact);
   CHECK(r.accuracy->undefined_reason.find("the fp64 reference inverse has") == 0);
+  // The integer variants calibrate their scales on that reference: they run with the most
+  // headroom (every scale 0) rather than build a matmul with a negative shift.
+  for (const auto dt : {npu::DType::int16, npu::DType::int8}) {
+    const auto q = run("neumann", 16, dt, 1, std::nullopt, std::nullopt, kernels::SumMethod::automatic, a);
+    CHECK(!q.accuracy->rel_fro_error_worst);
+    CHECK(q.accuracy->undefined_reason.find("the fp64 reference inverse has") == 0);
+  }
   // Entries of 1e20: the reference stays finite, its norm overflows: null too, not a relative error of 0.
   for (double& v : a.values) v = v == 0 ? 0 : 1e20;
   const auto big = run("neumann", 16, npu::DType::int16, 1, std::nullopt, std::nullopt, kernels::SumMethod::automatic, a);
