@@ -57,8 +57,8 @@ commands:
   version    print the version
   help       this text; `npusim COMMAND --help` describes a command's options
 
-exit codes: 0 ok, 1 a sweep finished but some points failed, 2 bad input (usage, config, program, tensor file),
-            3 simulation error
+exit codes: 0 ok, 2 bad input (usage, config, program, tensor file), 3 simulation error,
+            4 a sweep or merge finished but some of its points failed (their status is in its results)
 )";
 
 std::vector<std::string> args_of(int argc, const char* const* argv) {
@@ -560,7 +560,8 @@ int cmd_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (wants_help(args)) {
     out << "usage: npusim sweep FILE.yaml [-j N] [--out DIR] [--resume] [--shard I/N] [--timing-only] [--dry-run] "
            "[--quiet] [--max-memory SIZE]\n"
-        << desc << '\n';
+        << desc << "\nexit codes: 0 every point ran, 2 bad sweep file or options (nothing runs), 4 the sweep finished "
+                   "but some points failed\n(invalid or error: their status and message are in results.csv)\n";
     return kExitOk;
   }
   const auto vm = parse(args, desc, pos);
@@ -573,7 +574,7 @@ int cmd_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   o.quiet = vm.count("quiet") > 0;
   o.max_memory = max_memory_option(vm);
   std::tie(o.shard, o.shards) = vm.count("shard") ? parse_shard(vm["shard"].as<std::string>()) : slurm_shard();
-  return run_sweep(read_sweep(vm["file"].as<std::string>()), o, out, err);
+  return run_sweep(read_sweep(vm["file"].as<std::string>()), o, out, err) ? kExitOk : kExitPointsFailed;
 }
 
 int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -586,13 +587,16 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
   po::positional_options_description pos;
   pos.add("inputs", 100000);  // any number of directories (parse() takes the rest as strays)
   if (wants_help(args)) {
-    out << "usage: npusim merge DIR... --out DIR [--quiet]\n" << desc << '\n';
+    out << "usage: npusim merge DIR... --out DIR [--quiet]\n"
+        << desc << "\nexit codes: 0 every merged point ran, 2 bad input, 4 some merged points failed\n";
     return kExitOk;
   }
   const auto vm = parse(args, all, pos);
   if (!vm.count("inputs")) throw UsageError{"name the shard directories to merge"};
   return merge_sweeps(vm["inputs"].as<std::vector<std::string>>(), vm["out"].as<std::string>(), vm.count("quiet") > 0,
-                      out, err);
+                      out, err)
+             ? kExitOk
+             : kExitPointsFailed;
 }
 
 int cmd_report(const std::vector<std::string>& args, std::ostream& out) {

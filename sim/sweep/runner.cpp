@@ -338,7 +338,7 @@ void check_resumable(Store& store, const std::map<std::string, std::string>& met
 /// Points whose rows are all ok, and those with an invalid or error row.
 struct Outcome {
   std::uint64_t points = 0, invalid = 0, error = 0;
-  int exit_code() const { return invalid + error > 0 ? 1 : 0; }
+  bool all_ok() const { return invalid + error == 0; }
 };
 
 void print_failures(const Outcome& o, const std::string& command, const std::string& csv, std::ostream& err) {
@@ -349,7 +349,7 @@ void print_failures(const Outcome& o, const std::string& command, const std::str
 
 }  // namespace
 
-int run_sweep(const Sweep& s, const SweepOptions& o, std::ostream& out, std::ostream& err) {
+bool run_sweep(const Sweep& s, const SweepOptions& o, std::ostream& out, std::ostream& err) {
   const std::string shard = o.shards > 1 ? fmt::format("{}/{}", o.shard, o.shards) : "all";
   const auto axes = s.axes();
   // First pass: how many points this run owns (skip expressions are checked on every point here,
@@ -372,7 +372,7 @@ int run_sweep(const Sweep& s, const SweepOptions& o, std::ostream& out, std::ost
     out << fmt::format("{} points{} ({} in the sweep, {} skipped by skip:), {} kernel{} each: {}\n", grouped(owned),
                        where, grouped(counter.kept()), grouped(counter.skipped()), s.workload->labels().size(),
                        s.workload->labels().size() == 1 ? "" : "s", fmt::join(s.workload->labels(), ", "));
-    return 0;
+    return true;
   }
 
   const std::string dir = !o.out.empty()           ? o.out
@@ -479,10 +479,10 @@ int run_sweep(const Sweep& s, const SweepOptions& o, std::ostream& out, std::ost
     out << fmt::format("  wrote {}, {}, {}\n", store_path, csv, jsonl);
   }
   print_failures(outcome, "sweep", csv, err);
-  return outcome.exit_code();
+  return outcome.all_ok();
 }
 
-int merge_sweeps(const std::vector<std::string>& inputs, const std::string& out_dir, bool quiet, std::ostream& out,
+bool merge_sweeps(const std::vector<std::string>& inputs, const std::string& out_dir, bool quiet, std::ostream& out,
                  std::ostream& err) {
   if (inputs.empty()) throw InputError("npusim merge: name the shard directories to merge");
   std::vector<Store> shards;
@@ -544,7 +544,7 @@ int merge_sweeps(const std::vector<std::string>& inputs, const std::string& out_
                        grouped(expected - outcome.points), grouped(expected));
   }
   print_failures(outcome, "merge", csv, err);
-  return outcome.exit_code();
+  return outcome.all_ok();
 }
 
 }  // namespace npusim::sim

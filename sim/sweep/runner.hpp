@@ -27,13 +27,14 @@ std::pair<std::uint32_t, std::uint32_t> parse_shard(const std::string& text);
 /// The shard from SLURM_ARRAY_TASK_ID, _MIN and _COUNT, when they are set ({0, 1} when not).
 std::pair<std::uint32_t, std::uint32_t> slurm_shard();
 
-/// Runs (or with dry_run lists) the sweep. Returns the exit code: 0 when every point ran, 2 when
-/// some point was invalid, 3 when some point failed in simulation. `out` gets the listing or the
-/// summary, `err` the progress and the failure count.
-int run_sweep(const Sweep& sweep, const SweepOptions& options, std::ostream& out, std::ostream& err);
+/// Runs (or with dry_run lists) the sweep. Returns whether every point ran (false when some point
+/// was invalid or failed in simulation; their status and message are in the store). `out` gets
+/// the listing or the summary, `err` the progress and the failure count.
+bool run_sweep(const Sweep& sweep, const SweepOptions& options, std::ostream& out, std::ostream& err);
 
 /// `npusim merge`: combines the stores in `inputs` (directories) into `out_dir` and exports it.
-int merge_sweeps(const std::vector<std::string>& inputs, const std::string& out_dir, bool quiet, std::ostream& out,
+/// Returns whether every merged point ran.
+bool merge_sweeps(const std::vector<std::string>& inputs, const std::string& out_dir, bool quiet, std::ostream& out,
                  std::ostream& err);
 
 }  // namespace npusim::sim

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npusim sweep and merge against the real binary, from the source directory:
 #   -j1 and -j2 give byte-identical results.csv; three shards merged give it too; a sweep killed
-#   with SIGKILL and resumed gives it too; invalid points are recorded (exit 1, not a crash);
+#   with SIGKILL and resumed gives it too; invalid points are recorded (exit 4, not a crash);
 #   merging conflicting rows, resuming without --resume or another npusim's store are refused.
 # usage: sweep_runs.sh NPUSIM
 set -u
@@ -70,7 +70,7 @@ expect_exit 2 "was run in numerics mode; resume it the same way" \
   "$bin" sweep $sweep --out "$tmp/killed" --resume --timing-only
 
 # A worker killed mid-sweep: its point is recorded as an error, a new worker takes the rest, the
-# sweep ends with exit 1; --resume runs the failed point again.
+# sweep ends with exit 4; --resume runs the failed point again.
 "$bin" sweep $sweep -j1 --out "$tmp/worker" --quiet 2> "$tmp/worker.err" &
 pid=$!
 for _ in $(seq 1 3000); do  # up to 30 s on a loaded machine
@@ -79,7 +79,7 @@ for _ in $(seq 1 3000); do  # up to 30 s on a loaded machine
 done
 kill -9 "$(pgrep -P $pid | head -1)"
 wait $pid
-check "a dead worker's sweep finishes with exit 1" test $? -eq 1
+check "a dead worker's sweep finishes with exit 4" test $? -eq 4
 check "the dead worker's point is an error row" grep -qF \
   "the worker process running this point died (killed by signal 9" "$tmp/worker/results.csv"
 expect_exit 0 "running the other 1" "$bin" sweep $sweep --out "$tmp/worker" --resume
@@ -105,9 +105,9 @@ expect_exit 2 "garbage.sqlite: not an npusim sweep store (file is not a database
 expect_exit 0 "of the sweep's 34 points are missing" "$bin" merge "$tmp/shard1" --out "$tmp/partial"
 
 # Points that cannot run are recorded with their message; the exit code says so.
-expect_exit 1 "3 of 4 points failed (3 invalid, 0 error)" "$bin" sweep tests/sweeps/invalid_points.yaml -j2 \
+expect_exit 4 "3 of 4 points failed (3 invalid, 0 error)" "$bin" sweep tests/sweeps/invalid_points.yaml -j2 \
   --out "$tmp/invalid" --quiet
-expect_exit 1 "1 of 2 points failed (1 invalid, 0 error)" "$bin" sweep tests/sweeps/too_big.yaml -j2 \
+expect_exit 4 "1 of 2 points failed (1 invalid, 0 error)" "$bin" sweep tests/sweeps/too_big.yaml -j2 \
   --max-memory 1GiB --out "$tmp/too_big" --quiet
 check "a point too large for its share of --max-memory is invalid, with the estimate" grep -qF \
   "invalid,\"neumann with 1048576 chunks of 128 needs about" "$tmp/too_big/results.csv"
