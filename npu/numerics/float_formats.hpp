@@ -20,7 +20,29 @@ inline float bits_float(std::uint32_t u) {
   return f;
 }
 
-std::uint16_t fp32_to_fp16(float f);
+/// fp32 -> fp16, rounding to nearest even (inline: the numerics store whole rows of it).
+inline std::uint16_t fp32_to_fp16(float f) {
+  const std::uint32_t x = float_bits(f);
+  const auto sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
+  const std::uint32_t a = x & 0x7fffffffu;
+  if (a > 0x7f800000u) return sign | 0x7e00u;    // NaN: quiet NaN
+  if (a >= 0x477ff000u) return sign | 0x7c00u;   // >= 65520 rounds to infinity
+  if (a < 0x38800000u) {                         // below 2^-14: fp16 subnormal or zero
+    if (a <= 0x33000000u) return sign;           // <= 2^-25 (the tie at 2^-25 goes to even 0)
+    const std::uint32_t exp = a >> 23;
+    const std::uint32_t mant = (a & 0x7fffffu) | 0x800000u;
+    const std::uint32_t shift = 126u - exp;      // value / 2^-24 = mant >> shift
+    std::uint32_t q = mant >> shift;
+    const std::uint32_t rem = mant & ((1u << shift) - 1u);
+    const std::uint32_t half = 1u << (shift - 1u);
+    if (rem > half || (rem == half && (q & 1u))) ++q;
+    return sign | static_cast<std::uint16_t>(q);
+  }
+  std::uint32_t h = (a >> 13) - (112u << 10);     // rebias exponent 127 -> 15
+  const std::uint32_t rem = a & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;  // carry may bump the exponent
+  return sign | static_cast<std::uint16_t>(h);
+}
 
 namespace detail {
 /// The fp32 bits of every fp16 value, made at compile time (float_formats.cpp).
