@@ -4,8 +4,14 @@
 // test: it prints figures.
 //
 // usage: npusim-bench ROOT WORKLOAD [VECTOR_INSTRUCTIONS]   (the last for profiling a shorter stream)
-// prints one line: WORKLOAD INSTRUCTIONS CYCLES SECONDS PEAK_KIB
+// prints one line: WORKLOAD INSTRUCTIONS CYCLES SECONDS PEAK_KIB CPU_SECONDS [EXTRA...] (CPU: user
+// plus system time of the process, what other load on the machine does not inflate). Extra:
+// matmul-numerics, the seconds of the matmul repeats and of the same repeats with the loop as
+// issue 12 found it; critical-path, the seconds of the walk on 1 M instructions and on 125 k,
+// and the 125 k run's instructions (a third argument: the longer run's vector ops, 800 k).
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fmt/format.h>
 #include <sys/resource.h>
 
@@ -13,8 +19,11 @@
 #include "npu/isa/builder.hpp"
 #include "npu/isa/check.hpp"
 #include "npu/numerics/execute.hpp"
+#include "npu/numerics/float_formats.hpp"
+#include "npu/top/simulate.hpp"
 #include "sim/config/hw_config.hpp"
 #include "sim/config/model_config.hpp"
+#include "sim/report/analysis.hpp"
 #include "sim/report/json.hpp"
 #include "sim/run/layer.hpp"
 #include "sim/run/run_kernel.hpp"
@@ -67,9 +76,55 @@ Figures neumann(const std::string& hw_path, std::uint32_t batch, bool numerics) 
   return {k.run.result.instructions, k.run.result.cycles};
 }
 
+/// fp16 -> fp32 as the numerics converted it when issue 12 was filed (bit by bit, per value).
+float fp16_widened_by_loop(std::uint16_t h) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  const std::uint32_t exp = (h >> 10) & 0x1fu;
+  std::uint32_t mant = h & 0x3ffu;
+  if (exp == 0x1fu) return npu::bits_float(sign | 0x7f800000u | (mant << 13));
+  if (exp != 0) return npu::bits_float(sign | ((exp + 112u) << 23) | (mant << 13));
+  if (mant == 0) return npu::bits_float(sign);
+  int e = -1;
+  do {
+    ++e;
+    mant <<= 1;
+  } while ((mant & 0x400u) == 0);
+  return npu::bits_float(sign | ((112u - static_cast<std::uint32_t>(e)) << 23) | ((mant & 0x3ffu) << 13));
+}
+
+/// The fp16 matmul C = A W (64^3, no transposes, no accumulation) as the numerics computed it
+/// when issue 12 was filed (execute.cpp before 9e82ccd): operands widened element by element,
+/// then i-j-k loops, the accumulator rounded to `acc_t` after every step. The baseline of the
+/// issue's "4x faster" target, and a check of the bits the current code gives.
+void matmul_as_filed(const std::uint8_t* a, const std::uint8_t* w, std::uint8_t* c, npu::DType acc_t) {
+  constexpr std::uint32_t n = 64;
+  auto load = [](const std::uint8_t* m, std::uint32_t i, std::uint32_t j) {
+    std::uint16_t h;
+    std::memcpy(&h, m + 2 * (std::size_t{i} * n + j), 2);
+    return fp16_widened_by_loop(h);
+  };
+  std::vector<float> av(n * n), bv(n * n), out(n * n);
+  for (std::uint32_t i = 0; i < n; ++i)
+    for (std::uint32_t k = 0; k < n; ++k) av[i * n + k] = load(a, i, k);
+  for (std::uint32_t k = 0; k < n; ++k)
+    for (std::uint32_t j = 0; j < n; ++j) bv[k * n + j] = load(w, k, j);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    for (std::uint32_t j = 0; j < n; ++j) {
+      float acc = 0.0f;
+      for (std::uint32_t k = 0; k < n; ++k) acc = npu::round_to_float_dtype(acc + av[i * n + k] * bv[k * n + j], acc_t);
+      out[i * n + j] = acc;
+    }
+  }
+  for (std::uint32_t i = 0; i < n * n; ++i) {
+    const std::uint16_t h = npu::fp32_to_fp16(out[i]);
+    std::memcpy(c + 2 * std::size_t{i}, &h, 2);
+  }
+}
+
 /// The numerics of one fp16 64x64x64 matmul, repeated: host speed of the matmul loop alone.
-/// Reports the MACs as "instructions" and 0 cycles.
-Figures matmul_numerics(const npu::NpuConfig& hw) {
+/// Reports the MACs as "instructions" and 0 cycles; `loop_seconds` is the time of the repeats,
+/// `baseline_seconds` that of the same repeats with matmul_as_filed(), which must give the same bits.
+Figures matmul_numerics(const npu::NpuConfig& hw, double& loop_seconds, double& baseline_seconds) {
   npu::ProgramBuilder b("matmul");
   const auto a = b.buffer("a", npu::DType::fp16, 64, 64);
   const auto w = b.buffer("w", npu::DType::fp16, 64, 64);
@@ -84,8 +139,48 @@ Figures matmul_numerics(const npu::NpuConfig& hw) {
   mem.scratchpad = &scratchpad;
   npu::NumericsCounters counters;
   constexpr std::uint32_t kRepeats = 2000;
-  for (std::uint32_t r = 0; r < kRepeats; ++r) npu::execute(p, p.streams[0].code[0], hw.core, mem, counters);
+  const npu::Instruction& in = p.streams[0].code[0];
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::uint32_t r = 0; r < kRepeats; ++r) npu::execute(p, in, hw.core, mem, counters);
+  const auto t1 = std::chrono::steady_clock::now();
+  loop_seconds = std::chrono::duration<double>(t1 - t0).count();
+  std::vector<std::uint8_t> filed(64 * 64 * 2);
+  const std::uint8_t* sp = scratchpad.data();
+  for (std::uint32_t r = 0; r < kRepeats; ++r) {
+    matmul_as_filed(sp + p.address_of(in.operands[1]), sp + p.address_of(in.operands[2]), filed.data(),
+                    hw.core.matrix.float_accumulator);
+  }
+  baseline_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  if (std::memcmp(filed.data(), sp + p.address_of(in.operands[0]), filed.size()) != 0) {
+    fmt::print(stderr, "npusim-bench: the matmul numerics differ from the issue-12 loop's bits\n");
+    std::exit(1);
+  }
   return {std::uint64_t{kRepeats} * 64 * 64 * 64, 0};
+}
+
+/// A stream of `count` vector ops with a barrier after every fourth: the critical-path walk
+/// crosses a barrier every few steps (it was quadratic there). Returns the seconds
+/// critical_path() takes on it (the best of 5); `figures`: the run's instructions and cycles.
+double critical_path_seconds(const npu::NpuConfig& hw, std::uint32_t count, Figures& figures) {
+  npu::ProgramBuilder b("critical-path");
+  const auto x = b.buffer("x", npu::DType::fp16, 1, 64);
+  const auto z = b.buffer("z", npu::DType::fp16, 1024, 64);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    b.vec(npu::Opcode::vec_add, z.rows(i % 1024, 1), z.rows((i + 1023) % 1024, 1), x.all());
+    if (i % 4 == 3) b.barrier();
+  }
+  npu::Program p = b.finish();
+  npu::check_program(p, hw);
+  const npu::RunResult r = npu::simulate(hw, p, npu::SimOptions{}, nullptr);
+  figures = {r.instructions, r.cycles};
+  double best = 1e300;
+  for (int k = 0; k < 5; ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const sim::CriticalPath path = sim::critical_path(hw, p, r);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (path.instructions == 0) std::exit(1);
+  }
+  return best;
 }
 
 /// `npusim layer --model configs/models/qwen3-next-80b-a3b.yaml --seq L --timing-only` without
@@ -108,7 +203,7 @@ Figures layer(const std::string& root, const npu::NpuConfig& hw, std::uint32_t s
 int sc_main(int argc, char* argv[]) {
   if (argc != 3 && argc != 4) {
     fmt::print(stderr, "usage: npusim-bench ROOT WORKLOAD (vector, gemm, neumann2048, neumann16384, "
-                       "neumann256-numerics, matmul-numerics, layer4096, layer32768)\n");
+                       "neumann256-numerics, matmul-numerics, critical-path, layer4096, layer32768)\n");
     return 2;
   }
   const std::string root = argv[1], what = argv[2];
@@ -116,6 +211,7 @@ int sc_main(int argc, char* argv[]) {
   const auto t0 = std::chrono::steady_clock::now();
   const npu::NpuConfig hw = sim::read_hw_config(hw_path);
   Figures f;
+  std::string extra;  // workload-specific figures after the usual ones
   if (what == "vector") {
     f = vector_stream(hw, argc == 4 ? static_cast<std::uint32_t>(std::stoul(argv[3])) : 2'000'000);
   } else if (what == "gemm") {
@@ -127,7 +223,16 @@ int sc_main(int argc, char* argv[]) {
   } else if (what == "neumann256-numerics") {
     f = neumann(hw_path, 256, true);
   } else if (what == "matmul-numerics") {
-    f = matmul_numerics(hw);
+    double loop = 0, baseline = 0;
+    f = matmul_numerics(hw, loop, baseline);
+    extra = fmt::format(" {:.4f} {:.4f}", loop, baseline);
+  } else if (what == "critical-path") {
+    // The walk's time per instruction at 8x the length: about 1 when it is linear, 8 when quadratic.
+    const std::uint32_t large = argc == 4 ? static_cast<std::uint32_t>(std::stoul(argv[3])) : 800'000;
+    Figures small;
+    const double t_small = critical_path_seconds(hw, large / 8, small);
+    const double t_large = critical_path_seconds(hw, large, f);
+    extra = fmt::format(" {:.6f} {:.6f} {}", t_large, t_small, small.instructions);
   } else if (what == "layer4096") {
     f = layer(root, hw, 4096);
   } else if (what == "layer32768") {
@@ -139,6 +244,8 @@ int sc_main(int argc, char* argv[]) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  fmt::print("{} {} {} {:.4f} {}\n", what, f.instructions, f.cycles, seconds, usage.ru_maxrss);
+  const double cpu = double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  fmt::print("{} {} {} {:.4f} {} {:.4f}{}\n", what, f.instructions, f.cycles, seconds, usage.ru_maxrss, cpu, extra);
   return 0;
 }
