@@ -10,6 +10,7 @@
 #include "npu/common/error.hpp"
 #include "npu/common/text.hpp"
 #include "sim/config/hw_config.hpp"
+#include "sim/io/output.hpp"
 
 namespace npusim::sim {
 namespace fs = std::filesystem;
@@ -147,6 +148,9 @@ class SweepReader {
     Map root = m_r.root();
     Sweep& s = m_sweep;
     s.name = root.text("name", "sweep name, the output directory's name", fs::path(s.file).stem().string());
+    if (const auto problem = file_name_problem(s.name)) {
+      m_r.error_at_path("name", fmt::format("'{}' names the output directory: {}", s.name, *problem));
+    }
     s.description = root.text("description", "one line about what the sweep shows", "");
     s.hw = root.text("hw", "hardware spec, relative to the sweep file");
     if (!s.hw.empty()) {
