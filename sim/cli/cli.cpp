@@ -1,5 +1,6 @@
 #include "sim/cli/cli.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <filesystem>
@@ -95,7 +96,11 @@ std::map<std::string, std::string> parse_inputs(const std::vector<std::string>& 
     if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
       throw UsageError{fmt::format("--input {}: expected TENSOR=FILE.npy", item)};
     }
-    out[item.substr(0, eq)] = item.substr(eq + 1);
+    const auto [it, added] = out.emplace(item.substr(0, eq), item.substr(eq + 1));
+    if (!added) {
+      throw UsageError{fmt::format("--input {}: tensor '{}' is already given (--input {}={})", item, it->first,
+                                   it->first, it->second)};
+    }
   }
   return out;
 }
@@ -271,7 +276,14 @@ std::string t_output(const po::variables_map& vm) { return vm["out"].as<std::str
 int run_kernel_command(const po::variables_map& vm, std::ostream& out) {
   KernelRunOptions o = kernel_run_options(vm);
   o.kernel = vm["kernel"].as<std::string>();
-  if (!kernels::lookup_inverse_kernel(o.kernel)) throw UsageError{"--kernel: " + kernels::unknown_kernel(o.kernel)};
+  const kernels::InverseKernel* kernel = kernels::lookup_inverse_kernel(o.kernel);
+  if (!kernel) throw UsageError{"--kernel: " + kernels::unknown_kernel(o.kernel)};
+  for (const char* k : {"order", "steps", "sum", "mask"}) {  // silently unused, it would look applied
+    if (vm.count(k) && std::find(kernel->options.begin(), kernel->options.end(), k) == kernel->options.end()) {
+      throw UsageError{fmt::format("--{}: {} does not read it (npusim kernels lists each kernel's options)", k,
+                                   kernel->name)};
+    }
+  }
   if (vm.count("vcd")) o.vcd_path = vm["vcd"].as<std::string>();
   if (!o.numerics && vm.count("dump-output")) throw UsageError{"--dump-output needs numerics (drop --timing-only)"};
   OutputPlan plan = run_outputs(vm);
