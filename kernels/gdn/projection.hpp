@@ -4,6 +4,10 @@
 /// dequantisation is modelled as the vector instructions that do it). A block of X rows stays
 /// in the scratchpad while every weight tile streams past it; the largest block that fits is
 /// used, so that the weights are re-read as few times as the scratchpad allows.
+/// With several hardware threads per core, the output tiles of a row block go round-robin to
+/// the threads (each with its weight and output buffers; as many threads as fit beside the
+/// largest block), thread 0 loads the core's X block for all of them (flags in both
+/// directions), and each run of matmuls holds the core's matrix unit.
 ///
 /// Weight tiles are kWeightGroup (128) input rows deep, so a tile has one group scale per column.
 ///   fp16   the tile as stored (a cast for other float dtypes)

@@ -193,18 +193,18 @@ class ChunkHeadStage : public LayerStage {
       : LayerStage(hw, p, sc, stage, max_lanes), VB(vblock ? vblock : p.model.value_head_dim), NB(sh.dv / VB) {}
 
  protected:
-  std::vector<std::vector<std::vector<std::uint32_t>>> plan(std::uint32_t lanes, std::uint32_t cores) override {
-    std::vector<std::vector<std::vector<std::uint32_t>>> per_core(cores);
+  std::vector<std::vector<std::vector<std::uint32_t>>> plan(std::uint32_t lanes, std::uint32_t workers) override {
+    std::vector<std::vector<std::vector<std::uint32_t>>> per_worker(workers);
     const std::uint32_t per_chunk = sh.hv * NB;
     std::uint32_t u = 0;
     for (std::uint32_t c = 0; c < sh.chunks; ++c) {
       for (std::uint32_t i0 = 0; i0 < per_chunk; i0 += lanes, ++u) {
         std::vector<std::uint32_t> items;
         for (std::uint32_t i = i0; i < std::min(per_chunk, i0 + lanes); ++i) items.push_back(c * per_chunk + i);
-        per_core[u % cores].push_back(std::move(items));
+        per_worker[u % workers].push_back(std::move(items));
       }
     }
-    return per_core;
+    return per_worker;
   }
   std::uint32_t chunk_of(const UnitRef& u) const { return u.items[0] / (sh.hv * NB); }
   std::uint32_t head_of(const UnitRef& u, std::uint32_t lane) const { return u.items[lane] % (sh.hv * NB) / NB; }
@@ -442,25 +442,30 @@ class State final : public ChunkHeadStage {
   struct Persistent {
     BufferRef h, htmp, ptmp, ptmpf, htmp32, htmp32f, fa, fb;
   };
+  /// What a thread keeps across its units: the lanes' states and the scratch of shared().
+  struct ThreadBuffers {
+    BufferRef ehtmp, ehtmpf;
+    std::vector<Persistent> lanes;
+  };
 
-  std::vector<std::vector<std::vector<std::uint32_t>>> plan(std::uint32_t lanes, std::uint32_t cores) override {
-    std::vector<std::vector<std::vector<std::uint32_t>>> per_core(cores);
+  std::vector<std::vector<std::vector<std::uint32_t>>> plan(std::uint32_t lanes, std::uint32_t workers) override {
+    std::vector<std::vector<std::vector<std::uint32_t>>> per_worker(workers);
     const std::uint32_t per_chunk = sh.hv * NB;
-    lanes = std::min(lanes, (per_chunk + cores - 1) / cores);  // a block for every core, where there are enough
+    lanes = std::min(lanes, (per_chunk + workers - 1) / workers);  // a block for every worker, where there are enough
     std::uint32_t block = 0;
     for (std::uint32_t i0 = 0; i0 < per_chunk; i0 += lanes, ++block) {
       for (std::uint32_t c = 0; c < sh.chunks; ++c) {
         std::vector<std::uint32_t> items;
         for (std::uint32_t i = i0; i < std::min(per_chunk, i0 + lanes); ++i) items.push_back(c * per_chunk + i);
-        per_core[block % cores].push_back(std::move(items));
+        per_worker[block % workers].push_back(std::move(items));
       }
     }
-    return per_core;
+    return per_worker;
   }
 
   void declare_persistent(std::uint32_t lanes) override {
     m_sets.clear();
-    m_lanes_p.clear();
+    m_threads_p.clear();
     inputs.clear();
     outputs.clear();
     m_w = tensor("w", dt, {sh.tokens, sh.hv * sh.dk}, false);
@@ -472,9 +477,13 @@ class State final : public ChunkHeadStage {
     m_repk = buffer("repk", dt, lanes, lanes * sh.dk);
     m_repv = buffer("repv", dt, lanes, lanes * VB);
     m_ones = buffer("ones", dt, sh.dk, 1);
+    m_lanes = lanes;
+  }
+  void declare_thread(std::uint32_t, std::uint32_t lanes) override {
+    ThreadBuffers tb;
     if (is_int(dt)) {
-      m_ehtmp = buffer("eh_i32", DType::int32, sh.dk, lanes * VB);
-      m_ehtmpf = alias("eh_i32f", f32, sh.dk, lanes * VB, m_ehtmp);
+      tb.ehtmp = buffer("eh_i32", DType::int32, sh.dk, lanes * VB);
+      tb.ehtmpf = alias("eh_i32f", f32, sh.dk, lanes * VB, tb.ehtmp);
     }
     for (std::uint32_t l = 0; l < lanes; ++l) {
       const std::string i = std::to_string(l);
@@ -489,9 +498,9 @@ class State final : public ChunkHeadStage {
         pl.fa = buffer("fa" + i, f32, C, sh.dk);
         pl.fb = buffer("fb" + i, f32, C, sh.dk);
       }
-      m_lanes_p.push_back(pl);
+      tb.lanes.push_back(pl);
     }
-    m_lanes = lanes;
+    m_threads_p.push_back(std::move(tb));
   }
   void prepare() override {
     fill_rep(m_repk, m_lanes, sh.dk);
@@ -546,13 +555,14 @@ class State final : public ChunkHeadStage {
     o.vec(Opcode::vec_exp, st.egl.view(0, 1, 0, m), glast);
     o.to_dt(st.eg1.view(0, 1, 0, m), st.egl.view(0, 1, 0, m), s("eh"));
     o.mm_dt(st.er.view(0, 1, 0, m * VB), st.eg1.view(0, 1, 0, m), m_repv.view(0, m, 0, m * VB), s("eh"), s("eh"));
+    const ThreadBuffers& tb = m_threads_p[u.thread];
     o.mm_f32(st.eh.view(0, sh.dk, 0, m * VB), m_ones.all(), st.er.view(0, 1, 0, m * VB), s("eh"), false, false, false,
-             m_ehtmp.view(0, sh.dk, 0, m * VB), m_ehtmpf.view(0, sh.dk, 0, m * VB));
+             tb.ehtmp.view(0, sh.dk, 0, m * VB), tb.ehtmpf.view(0, sh.dk, 0, m * VB));
   }
   void item(const UnitRef& u, std::uint32_t l) override {
     const Set& st = m_sets[u.set];
     const Lane& ln = st.lanes[l];
-    const Persistent& pl = m_lanes_p[l];
+    const Persistent& pl = m_threads_p[u.thread].lanes[l];
     GdnOps o = ops();
     if (chunk_of(u) == 0) o.vec(Opcode::vec_fill, pl.h.all(), imm(0));
     o.to_dt(ln.hd.all(), pl.h.all(), s("h"), pl.htmp.all());  // the state entering the chunk
@@ -576,9 +586,9 @@ class State final : public ChunkHeadStage {
   }
 
   std::vector<Set> m_sets;
-  std::vector<Persistent> m_lanes_p;
+  std::vector<ThreadBuffers> m_threads_p;
   TensorRef m_w, m_u, m_k, m_gc, m_h, m_vn;
-  BufferRef m_repk, m_repv, m_ones, m_ehtmp, m_ehtmpf;
+  BufferRef m_repk, m_repv, m_ones;
   std::uint32_t m_lanes = 1;
 };
 
@@ -698,7 +708,7 @@ class Output final : public ChunkHeadStage {
   std::uint32_t m_lanes = 1;
 };
 
-/// Stages over blocks of rows: one item per unit, units round-robin over the cores.
+/// Stages over blocks of rows: one item per unit, units round-robin over the workers.
 class RowStage : public LayerStage {
  public:
   RowStage(const NpuConfig& hw, const LayerParams& p, const LayerScales& sc, Stage stage, std::uint32_t rows)
@@ -707,13 +717,13 @@ class RowStage : public LayerStage {
  protected:
   /// Units: row blocks of R rows times `parts` (channel blocks, or q and k).
   virtual std::uint32_t parts() const { return 1; }
-  std::vector<std::vector<std::vector<std::uint32_t>>> plan(std::uint32_t, std::uint32_t cores) override {
-    std::vector<std::vector<std::vector<std::uint32_t>>> per_core(cores);
+  std::vector<std::vector<std::vector<std::uint32_t>>> plan(std::uint32_t, std::uint32_t workers) override {
+    std::vector<std::vector<std::vector<std::uint32_t>>> per_worker(workers);
     std::uint32_t u = 0;
     for (std::uint32_t r0 = 0; r0 < sh.tokens; r0 += R) {
-      for (std::uint32_t part = 0; part < parts(); ++part, ++u) per_core[u % cores].push_back({r0 / R * parts() + part});
+      for (std::uint32_t part = 0; part < parts(); ++part, ++u) per_worker[u % workers].push_back({r0 / R * parts() + part});
     }
-    return per_core;
+    return per_worker;
   }
   std::uint32_t row0(const UnitRef& u) const { return u.items[0] / parts() * R; }
   std::uint32_t nrows(const UnitRef& u) const { return std::min(R, sh.tokens - row0(u)); }
@@ -1060,6 +1070,7 @@ StageProgram finish(Stage stage, S& s, const std::string& summary) {
   out.inputs = s.inputs;
   out.outputs = s.outputs;
   out.summary = summary + fmt::format(", {} item{} per unit", s.lanes(), s.lanes() == 1 ? "" : "s");
+  if (s.threads() > 1) out.summary += fmt::format(", on {} threads per core", s.threads());
   return out;
 }
 
@@ -1121,6 +1132,7 @@ StageProgram build_projection(Stage stage, const NpuConfig& hw, const LayerParam
 
 StageProgram build_stage(Stage stage, const NpuConfig& hw, const LayerParams& p, const LayerScales& sc) {
   const LayerShape sh(p);
+  const std::uint32_t workers = hw.cores * stage_threads(hw);  // row units sized to spread over them
   switch (stage) {
     case Stage::in_proj: case Stage::out_proj: return build_projection(stage, hw, p, sc);
     case Stage::conv: {
@@ -1141,13 +1153,13 @@ StageProgram build_stage(Stage stage, const NpuConfig& hw, const LayerParams& p,
         return finish(stage, s, fmt::format("{} rows per unit, q and k apart", r));
       });
     case Stage::gates:
-      return fit_rows(stage, halvings(std::max<std::uint32_t>(1, std::min<std::uint32_t>(256, sh.tokens / hw.cores)), 1),
+      return fit_rows(stage, halvings(std::max<std::uint32_t>(1, std::min<std::uint32_t>(256, sh.tokens / workers)), 1),
                       [&](std::uint32_t r) {
         Gates s(hw, p, sc, r);
         return finish(stage, s, fmt::format("{} rows per unit", r));
       });
     case Stage::cumsum:
-      return fit_rows(stage, halvings(std::max<std::uint32_t>(1, std::min<std::uint32_t>(16, sh.chunks / hw.cores)), 1),
+      return fit_rows(stage, halvings(std::max<std::uint32_t>(1, std::min<std::uint32_t>(16, sh.chunks / workers)), 1),
                       [&](std::uint32_t per) {
         Cumsum s(hw, p, sc, per);
         return finish(stage, s, fmt::format("{} chunk{} per unit, {}-step scan", per, per == 1 ? "" : "s",

@@ -70,7 +70,7 @@ BufferRef InverseScaffold::buffer(const std::string& name, DType dtype, std::uin
   return b().buffer(name + m_suffix, dtype, rows, cols);
 }
 
-void InverseScaffold::attempt(std::uint32_t interleave, std::uint32_t sets) {
+void InverseScaffold::attempt(std::uint32_t interleave, std::uint32_t sets, std::uint32_t threads) {
   m_b = std::make_unique<ProgramBuilder>(m_name);
   m_constants.clear();
   m_slot_a.clear();
@@ -81,7 +81,7 @@ void InverseScaffold::attempt(std::uint32_t interleave, std::uint32_t sets) {
   const TensorRef A = b().dram("A", dt, {batch, C, C});
   const TensorRef T = b().dram("T", dt, {batch, C, C}, {}, true);
   // Every thread of a core has its own slots in the core's scratchpad.
-  const std::uint32_t cores = m_hw.cores, threads = m_hw.core.sequencer.threads;
+  const std::uint32_t cores = m_hw.cores;
   const std::size_t per_thread = std::size_t{interleave} * sets;
   for (std::uint32_t th = 0; th < threads; ++th) {
     for (std::size_t s = 0; s < per_thread; ++s) {
@@ -184,19 +184,22 @@ InverseProgram InverseScaffold::build() {
   if (phases() > 1) set_choices.push_back(phases() + 1);
   set_choices.push_back(2);
   set_choices.push_back(1);
-  for (bool compact : {false, true}) {
-    if (compact && !has_compact_variant()) break;
-    m_compact = compact;
-    for (std::uint32_t interleave = std::max<std::uint32_t>(1, m_params.interleave); interleave >= 1; --interleave) {
-      for (std::uint32_t sets : set_choices) {
-        attempt(interleave, sets);
-        need = scratchpad_footprint(b().program(), m_hw.core.scratchpad);
-        if (need <= capacity) {
-          InverseProgram out;
-          out.interleave = interleave;
-          describe(out);
-          out.program = b().finish();
-          return out;
+  // Every thread of each core first; fewer threads only when no variant fits for all of them.
+  for (std::uint32_t threads = std::max<std::uint32_t>(1, m_hw.core.sequencer.threads); threads >= 1; --threads) {
+    for (bool compact : {false, true}) {
+      if (compact && !has_compact_variant()) break;
+      m_compact = compact;
+      for (std::uint32_t interleave = std::max<std::uint32_t>(1, m_params.interleave); interleave >= 1; --interleave) {
+        for (std::uint32_t sets : set_choices) {
+          attempt(interleave, sets, threads);
+          need = scratchpad_footprint(b().program(), m_hw.core.scratchpad);
+          if (need <= capacity) {
+            InverseProgram out;
+            out.interleave = interleave;
+            describe(out);
+            out.program = b().finish();
+            return out;
+          }
         }
       }
     }

@@ -12,7 +12,8 @@
 /// group's loads only (2 sets) or to one group at a time (1 set). With several hardware threads
 /// per core (sequencer.threads), chunks go round-robin to every thread of every core, each
 /// thread runs this schedule on its own slots, thread 0 loads the core's constants for all, and
-/// each run of matmuls holds the core's matrix unit (matrix.acquire ... matrix.release).
+/// each run of matmuls holds the core's matrix unit (matrix.acquire ... matrix.release). When
+/// no variant fits every thread's slots, fewer threads are used.
 #include <memory>
 #include <string>
 #include <vector>
@@ -79,7 +80,7 @@ class InverseScaffold {
   npu::BufferRef slot_output(std::size_t s) const { return m_slot_t[s]; }
 
  private:
-  void attempt(std::uint32_t interleave, std::uint32_t sets);
+  void attempt(std::uint32_t interleave, std::uint32_t sets, std::uint32_t threads);
   std::string m_name;
   std::string m_suffix;  ///< appended to slot buffer names during declare_slot
   std::vector<std::pair<npu::BufferRef, npu::TensorRef>> m_constants;

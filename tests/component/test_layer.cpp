@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <set>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -195,6 +196,46 @@ TEST_CASE("layer: the whole layer against the fp64 reference of the same math", 
   }
 }
 
+TEST_CASE("layer: on hexagon-like's hardware threads the core is the recurrence and the layer the reference",
+          "[layer][numerics][threads]") {
+  // hexagon-like runs every stage on 6 threads sharing HMX behind its lock; its matrix unit has
+  // no fp32, so fp16 (and int16) operands: the floors are the fp16 ones of the tests above.
+  const npu::NpuConfig hw = sim::read_hw_config(std::string(NPUSIM_SOURCE_DIR) + "/configs/npu/hexagon-like.yaml");
+  REQUIRE(hw.core.sequencer.threads > 1);
+  for (std::uint32_t chunk : {32u, 64u}) {
+    for (const char* kernel : {"fla_blocked", "neumann"}) {
+      DYNAMIC_SECTION("core, C = " << chunk << ", " << kernel) {
+        sim::LayerRunOptions o = options(tiny_model(2, 8, 32), 2 * chunk + chunk / 2, chunk, kernel);
+        o.params.inverse_params.steps = 16;
+        const kernels::LayerShape s(o.params);
+        o.core_inputs = core_inputs(s, 21 + chunk);
+        const Mat want = recurrence(s, *o.core_inputs);
+        const sim::LayerResult r = sim::run_layer(hw, o);
+        const auto acc = kernels::tensor_accuracy(*r.runs[0].o, want, s.seq);
+        INFO("SNR " << acc.snr_db << " dB");
+        CHECK(acc.nonfinite == 0);
+        CHECK(acc.snr_db > 50);
+      }
+    }
+  }
+  for (npu::DType dtype : {npu::DType::fp16, npu::DType::int16}) {
+    DYNAMIC_SECTION("layer, " << npu::dtype_name(dtype)) {
+      sim::LayerRunOptions o = options(tiny_model(2, 8, 32), 100, 32, "neumann", dtype);
+      o.params.inverse_params.steps = 8;
+      const sim::LayerResult r = sim::run_layer(hw, o);
+      const auto& acc = r.json.at("accuracy").as_object();
+      const double y_snr = sim::json_double(acc.at("layer_output").as_object().at("snr_db"));
+      const double o_snr = sim::json_double(acc.at("core_output").as_object().at("snr_db"));
+      INFO("y " << y_snr << " dB, o " << o_snr << " dB");
+      CHECK(y_snr > 50);
+      CHECK(o_snr > 50);
+      // The stages did run on several threads.
+      const auto& kkt = r.json.at("stages").as_object().at("kkt").as_object();
+      CHECK(std::string(kkt.at("summary").as_string()).find("threads per core") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("layer: stages add up, numerics do not move cycles, runs repeat exactly", "[layer][timing]") {
   sim::LayerRunOptions o = options(tiny_model(2, 4, 32), 96, 32, "neumann");
   const sim::LayerResult a = sim::run_layer(test::test_hw(), o);
@@ -236,6 +277,71 @@ TEST_CASE("layer: on two cores every stage splits its work and computes the same
       CHECK(c2 < c1);
     }
   }
+}
+
+TEST_CASE("layer: on two hardware threads every stage computes the same numbers as on one", "[layer][threads]") {
+  // Threads change the schedule (units round-robin, per-thread buffers, flags, the matrix lock),
+  // never the arithmetic: every output bit must match. int16 with int4 weights exercises the
+  // integer paths (the state stage's per-thread scratch, the projections' dequantisation).
+  for (npu::DType dtype : {npu::DType::fp16, npu::DType::int16}) {
+    DYNAMIC_SECTION(npu::dtype_name(dtype)) {
+      sim::LayerRunOptions o = options(tiny_model(), 128, 32, "neumann", dtype);
+      o.params.weights = kernels::WeightFormat::int4;
+      const sim::LayerResult one = sim::run_layer(test::test_hw(), o);
+      const sim::LayerResult two = sim::run_layer(test::test_hw({"sequencer.threads=2"}), o);
+      CHECK(two.runs[0].o->v == one.runs[0].o->v);
+      CHECK(two.runs[0].y->v == one.runs[0].y->v);
+    }
+  }
+}
+
+TEST_CASE("layer: with two hardware threads every stage runs work on both", "[layer][threads]") {
+  kernels::GdnModel m = tiny_model();
+  m.hidden_size = 256;  // two 128-column tiles of out_proj, one per thread
+  sim::LayerRunOptions o = options(m, 256, 32, "neumann");
+  o.numerics = false;
+  o.keep_records = true;
+  const sim::LayerResult two = sim::run_layer(test::test_hw({"sequencer.threads=2"}), o);
+  REQUIRE(two.runs[0].stages.size() == kernels::kStageCount);
+  for (const auto& st : two.runs[0].stages) {
+    INFO(kernels::stage_name(st->stage) << ": " << st->summary);
+    REQUIRE(st->result.cores.size() == 1);
+    const auto& threads = st->result.cores[0].threads;
+    REQUIRE(threads.size() == 2);
+    // Each thread ran loads, vector work and stores of its own.
+    for (std::uint32_t t = 0; t < 2; ++t) {
+      INFO("thread " << t);
+      const npu::Stream* stream = st->program.find_stream(0, t);
+      REQUIRE(stream != nullptr);
+      std::set<npu::UnitKind> units;
+      for (const npu::Instruction& in : stream->code) units.insert(in.unit());
+      CHECK(threads[t].records.size() == stream->code.size());
+      CHECK(threads[t].end > 0);
+      CHECK(units.count(npu::UnitKind::dma) == 1);
+      CHECK(units.count(npu::UnitKind::vector) == 1);
+    }
+    if (st->stage != kernels::Stage::inverse) CHECK(st->summary.find("on 2 threads per core") != std::string::npos);
+  }
+}
+
+TEST_CASE("layer: stages fall back to fewer threads when every thread's buffers do not fit", "[layer][threads]") {
+  // 56 KiB holds the state stage's 64-column blocks for one thread only (see the test above on
+  // the small scratchpad): it must still compute the same numbers, on fewer threads.
+  sim::LayerRunOptions o = options(tiny_model(2, 4, 64), 80, 32, "neumann", npu::DType::fp32);
+  o.params.inverse_params.steps = 8;
+  const kernels::LayerShape s(o.params);
+  o.core_inputs = core_inputs(s, 5);
+  const sim::LayerResult one = sim::run_layer(test::test_hw({"scratchpad.size=56KiB"}), o);
+  const sim::LayerResult four = sim::run_layer(test::test_hw({"scratchpad.size=56KiB", "sequencer.threads=4"}), o);
+  CHECK(four.runs[0].o->v == one.runs[0].o->v);
+  const auto& stages = four.json.at("stages").as_object();
+  bool fewer = false;
+  for (const char* st : {"wu", "state", "output"}) {
+    const std::string summary(stages.at(st).as_object().at("summary").as_string());
+    INFO(st << ": " << summary);
+    fewer = fewer || summary.find("on 4 threads") == std::string::npos;
+  }
+  CHECK(fewer);
 }
 
 TEST_CASE("layer: comparing inverse kernels shares the other stages; the reduction is the cycle difference",
