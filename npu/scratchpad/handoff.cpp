@@ -75,14 +75,22 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
   std::uint64_t inserted = 0;
   for (Stream& s : p.streams) {
     LayoutMap layouts;
+    // The stream with its conversions, made only once the first one is needed: a stream that
+    // needs none is left as it is, never copied (streams run to millions of instructions).
     std::vector<Instruction> code;
-    code.reserve(s.code.size());
-    for (const Instruction& in : s.code) {
+    bool lowered = false;
+    for (std::size_t at = 0; at < s.code.size(); ++at) {
+      const Instruction& in = s.code[at];
       const UnitKind unit = in.unit();
       if (unit == UnitKind::dma) {
         if (in.op == Opcode::dma_load) layouts.assign(region_of(p, in.dst()), Layout::neutral);
       } else if (unit != UnitKind::sequencer) {
         if (plan_layout(in, accesses(p, in), layouts).convert_bytes > 0) {
+          if (!lowered) {
+            code.reserve(s.code.size());
+            code.assign(s.code.begin(), s.code.begin() + static_cast<std::ptrdiff_t>(at));
+            lowered = true;
+          }
           for (int i : operands_to_convert(p, in, layouts)) {
             Instruction convert;
             convert.op = Opcode::vec_layout;
@@ -97,9 +105,9 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
         }
         layouts.assign(region_of(p, in.dst()), plan_layout(in, accesses(p, in), layouts).result);
       }
-      code.push_back(in);
+      if (lowered) code.push_back(in);
     }
-    s.code = std::move(code);
+    if (lowered) s.code = std::move(code);
   }
   return inserted;
 }
