@@ -41,6 +41,14 @@ std::vector<std::pair<std::string, std::string>> spec_leaves(const std::string& 
   return out;
 }
 
+/// The text of one leaf, if the spec has it.
+std::optional<std::string> leaf_text(const std::vector<std::pair<std::string, std::string>>& leaves, const std::string& k) {
+  for (const auto& [key, text] : leaves) {
+    if (key == k) return text;
+  }
+  return std::nullopt;
+}
+
 /// A value "<number><unit>" split; the number may be a fraction a/b.
 struct Quantity {
   double value = 0;
@@ -91,8 +99,13 @@ bool skipped_key(const std::string& k) {
   return false;
 }
 
-/// The group a key belongs to: every vector op's latency moves together, and so on.
-std::string group_of(const std::string& k) {
+/// The group a key belongs to: every vector op's latency moves together, and so on. With as many
+/// vector contexts as threads (vector.contexts' default, one per thread), a thread more or less
+/// brings its context: moving the threads alone would make two threads share one context.
+std::string group_of(const std::string& k, bool context_per_thread) {
+  if (context_per_thread && (k == "sequencer.threads" || k == "vector.contexts")) {
+    return "sequencer.threads + vector.contexts";
+  }
   const std::string ops = "vector.ops.";
   if (k.rfind(ops, 0) == 0) {
     const auto dot = k.find('.', ops.size());
@@ -107,7 +120,10 @@ std::string group_of(const std::string& k) {
 std::vector<Perturbation> perturbations(const std::string& resolved_yaml, double step, std::vector<std::string>* skipped) {
   std::vector<Perturbation> out;
   std::map<std::string, std::size_t> index;
-  for (const auto& [key, text] : spec_leaves(resolved_yaml)) {
+  const auto all = spec_leaves(resolved_yaml);
+  const auto contexts = leaf_text(all, "vector.contexts");
+  const bool context_per_thread = contexts && contexts == leaf_text(all, "sequencer.threads");
+  for (const auto& [key, text] : all) {
     if (skipped_key(key)) continue;
     const auto q = quantity(text);
     if (!q) {
@@ -121,7 +137,7 @@ std::vector<Perturbation> perturbations(const std::string& resolved_yaml, double
     const bool rate = key.rfind("matrix.dtypes.", 0) == 0;
     double lo = q->value, hi = 0;
     const std::string low = scaled(*q, 1 - step, rate, &lo), high = scaled(*q, 1 + step, rate, &hi);
-    const std::string g = group_of(key);
+    const std::string g = group_of(key, context_per_thread);
     auto it = index.find(g);
     if (it == index.end()) {
       it = index.emplace(g, out.size()).first;
@@ -144,10 +160,8 @@ std::vector<Perturbation> perturbations(const std::string& resolved_yaml, double
 std::vector<WhatIf> what_ifs(const std::string& resolved_yaml) {
   const auto all = spec_leaves(resolved_yaml);
   auto value = [&](const std::string& k) -> std::optional<Quantity> {
-    for (const auto& [key, text] : all) {
-      if (key == k) return quantity(text);
-    }
-    return std::nullopt;
+    const auto text = leaf_text(all, k);
+    return text ? quantity(*text) : std::nullopt;
   };
   std::vector<WhatIf> w;
   w.push_back({"DRAM bandwidth unlimited", {{"dram.bandwidth", "1048576B/cycle"}}});
@@ -156,6 +170,8 @@ std::vector<WhatIf> what_ifs(const std::string& resolved_yaml) {
     handoff.set.emplace_back(fmt::format("handoff.{}.fixed_cycles", d), "0");
     handoff.set.emplace_back(fmt::format("handoff.{}.bandwidth", d), "unlimited");
   }
+  // The hand-shake after a conversion by the vector unit (only valid with via: vector).
+  if (const auto q = value("handoff.sync_cycles"); q && q->value != 0) handoff.set.emplace_back("handoff.sync_cycles", "0");
   w.push_back(handoff);
   WhatIf matrix{"2x matrix throughput", {}};
   WhatIf latency{"zero vector latency", {}};

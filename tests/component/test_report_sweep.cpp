@@ -275,3 +275,41 @@ TEST_CASE("elasticities of a program whose cycles have a closed form", "[report]
   CHECK_THROWS_WITH(sim::run_sensitivity(base, 0.1, (dir / "other").string(), false),
                     Catch::Contains("is not a sensitivity sweep of npusim report"));
 }
+
+TEST_CASE("sensitivity: a thread moves with its vector context; every what-if is a valid spec", "[report][sensitivity]") {
+  auto param = [](const std::vector<sim::Perturbation>& ps, const std::string& name) -> const sim::Perturbation* {
+    for (const auto& p : ps) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
+  };
+  using Set = std::vector<std::pair<std::string, std::string>>;
+  // vector.contexts defaults to one per thread: 2 threads move to 1 and 3 with their contexts.
+  const auto both = sim::perturbations(sim::write_hw_config(test::test_hw({"sequencer.threads=2"})), 0.1, nullptr);
+  CHECK(param(both, "sequencer.threads") == nullptr);
+  CHECK(param(both, "vector.contexts") == nullptr);
+  const auto* p = param(both, "sequencer.threads + vector.contexts");
+  REQUIRE(p != nullptr);
+  CHECK(p->low_set == Set{{"sequencer.threads", "1"}, {"vector.contexts", "1"}});
+  CHECK(p->high_set == Set{{"sequencer.threads", "3"}, {"vector.contexts", "3"}});
+  // Fewer contexts than threads: each moves alone.
+  const auto apart = sim::perturbations(
+      sim::write_hw_config(test::test_hw({"sequencer.threads=4", "vector.contexts=2"})), 0.1, nullptr);
+  REQUIRE(param(apart, "sequencer.threads") != nullptr);
+  CHECK(param(apart, "sequencer.threads")->high_set == Set{{"sequencer.threads", "5"}});
+  REQUIRE(param(apart, "vector.contexts") != nullptr);
+  CHECK(param(apart, "vector.contexts")->high_set == Set{{"vector.contexts", "3"}});
+
+  // Each what-if applied to the base spec gives a spec the reader takes, with the layout changes
+  // made by the vector unit and a hand-shake after them as well as without.
+  for (const std::vector<std::string>& base :
+       {std::vector<std::string>{}, std::vector<std::string>{"handoff.via=vector", "handoff.sync_cycles=900"}}) {
+    const std::string resolved = sim::write_hw_config(test::test_hw(base));
+    for (const auto& w : sim::what_ifs(resolved)) {
+      INFO(w.name << " on " << (base.empty() ? "via: consumer" : "via: vector"));
+      std::vector<std::string> overrides = base;
+      for (const auto& [k, v] : w.set) overrides.push_back(k + "=" + v);
+      CHECK_NOTHROW(test::test_hw(overrides));
+    }
+  }
+}
