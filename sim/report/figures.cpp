@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "npu/common/text.hpp"
+
 #include "sim/report/json.hpp"
 
 namespace npusim::sim {
@@ -35,6 +37,10 @@ double fig_number(const json::object& fig, const std::string& key) {
 std::string fig_text(const json::object& fig, const std::string& key) {
   const auto* v = fig.if_contains(key);
   return v && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+std::string cycles_text(double c) {
+  return c >= 0 && c < 0x1p64 ? grouped(static_cast<std::uint64_t>(c)) : "n/a";
 }
 
 }  // namespace npusim::sim

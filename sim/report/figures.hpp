@@ -21,4 +21,8 @@ double fig_number(const boost::json::object& fig, const std::string& key);
 /// A figure as text; "" when absent or not text.
 std::string fig_text(const boost::json::object& fig, const std::string& key);
 
+/// A count of cycles (or anything) with grouped digits, "23,463"; "n/a" when `c` is not a
+/// count (NaN, negative, beyond 2^64, as a hand-edited file may hold).
+std::string cycles_text(double c);
+
 }  // namespace npusim::sim

@@ -1,5 +1,6 @@
 #include "sim/report/json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -88,11 +89,23 @@ std::string to_json_line(const boost::json::value& v) {
   return out;
 }
 
-boost::json::value parse_json(const std::string& text, const std::string& source) {
+boost::json::value parse_json(const std::string& text, const std::string& source, bool allow_invalid_utf8) {
+  boost::json::parse_options opt;
+  opt.allow_invalid_utf8 = allow_invalid_utf8;
+  boost::json::stream_parser p({}, opt);
   boost::json::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec);
-  if (ec) throw InputError(fmt::format("{}: invalid JSON: {}", source, ec.message()));
-  return v;
+  const std::size_t used = p.write(text.data(), text.size(), ec);
+  if (!ec) p.finish(ec);
+  if (ec) {
+    // Where the parser stopped: the byte it rejected, or the end of a text cut short.
+    const std::size_t at = std::min(used, text.size());
+    const std::size_t line = 1 + std::count(text.begin(), text.begin() + at, '\n');
+    const std::size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+    const std::size_t column = at - (line_start == std::string::npos || at == 0 ? 0 : line_start + 1) + 1;
+    throw InputError(fmt::format("{}: invalid JSON at line {}, column {}: {}{}", source, line, column, ec.message(),
+                                 at == text.size() ? " (the text ends there: cut short?)" : ""));
+  }
+  return p.release();
 }
 
 std::string json_number_or_na(const boost::json::value& v, const char* spec) {

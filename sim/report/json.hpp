@@ -15,8 +15,9 @@ std::string to_json_line(const boost::json::value& v);
 /// not valid UTF-8 become U+FFFD (valid_utf8()), so the output is valid JSON for any bytes.
 std::string json_string(std::string_view s);
 
-/// Parses JSON text; malformed text throws InputError naming `source`.
-boost::json::value parse_json(const std::string& text, const std::string& source);
+/// Parses JSON text; malformed text throws InputError naming `source` and the line and column
+/// where it stops being JSON. `allow_invalid_utf8`: strings may hold bytes that are not UTF-8.
+boost::json::value parse_json(const std::string& text, const std::string& source, bool allow_invalid_utf8 = false);
 
 /// A JSON number as a double.
 inline double json_double(const boost::json::value& v) { return v.to_number<double>(); }

@@ -11,8 +11,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string cycles(double c) { return std::isfinite(c) ? grouped(std::uint64_t(c)) : "n/a"; }
-
 bool has_accuracy(const json::object& fig) { return fig.contains("accuracy.nonfinite"); }
 
 /// The worst-chunk SNR, or -inf when the result was not finite.
@@ -24,7 +22,7 @@ double worst_snr(const json::object& fig) {
 
 std::string snr_text(const json::object& fig) {
   if (fig_number(fig, "accuracy.nonfinite") > 0) {
-    return fmt::format("non-finite results ({} values)", cycles(fig_number(fig, "accuracy.nonfinite")));
+    return fmt::format("non-finite results ({} values)", cycles_text(fig_number(fig, "accuracy.nonfinite")));
   }
   const double s = fig_number(fig, "accuracy.snr_db.worst");
   return std::isfinite(s) ? fmt::format("a worst-chunk SNR of {:.1f} dB", s) : "no measured accuracy";
@@ -37,8 +35,8 @@ std::string recommend_run(const std::string& label, const json::object& fig) {
   const double fraction = fig_number(fig, "bounds.binding_fraction");
   const double bound = fig_number(fig, "bounds.binding_cycles");
   std::string o = fmt::format("{} takes {} cycles; its tightest lower bound is {} at {} cycles ({:.0f}% of the run). ",
-                              label, cycles(fig_number(fig, "cycles")), binding.empty() ? "unknown" : binding,
-                              cycles(bound), 100 * fraction);
+                              label, cycles_text(fig_number(fig, "cycles")), binding.empty() ? "unknown" : binding,
+                              cycles_text(bound), 100 * fraction);
   if (!(fraction >= 0.5)) {
     return o + "The run is far from every bound: it is limited by latencies and dependencies between units, so "
                "overlapping more work (more chunks in flight, --interleave) pays before any faster unit does.";
@@ -85,23 +83,23 @@ std::string recommend_compare(const std::vector<Entry>& k, double min_snr_db) {
       return worst_snr(a.fig) < worst_snr(b.fig);
     });
     return fmt::format("No kernel reaches {:g} dB worst-chunk SNR; the most accurate is {} with {} ({} cycles).",
-                       min_snr_db, most->label, snr_text(most->fig), cycles(fig_number(most->fig, "cycles")));
+                       min_snr_db, most->label, snr_text(most->fig), cycles_text(fig_number(most->fig, "cycles")));
   }
   const double c = fig_number(best->fig, "cycles");
   std::string o;
   if (best == &base) {
     o = fmt::format("Keep {}: no other kernel is faster", base.label);
     o += accuracy ? fmt::format(" at {:g} dB worst-chunk SNR or better", min_snr_db) : "";
-    o += fmt::format(" ({} cycles).", cycles(c));
+    o += fmt::format(" ({} cycles).", cycles_text(c));
   } else {
     o = fmt::format("Use {}: {:.2f}x faster than {} ({} vs {} cycles)", best->label, base_cycles / c, base.label,
-                    cycles(c), cycles(base_cycles));
+                    cycles_text(c), cycles_text(base_cycles));
     o += accuracy ? fmt::format(", with {} (floor {:g} dB).", snr_text(best->fig), min_snr_db)
                   : "; accuracy was not measured (timing-only), so check it before relying on the result.";
   }
   if (fastest != best) {
     o += fmt::format(" {} is faster still ({} cycles) but has {}.", fastest->label,
-                     cycles(fig_number(fastest->fig, "cycles")), snr_text(fastest->fig));
+                     cycles_text(fig_number(fastest->fig, "cycles")), snr_text(fastest->fig));
   }
   return o;
 }

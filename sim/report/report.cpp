@@ -47,7 +47,6 @@ void sanitize(json::value& v) {
   }
 }
 
-std::string cycles_text(double c) { return std::isfinite(c) ? grouped(std::uint64_t(c)) : "n/a"; }
 std::string pct(double f, int digits) { return std::isfinite(f) ? fmt::format("{:.{}f}%", 100 * f, digits) : "n/a"; }
 std::string number_text(double v) { return std::isfinite(v) ? fmt::format("{}", v) : ""; }
 
@@ -56,13 +55,7 @@ std::string fixed(double v, const char* spec) { return std::isfinite(v) ? fmt::f
 /// Reads a JSON file the report depends on. Invalid UTF-8 inside strings is accepted here (and
 /// replaced when shown): a spec name in another encoding must not hide the rest of the report.
 json::value read_json(const std::string& path) {
-  const std::string text = read_text_file(path, std::uint64_t{1} << 30);  // traces can be large
-  json::parse_options opt;
-  opt.allow_invalid_utf8 = true;
-  json::error_code ec;
-  json::value v = json::parse(text, ec, {}, opt);
-  if (ec) throw InputError(fmt::format("{}: invalid JSON: {}", path, ec.message()));
-  return v;
+  return parse_json(read_text_file(path, std::uint64_t{1} << 30), path, true);  // traces can be large
 }
 
 const json::object& as_object(const json::value& v, const std::string& file) {
@@ -406,8 +399,10 @@ void timeline_figure(Builder& b, const std::string& label, const std::string& pa
     const std::string ph = o.contains("ph") && o.at("ph").is_string() ? o.at("ph").as_string().c_str() : "";
     const auto* pid = o.if_contains("pid");
     const auto* tid = o.if_contains("tid");
-    if (!pid || !tid || !pid->is_number() || !tid->is_number()) continue;
-    const auto key = std::make_pair(pid->to_number<std::int64_t>(), tid->to_number<std::int64_t>());
+    if (!pid || !tid) continue;
+    json::error_code pid_ec, tid_ec;
+    const auto key = std::make_pair(pid->to_number<std::int64_t>(pid_ec), tid->to_number<std::int64_t>(tid_ec));
+    if (pid_ec || tid_ec) continue;  // not whole numbers: not an event of npusim's traces
     const auto* args = o.if_contains("args");
     if (ph == "M" && o.contains("name") && o.at("name") == "thread_name" && args && args->is_object()) {
       const auto* n = args->as_object().if_contains("name");
@@ -419,7 +414,7 @@ void timeline_figure(Builder& b, const std::string& label, const std::string& pa
         const auto* ts = o.if_contains("ts");
         const auto* dur = o.if_contains("dur");
         const auto* cyc = a.if_contains("cycles");
-        if (!ts || !dur || !cyc) continue;
+        if (!ts || !dur || !cyc || !ts->is_number() || !dur->is_number()) continue;
         slices.push_back({key.first, key.second, 0, 0, true, ""});
         slices.back().start = json_double(*ts), slices.back().end = json_double(*ts) + json_double(*dur);
         continue;
@@ -860,18 +855,21 @@ void report_run(Builder& b, const std::string& dir) {
             {"layer", "Not a layer run: the layer breakdown needs the output of npusim layer."}});
 }
 
+/// The name of an entry of a comparison's 'kernels'; InputError when it has none.
+std::string kernel_name(const json::value& k, const std::string& path) {
+  if (!k.is_object() || !k.as_object().contains("name") || !k.as_object().at("name").is_string()) {
+    throw InputError(fmt::format("{}: every entry of 'kernels' needs a 'name'", path));
+  }
+  return k.as_object().at("name").as_string().c_str();
+}
+
 void report_compare(Builder& b, const std::string& dir) {
   const std::string path = (fs::path(dir) / "compare.json").string();
   const json::value c = read_json(path);
   const auto& kernels = array_at(as_object(c, path), "kernels", path);
   if (kernels.empty()) throw InputError(fmt::format("{}: 'kernels' is empty", path));
   std::vector<Entry> entries;
-  for (const auto& k : kernels) {
-    if (!k.is_object() || !k.as_object().contains("name") || !k.as_object().at("name").is_string()) {
-      throw InputError(fmt::format("{}: every entry of 'kernels' needs a 'name'", path));
-    }
-    entries.push_back(stats_entry(k.as_object().at("name").as_string().c_str(), k.as_object(), path));
-  }
+  for (const auto& k : kernels) entries.push_back(stats_entry(kernel_name(k, path), k.as_object(), path));
   const json::object top = flat(c.as_object());
   // Each kernel's own directory holds its stats (with the spec file) and resolved spec.
   const fs::path first = fs::path(dir) / entries.front().label;
@@ -1103,15 +1101,21 @@ void report_experiment(Builder& b, const std::string& dir) {
   std::map<std::pair<std::string, std::string>, double> speedup;  // (dtype, chunk) -> speedup
   std::string first_dir;
   json::object first_stats;
-  for (const auto& rv : rows) {
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const json::value& rv = rows[i];
     if (!rv.is_object()) throw InputError(fmt::format("{}: every row must be an object", path));
     const json::object row = flat(rv.as_object());
-    const std::string dtype = text(row, "dtype"), chunk = cycles_text(num(row, "chunk"));
+    const double chunk_rows = num(row, "chunk");
+    if (!(chunk_rows >= 1 && chunk_rows <= 1 << 20 && chunk_rows == std::floor(chunk_rows))) {
+      const auto* seen = rv.as_object().if_contains("chunk");
+      throw InputError(fmt::format("{}: rows[{}].chunk: expected a chunk size (a whole number of rows), got {}", path, i,
+                                   seen ? json::serialize(*seen) : std::string("nothing")));
+    }
+    const std::string dtype = text(row, "dtype"), chunk = fmt::format("{}", std::uint64_t(chunk_rows));
     const auto& cmp = object_at(rv.as_object(), "comparison", path);
     const auto& ks = array_at(cmp, "kernels", path);
     for (const auto& k : ks) {
-      if (!k.is_object()) continue;
-      const std::string name = k.as_object().contains("name") ? k.as_object().at("name").as_string().c_str() : "?";
+      const std::string name = kernel_name(k, path);
       if (std::find(kernels.begin(), kernels.end(), name) == kernels.end()) kernels.push_back(name);
       entries.push_back(stats_entry(fmt::format("{} C={} {}", dtype, chunk, name), k.as_object(), path));
       if (first_dir.empty()) {
@@ -1124,7 +1128,7 @@ void report_experiment(Builder& b, const std::string& dir) {
     }
     if (std::find(chunks.begin(), chunks.end(), chunk) == chunks.end()) chunks.push_back(chunk);
     if (std::find(dtypes.begin(), dtypes.end(), dtype) == dtypes.end()) dtypes.push_back(dtype);
-    ExperimentPoint p{dtype, std::uint64_t(num(row, "chunk")), num(row, "speedup"), std::nullopt};
+    ExperimentPoint p{dtype, std::uint64_t(chunk_rows), num(row, "speedup"), std::nullopt};
     if (std::isfinite(num(row, "reported_speedup"))) p.reported = num(row, "reported_speedup");
     points.push_back(p);
     speedup[{dtype, chunk}] = p.speedup;
@@ -1228,7 +1232,7 @@ OutputKind detect_output(const std::string& dir) {
   if (!fs::exists(dir, ec)) throw InputError(fmt::format("--from {}: no such directory", dir));
   if (!fs::is_directory(dir, ec)) {
     throw InputError(fmt::format("--from {}: not a directory; give the output directory of npusim run, compare, "
-                                 "experiment or sweep", dir));
+                                 "experiment, layer or sweep", dir));
   }
   const fs::path d(dir);
   if (fs::exists(d / "results.sqlite")) return OutputKind::sweep;

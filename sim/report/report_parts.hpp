@@ -43,7 +43,6 @@ class Builder {
   std::map<std::string, std::string> m_csv;
 };
 
-std::string cycles_text(double c);
 std::string pct(double fraction, int digits = 1);
 std::string fixed(double v, const char* spec);
 std::string number_text(double v);

@@ -192,3 +192,52 @@ TEST_CASE("names with markup and bytes that are not UTF-8 are shown escaped", "[
   const std::string analyses = sim::read_text_file((dir / "run" / "report.analyses.json").string());
   CHECK(analyses.find('\xff') == std::string::npos);
 }
+
+TEST_CASE("hand-edited inputs and unwritable outputs get a message, never a crash", "[report]") {
+  sim::ReportOptions o;
+  o.quiet = true;
+  o.sensitivity = false;
+  // A JSON file cut short says where it ends.
+  const fs::path cut = fresh_dir("cut");
+  {
+    std::ofstream f(cut / "stats.json");
+    f << "{\n  \"cycles\": 3,\n  \"units\": {";
+  }
+  o.from = cut.string();
+  CHECK_THROWS_WITH(sim::write_report(o), Catch::EndsWith("stats.json: invalid JSON at line 3, column 13: incomplete JSON "
+                                                          "(the text ends there: cut short?)"));
+  // An experiment's rows need a chunk size and named kernels.
+  const fs::path ex = fresh_dir("edited-experiment");
+  o.from = ex.string();
+  for (const auto& [row, message] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"dtype": "fp16", "chunk": 1e300, "comparison": {"kernels": []}})",
+            "rows[0].chunk: expected a chunk size (a whole number of rows), got 1E300"},
+           {R"({"dtype": "fp16", "comparison": {"kernels": []}})",
+            "rows[0].chunk: expected a chunk size (a whole number of rows), got nothing"},
+           {R"({"dtype": "fp16", "chunk": 32, "comparison": {"kernels": [{"name": 5}]}})",
+            "every entry of 'kernels' needs a 'name'"}}) {
+    {
+      std::ofstream f(ex / "results.json");
+      f << R"({"experiment": {"name": "edited"}, "rows": [)" << row << "]}";
+    }
+    CHECK_THROWS_WITH(sim::write_report(o), Catch::EndsWith(message));
+  }
+  // A run whose trace holds events npusim never writes: they are left out of the timeline.
+  const fs::path dir = fresh_dir("hostile-out");
+  const auto k = sim::run_kernel(options("neumann"));
+  sim::write_outputs(k.run, dir.string(), false);
+  {
+    std::ofstream f(dir / "trace.json");
+    f << R"({"traceEvents": [{"ph": "X", "pid": 1.5, "tid": 0, "args": {"start_cycle": 0, "end_cycle": 4}},
+      {"ph": "X", "cat": "handoff", "pid": 0, "tid": 1, "ts": "x", "dur": 2, "args": {"cycles": 2}}]})";
+  }
+  o.from = dir.string();
+  // The page's directory is made; an output that cannot be written is named.
+  o.html = (dir / "new" / "deeper" / "r.html").string();
+  REQUIRE_NOTHROW(sim::write_report(o));
+  CHECK(fs::exists(dir / "new" / "deeper" / "r.html"));
+  if (fs::exists("/dev/full")) {
+    o.html = "/dev/full";
+    CHECK_THROWS_WITH(sim::write_report(o), "/dev/full: cannot write (No space left on device)");
+  }
+}
