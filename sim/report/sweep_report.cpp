@@ -73,11 +73,27 @@ class SweepData {
     m_definition = meta_json(m_store, "definition");
     m_workload = meta_json(m_store, "workload");
     for (const auto& r : m_rows) {
+      if (r.status == "ok") check_figures(r);
       if (m_points.empty() || m_points.back().number != r.point) {
         m_points.push_back(Point{r.point, r.axis_values, std::vector<const StoredRow*>(m_kernels.size(), nullptr)});
       }
       const auto k = std::find(m_kernels.begin(), m_kernels.end(), r.kernel);
       if (k != m_kernels.end()) m_points.back().rows[std::size_t(k - m_kernels.begin())] = &r;
+    }
+  }
+
+  /// The figures the analyses plot, as npusim writes them: a count of cycles, an SNR in dB.
+  void check_figures(const StoredRow& r) const {
+    auto bad = [&](const char* figure, const char* expected) {
+      const auto* v = r.figures.if_contains(figure);
+      throw InputError(fmt::format("{}: point {}, {}: {} is {}, expected {}: not a store npusim wrote", m_store.path(),
+                                   r.point, r.kernel, figure, v ? json::serialize(*v) : "missing", expected));
+    };
+    const double cycles = fig_number(r.figures, "cycles");
+    if (!(cycles >= 0 && cycles < 0x1p64)) bad("cycles", "a count of cycles");
+    if (r.figures.contains("accuracy.snr_db.worst")) {
+      const double snr = fig_number(r.figures, "accuracy.snr_db.worst");
+      if (!(std::abs(snr) <= 1000)) bad("accuracy.snr_db.worst", "an SNR in dB");
     }
   }
 

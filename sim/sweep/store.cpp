@@ -374,7 +374,15 @@ void Store::merge(Store& other) {
 std::vector<std::string> Store::axis_names() const {
   const json::value axes = parse_meta_json(meta("axes"), m_path);
   std::vector<std::string> out;
-  for (const auto& a : axes.as_array()) out.emplace_back(a.as_string());
+  if (axes.is_array()) {
+    for (const auto& a : axes.as_array()) {
+      if (a.is_string()) out.emplace_back(a.as_string());
+    }
+  }
+  if (!axes.is_array() || out.size() != axes.as_array().size()) {
+    throw InputError(fmt::format("{}: meta 'axes' is {}, expected a list of axis names: not a store npusim wrote",
+                                 m_path, json::serialize(axes)));
+  }
   return out;
 }
 

@@ -209,6 +209,16 @@ TEST_CASE("sweep report: interrupted, empty and all-failed stores", "[report][sw
   o.sensitivity = false;
   CHECK_THROWS_WITH(sim::write_report(o), Catch::Contains("no points stored yet") && Catch::Contains("--resume"));
 
+  // Figures no run writes (a hand-edited store) are refused rather than plotted.
+  const fs::path edited = fresh_dir("edited");
+  {
+    FakeSweep s(edited, {{"chunk", {"32"}}}, {"neumann"}, "numerics");
+    s.add(0, {row("neumann", 100, accuracy(1e300))});
+  }
+  o.from = edited.string();
+  CHECK_THROWS_WITH(sim::write_report(o), Catch::Contains("point 0, neumann: accuracy.snr_db.worst is 1E300, expected an "
+                                                          "SNR in dB: not a store npusim wrote"));
+
   const fs::path failed = fresh_dir("failed");
   {
     FakeSweep s(failed, {{"chunk", {"32", "64"}}}, {"neumann"}, "timing-only");
