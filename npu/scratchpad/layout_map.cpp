@@ -31,8 +31,8 @@ std::uint64_t LayoutMap::bytes_in(const Region& r, Layout l) const {
   }
   std::uint64_t n = 0;
   for (std::uint32_t k = 0; k < r.rows; ++k) {
-    const std::uint64_t lo = r.address + k * r.stride_bytes;
-    n += count_range(lo, lo + r.row_bytes, l);
+    const std::uint64_t row = r.address + k * r.stride_bytes;
+    n += count_range(row, row + r.row_bytes, l);
   }
   return n;
 }

@@ -192,15 +192,15 @@ std::shared_ptr<const StageRun> run_stage(Context& cx, Stage stage) {
       const int xs = cx.scales.of(stage == Stage::in_proj ? "x" : "on");
       store_weight(dram, sp.program, wl, combined_weight(*cx.weights, wl.name), cx.params.weights, dt, xs);
     }
-    for (const auto& name : sp.inputs) {
+    for (const auto& input : sp.inputs) {
       bool is_weight = false;
-      for (const auto& wl : sp.weights) is_weight |= name == wl.tensor || name == wl.scales;
+      for (const auto& wl : sp.weights) is_weight |= input == wl.tensor || input == wl.scales;
       if (is_weight) continue;
-      const npu::DramTensor& t = *sp.program.find_tensor(name);
-      if (name == "conv_w" || name == "neg_a" || name == "dt_bias" || name == "norm_w") {
-        store(dram, t, parameter(*cx.weights, name), 0, cx.input_saturations);
+      const npu::DramTensor& t = *sp.program.find_tensor(input);
+      if (input == "conv_w" || input == "neg_a" || input == "dt_bias" || input == "norm_w") {
+        store(dram, t, parameter(*cx.weights, input), 0, cx.input_saturations);
       } else {
-        store(dram, t, cx.host.at(name), is_fp32_tensor(name) ? 0 : tensor_scale(cx.scales, name),
+        store(dram, t, cx.host.at(input), is_fp32_tensor(input) ? 0 : tensor_scale(cx.scales, input),
               cx.input_saturations);
       }
     }
@@ -210,9 +210,9 @@ std::shared_ptr<const StageRun> run_stage(Context& cx, Stage stage) {
   if (cx.bar) so.progress = cx.bar->callback();
   run->result = npu::simulate(cx.hw, sp.program, so, numerics ? &dram : nullptr);
   if (numerics) {
-    for (const auto& name : sp.outputs) {
-      const npu::DramTensor& t = *sp.program.find_tensor(name);
-      cx.host[name] = load(dram, t, is_fp32_tensor(name) ? 0 : tensor_scale(cx.scales, name));
+    for (const auto& output : sp.outputs) {
+      const npu::DramTensor& t = *sp.program.find_tensor(output);
+      cx.host[output] = load(dram, t, is_fp32_tensor(output) ? 0 : tensor_scale(cx.scales, output));
     }
   }
   run->stats = make_stats(cx.hw, run->result, RunInfo{cx.opt.hw_path, "stage:" + name, numerics});

@@ -519,7 +519,7 @@ const std::vector<WorkloadKind>& kinds() {
            inverses = *names;
          }
          bool ok = true;
-         for (const auto& k : inverses) ok &= check_kernel(m, m.child_path("inverse"), k);
+         for (const auto& inverse : inverses) ok &= check_kernel(m, m.child_path("inverse"), inverse);
          if (written.empty()) return nullptr;
          const std::string file =
              (std::filesystem::path(m.reader().file()).parent_path() / written).lexically_normal().string();

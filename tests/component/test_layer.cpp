@@ -109,8 +109,6 @@ sim::LayerRunOptions options(const kernels::GdnModel& m, std::uint32_t seq, std:
   return o;
 }
 
-double snr(const Mat& got, const Mat& ref, std::uint32_t rows) { return kernels::tensor_accuracy(got, ref, rows).snr_db; }
-
 }  // namespace
 
 TEST_CASE("layer: the fp64 reference core is the token-by-token recurrence", "[layer][numerics]") {
