@@ -478,7 +478,7 @@ bool run_sweep(const Sweep& s, const SweepOptions& o, std::ostream& out, std::os
                        grouped(outcome.invalid), grouped(outcome.error));
     out << fmt::format("  wrote {}, {}, {}\n", store_path, csv, jsonl);
   }
-  print_failures(outcome, "sweep", csv, err);
+  if (o.count_failures) print_failures(outcome, "sweep", csv, err);
   return outcome.all_ok();
 }
 

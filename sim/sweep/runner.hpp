@@ -19,6 +19,9 @@ struct SweepOptions {
   std::uint32_t shard = 0;     ///< 1-based shard index; 0 = the whole sweep
   std::uint32_t shards = 1;    ///< number of shards
   std::uint64_t max_memory = 0;  ///< --max-memory for all workers together (0: half of the RAM)
+  /// Ends with a line on `err` counting the failed points (off for callers that expect some and
+  /// say so themselves: the report's sensitivity sweep, where a rejected spec is a one-sided row).
+  bool count_failures = true;
 };
 
 /// Parses "I/N" (1 <= I <= N); InputError otherwise.
