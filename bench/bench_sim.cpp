@@ -44,6 +44,7 @@ Figures vector_stream(const npu::NpuConfig& hw, std::uint32_t count) {
   const auto x = b.buffer("x", npu::DType::fp16, 1, 64);
   const auto y = b.buffer("y", npu::DType::fp16, 1, 64);
   const auto z = b.buffer("z", npu::DType::fp16, 1024, 64);
+  b.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) b.vec(npu::Opcode::vec_add, z.rows(i % 1024, 1), x.all(), y.all());
   npu::Program p = b.finish();
   npu::check_program(p, hw);
@@ -147,11 +148,11 @@ Figures matmul_numerics(const npu::NpuConfig& hw, double& loop_seconds, double& 
   std::vector<std::uint8_t> filed(64 * 64 * 2);
   const std::uint8_t* sp = scratchpad.data();
   for (std::uint32_t r = 0; r < kRepeats; ++r) {
-    matmul_as_filed(sp + p.address_of(in.operands[1]), sp + p.address_of(in.operands[2]), filed.data(),
+    matmul_as_filed(sp + p.address_of(p.operand(in, 1)), sp + p.address_of(p.operand(in, 2)), filed.data(),
                     hw.core.matrix.float_accumulator);
   }
   baseline_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-  if (std::memcmp(filed.data(), sp + p.address_of(in.operands[0]), filed.size()) != 0) {
+  if (std::memcmp(filed.data(), sp + p.address_of(p.dst(in)), filed.size()) != 0) {
     fmt::print(stderr, "npusim-bench: the matmul numerics differ from the issue-12 loop's bits\n");
     std::exit(1);
   }
@@ -165,6 +166,7 @@ double critical_path_seconds(const npu::NpuConfig& hw, std::uint32_t count, Figu
   npu::ProgramBuilder b("critical-path");
   const auto x = b.buffer("x", npu::DType::fp16, 1, 64);
   const auto z = b.buffer("z", npu::DType::fp16, 1024, 64);
+  b.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
     b.vec(npu::Opcode::vec_add, z.rows(i % 1024, 1), z.rows((i + 1023) % 1024, 1), x.all());
     if (i % 4 == 3) b.barrier();

@@ -47,6 +47,8 @@ Program build_gemm(const NpuConfig& hw, const GemmParams& g) {
   const BufferRef c = b.buffer("c", acc, tm, tn);
   const std::uint8_t qa = 0, qb = static_cast<std::uint8_t>(hw.core.dma.queues > 1 ? 1 : 0);
   std::uint32_t slot = 0;
+  const std::uint64_t tiles = std::uint64_t{g.m / tm} * (g.n / tn);
+  b.reserve(tiles * (3 * (g.k / tk) + 1));  // per output tile: two loads and a matmul per k step, a store
   for (std::uint32_t i = 0; i < g.m; i += tm) {
     for (std::uint32_t j = 0; j < g.n; j += tn) {
       for (std::uint32_t kk = 0; kk < g.k; kk += tk, slot ^= 1) {

@@ -90,12 +90,13 @@ InverseProgram build_inverse(const std::string& name, const npu::NpuConfig& hw, 
   for (const auto& stream : p.streams) {
     for (const auto& in : stream.code) {
       if (in.op == npu::Opcode::matmul) {
-        const DType t = p.dtype_of(in.operands[1]);
+        const DType t = p.dtype_of(p.operand(in, 1));
         need(hw.core.matrix.rate(t).has_value(), fmt::format("{} matmuls", npu::dtype_name(t)));
       } else if (in.unit() == npu::UnitKind::vector) {
         for (int i = 0; i < in.noperands; ++i) {
-          if (!in.operands[i].is_tensor() || (in.op == npu::Opcode::vec_select && i == 1)) continue;
-          const DType t = p.dtype_of(in.operands[i]);
+          const npu::Operand& o = p.operand(in, i);
+          if (!o.is_tensor() || (in.op == npu::Opcode::vec_select && i == 1)) continue;
+          const DType t = p.dtype_of(o);
           need(hw.core.vector.supports(t), fmt::format("{} vector arithmetic", npu::dtype_name(t)));
         }
       }

@@ -24,16 +24,18 @@ const ComputeUnit::Costed& ComputeUnit::costed(const Instruction& in, const Acce
   CostKey key{};  // no padding (asserted): keys compare as bytes
   key.op = static_cast<std::uint8_t>(in.op);
   key.noperands = in.noperands;
-  key.flags = static_cast<std::uint8_t>(in.attrs.acc | in.attrs.ta << 1 | in.attrs.tb << 2);
+  const Program& p = m_state.program;
+  const Attrs& at = p.attrs(in);
+  key.flags = static_cast<std::uint8_t>(at.acc | at.ta << 1 | at.tb << 2);
   std::uint64_t h = key.op * 0x9e3779b97f4a7c15ULL;
   for (int i = 0; i < in.noperands; ++i) {
-    const Operand& o = in.operands[i];
+    const Operand& o = p.operand(in, i);
     CostKey::Part& part = key.parts[i];
     part.kind = static_cast<std::uint8_t>(o.kind);
     if (!o.is_tensor()) continue;
     part.space = static_cast<std::uint8_t>(o.space);
-    part.dtype = static_cast<std::uint8_t>(m_state.program.dtype_of(o));
-    part.contiguous = o.view.contiguous();
+    part.dtype = static_cast<std::uint8_t>(p.dtype_of(o));
+    part.contiguous = p.contiguous(o);
     part.rows = o.view.rows;
     part.cols = o.view.cols;
     h = (h ^ (std::uint64_t{part.rows} << 32 | part.cols) ^ part.dtype) * 0x100000001b3ULL;
@@ -62,7 +64,7 @@ Cycle ComputeUnit::handoff(InstrRecord& rec, std::uint64_t bytes) {
 QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) {
   const Instruction& in = thread.instruction(idx);
   InstrRecord& rec = thread.records[idx];
-  const LayoutPlan plan = plan_layout(in, access, m_state.layout);
+  const LayoutPlan plan = plan_layout(m_state.program, in, access, m_state.layout);
   const Cycle extra = handoff(rec, plan.convert_bytes);
   m_state.layout.assign(access.write, plan.result);
   const Costed& costs = costed(in, access);
@@ -90,7 +92,7 @@ QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const Ac
   }
   rec.contention_cycles = static_cast<std::int64_t>(c.bank_conflict_cycles);
   if (in.op == Opcode::vec_layout) {  // via vector: the conversion is the hand-off into the other layout
-    UnitCounters& into = m_state.counters[in.attrs.to_matrix ? kMatrixUnit : kVectorUnit];
+    UnitCounters& into = m_state.counters[m_state.program.attrs(in).to_matrix ? kMatrixUnit : kVectorUnit];
     ++into.handoffs;
     into.handoff_bytes += c.sp_read_bytes;
     into.handoff_cycles += e.busy + e.latency;  // the conversion, its latency and handoff.sync_cycles

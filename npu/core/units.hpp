@@ -24,7 +24,7 @@ inline std::uint32_t unit_of(const Instruction& in) {
     case UnitKind::sequencer: return kSequencerUnit;
     case UnitKind::matrix: return kMatrixUnit;
     case UnitKind::vector: return kVectorUnit;
-    case UnitKind::dma: return kFirstDmaUnit + in.attrs.queue;
+    case UnitKind::dma: return kFirstDmaUnit + in.queue;
   }
   return kSequencerUnit;
 }

@@ -9,7 +9,7 @@ Region region_of(const Program& p, const Operand& o) {
   r.address = p.address_of(o);
   r.rows = o.view.rows;
   r.row_bytes = static_cast<std::uint32_t>(o.view.cols * elem);
-  r.stride_bytes = o.view.stride * elem;
+  r.stride_bytes = p.stride_of(o) * elem;
   return r;
 }
 
@@ -17,11 +17,12 @@ AccessSet accesses(const Program& p, const Instruction& in) {
   AccessSet a;
   if (in.unit() == UnitKind::sequencer) return a;
   for (int i = 1; i < in.noperands; ++i) {
-    if (in.operands[i].is_tensor()) a.reads[a.nreads++] = region_of(p, in.operands[i]);
+    const Operand& o = p.operand(in, i);
+    if (o.is_tensor()) a.reads[a.nreads++] = region_of(p, o);
   }
-  a.write = region_of(p, in.operands[0]);
+  a.write = region_of(p, p.dst(in));
   a.has_write = true;
-  if ((in.op == Opcode::matmul && in.attrs.acc) || in.op == Opcode::vec_layout) a.reads[a.nreads++] = a.write;
+  if ((in.op == Opcode::matmul && p.attrs(in).acc) || in.op == Opcode::vec_layout) a.reads[a.nreads++] = a.write;
   return a;
 }
 

@@ -407,7 +407,7 @@ class Parser {
     if (peek().kind != Token::Kind::end && !(peek().kind == Token::Kind::ident && is_attribute_start())) {
       for (;;) {
         const Operand o = flag_operands ? parse_flag() : parse_operand();
-        if (count < kMaxOperands) in.operands[count] = o;
+        if (count < kMaxOperands) in.operand_ids[count] = m_program.operand_table.intern(o);
         ++count;
         if (!peek().is(',')) break;
         take();
@@ -418,7 +418,9 @@ class Parser {
                                          info->operands == 1 ? "" : "s", count, info->syntax)};
     }
     in.noperands = static_cast<std::uint8_t>(count);
-    while (peek().kind != Token::Kind::end) parse_attribute(*info, in.attrs);
+    Attrs attrs;
+    while (peek().kind != Token::Kind::end) parse_attribute(*info, in, attrs);
+    in.attrs_id = m_program.attrs_table.intern(attrs);
     in.note = add_note(m_program, std::move(notes));
     current_stream().code.push_back(in);
   }
@@ -510,7 +512,6 @@ class Parser {
     o.view.offset = offset;
     o.view.cols = static_cast<std::uint32_t>(extent[rank - 1]);
     o.view.rows = rank >= 2 ? static_cast<std::uint32_t>(extent[rank - 2]) : 1;
-    o.view.stride = dims[rank - 1];
     return o;
   }
 
@@ -546,7 +547,8 @@ class Parser {
     extent = static_cast<std::uint64_t>(end - begin);
   }
 
-  void parse_attribute(const OpInfo& info, Attrs& a) {
+  // One attribute of `in`: the queue is the instruction's, the others go to `a`.
+  void parse_attribute(const OpInfo& info, Instruction& in, Attrs& a) {
     static const std::vector<std::pair<std::string_view, std::uint16_t>> kNames = {
         {"acc", kAttrAcc}, {"ta", kAttrTa},       {"tb", kAttrTb},     {"q", kAttrQueue},   {"axis", kAttrAxis},
         {"lo", kAttrLo},   {"hi", kAttrHi},       {"shift", kAttrShift}, {"mult", kAttrMult}, {"round", kAttrRound},
@@ -579,7 +581,7 @@ class Parser {
     constexpr std::int64_t i32min = std::numeric_limits<std::int32_t>::min();
     constexpr std::int64_t i32max = std::numeric_limits<std::int32_t>::max();
     switch (bit) {
-      case kAttrQueue: a.queue = static_cast<std::uint8_t>(parse_int(v, 0, 63, "q")); break;
+      case kAttrQueue: in.queue = static_cast<std::uint8_t>(parse_int(v, 0, 63, "q")); break;
       case kAttrAxis: a.axis = static_cast<std::uint8_t>(parse_int(v, 0, 1, "axis")); break;
       case kAttrLo: a.lo = static_cast<std::int32_t>(parse_int(v, i32min, i32max, "lo")); break;
       case kAttrHi: a.hi = static_cast<std::int32_t>(parse_int(v, i32min, i32max, "hi")); break;

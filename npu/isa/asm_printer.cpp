@@ -128,14 +128,14 @@ std::string format_instruction(const Program& p, const Instruction& in) {
   std::string s(info.mnemonic);
   for (int i = 0; i < in.noperands; ++i) {
     s += i == 0 ? " " : ", ";
-    s += format_operand(p, in.operands[i]);
+    s += format_operand(p, p.operand(in, i));
   }
-  const Attrs& a = in.attrs;
+  const Attrs& a = p.attrs(in);
   const auto allowed = [&](std::uint16_t bit) { return (info.attrs & bit) != 0; };
   if (allowed(kAttrAcc) && a.acc) s += " acc";
   if (allowed(kAttrTa) && a.ta) s += " ta";
   if (allowed(kAttrTb) && a.tb) s += " tb";
-  if (allowed(kAttrQueue) && a.queue != 0) s += fmt::format(" q={}", a.queue);
+  if (allowed(kAttrQueue) && in.queue != 0) s += fmt::format(" q={}", in.queue);
   if (allowed(kAttrAxis) && a.axis != 1) s += fmt::format(" axis={}", a.axis);
   if (allowed(kAttrLo) && a.lo != 0) s += fmt::format(" lo={}", a.lo);
   if (allowed(kAttrHi) && a.hi) s += fmt::format(" hi={}", *a.hi);

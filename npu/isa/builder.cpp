@@ -12,7 +12,7 @@ Operand BufferRef::view(std::uint32_t row0, std::uint32_t rows, std::uint32_t co
   o.kind = Operand::Kind::tensor;
   o.space = Space::scratchpad;
   o.id = m_id;
-  o.view = View{std::uint64_t{row0} * m_cols + col0, rows, cols, m_cols};
+  o.view = View{std::uint64_t{row0} * m_cols + col0, rows, cols};
   return o;
 }
 
@@ -22,7 +22,7 @@ Operand TensorRef::view(std::uint64_t matrix, std::uint32_t row0, std::uint32_t 
   o.kind = Operand::Kind::tensor;
   o.space = Space::dram;
   o.id = m_id;
-  o.view = View{(matrix * m_rows + row0) * m_cols + col0, rows, cols, m_cols};
+  o.view = View{(matrix * m_rows + row0) * m_cols + col0, rows, cols};
   return o;
 }
 
@@ -89,15 +89,10 @@ Stream& ProgramBuilder::stream() {
   return m_program.streams[m_current];
 }
 
-Instruction& ProgramBuilder::emit(Opcode op, std::initializer_list<Operand> operands) {
-  Instruction in;
-  in.op = op;
-  int i = 0;
-  for (const Operand& o : operands) {
-    if (o.kind == Operand::Kind::none) break;
-    in.operands[i++] = o;
-  }
-  in.noperands = static_cast<std::uint8_t>(i);
+void ProgramBuilder::reserve(std::size_t instructions) { stream().code.reserve(stream().code.size() + instructions); }
+
+Instruction& ProgramBuilder::emit(Opcode op, std::initializer_list<Operand> operands, const Attrs& attrs) {
+  Instruction in = m_program.make_instruction(op, operands, attrs);
   if (!m_pending_comments.empty()) in.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
   auto& code = m_capturing ? m_captured : stream().code;
   code.push_back(in);
@@ -105,27 +100,27 @@ Instruction& ProgramBuilder::emit(Opcode op, std::initializer_list<Operand> oper
 }
 
 void ProgramBuilder::dma_load(const Operand& dst, const Operand& src, std::uint8_t queue) {
-  emit(Opcode::dma_load, {dst, src}).attrs.queue = queue;
+  emit(Opcode::dma_load, {dst, src}).queue = queue;
 }
 
 void ProgramBuilder::dma_store(const Operand& dst, const Operand& src, std::uint8_t queue) {
-  emit(Opcode::dma_store, {dst, src}).attrs.queue = queue;
+  emit(Opcode::dma_store, {dst, src}).queue = queue;
 }
 
 void ProgramBuilder::matmul(const Operand& c, const Operand& a, const Operand& b, bool acc, bool ta, bool tb,
                             int shift) {
-  Attrs& attrs = emit(Opcode::matmul, {c, a, b}).attrs;
+  Attrs attrs;
   attrs.acc = acc;
   attrs.ta = ta;
   attrs.tb = tb;
   attrs.shift = shift;
+  emit(Opcode::matmul, {c, a, b}, attrs);
 }
 
 void ProgramBuilder::vec(Opcode op, const Operand& dst, const Operand& a, const Operand& b, const Operand& c,
                          const Attrs& attrs) {
   NPUSIM_ASSERT(op_info(op).unit == UnitKind::vector, "vec() emits vector instructions only");
-  Instruction& in = emit(op, {dst, a, b, c});
-  in.attrs = attrs;
+  emit(op, {dst, a, b, c}, attrs);
 }
 
 void ProgramBuilder::barrier() { emit(Opcode::barrier, {}); }

@@ -90,6 +90,9 @@ class ProgramBuilder {
   /// Appends instructions to the current stream.
   void append(const std::vector<Instruction>& code);
 
+  /// Room for `instructions` more in the current stream (saves copies when the count is known).
+  void reserve(std::size_t instructions);
+
   /// Instructions emitted so far.
   std::size_t size() const { return m_program.instruction_count(); }
   /// The program as built so far.
@@ -99,7 +102,7 @@ class ProgramBuilder {
   Program finish();
 
  private:
-  Instruction& emit(Opcode op, std::initializer_list<Operand> operands);
+  Instruction& emit(Opcode op, std::initializer_list<Operand> operands, const Attrs& attrs = {});
   Operand flag(const std::string& name);
   Stream& stream();
 

@@ -129,7 +129,7 @@ class Checker {
     }
     bool ok = true;
     for (std::size_t i = 0; i < roles.count; ++i) {
-      const Operand& o = in.operands[i];
+      const Operand& o = m_p.operand(in, i);
       auto need = [&](const char* what) {
         const std::string pos = i == 0 ? "the destination" : fmt::format("operand {}", i + 1);
         fail(in, fmt::format("{} must be {}, got {}", pos, what, describe(o)));
@@ -173,7 +173,7 @@ class Checker {
     const View& v = o.view;
     const std::uint64_t col0 = v.offset % cols;
     const std::uint64_t row0 = (v.offset / cols) % rows;
-    if (v.rows == 0 || v.cols == 0 || v.stride != cols || col0 + v.cols > cols || row0 + v.rows > rows ||
+    if (v.rows == 0 || v.cols == 0 || col0 + v.cols > cols || row0 + v.rows > rows ||
         v.offset >= total) {
       fail(in, fmt::format("the window {}x{} at element {} does not fit in '{}'", v.rows, v.cols, v.offset,
                            m_p.name_of(o)));
@@ -189,10 +189,10 @@ class Checker {
 
   void check_instruction(const Instruction& in) {
     if (!check_roles(in)) return;
-    const Operand* op = in.operands.data();
+    const auto op = [&](int i) -> const Operand& { return m_p.operand(in, i); };
     switch (in.info().unit) {
-      case UnitKind::dma: check_dma(in, op[0], op[1]); break;
-      case UnitKind::matrix: check_matmul(in, op[0], op[1], op[2]); break;
+      case UnitKind::dma: check_dma(in, op(0), op(1)); break;
+      case UnitKind::matrix: check_matmul(in, op(0), op(1), op(2)); break;
       case UnitKind::vector: check_vector(in); break;
       case UnitKind::sequencer: break;
     }
@@ -207,23 +207,24 @@ class Checker {
       fail(in, fmt::format("DMA copies bytes without conversion: {} is {} but {} is {}", describe(dst),
                            dtype_name(m_p.dtype_of(dst)), describe(src), dtype_name(m_p.dtype_of(src))));
     }
-    if (in.attrs.queue >= m_hw.core.dma.queues) {
+    if (in.queue >= m_hw.core.dma.queues) {
       const std::uint32_t n = m_hw.core.dma.queues;
-      fail(in, n == 1 ? fmt::format("q={} does not exist: the hardware has 1 DMA queue (q=0)", in.attrs.queue)
-                      : fmt::format("q={} does not exist: the hardware has {} DMA queues (q=0 to q={})", in.attrs.queue,
+      fail(in, n == 1 ? fmt::format("q={} does not exist: the hardware has 1 DMA queue (q=0)", in.queue)
+                      : fmt::format("q={} does not exist: the hardware has {} DMA queues (q=0 to q={})", in.queue,
                                     n, n - 1));
     }
   }
 
   void check_matmul(const Instruction& in, const Operand& c, const Operand& a, const Operand& b) {
-    const std::uint32_t m = in.attrs.ta ? a.view.cols : a.view.rows;
-    const std::uint32_t ka = in.attrs.ta ? a.view.rows : a.view.cols;
-    const std::uint32_t kb = in.attrs.tb ? b.view.cols : b.view.rows;
-    const std::uint32_t n = in.attrs.tb ? b.view.rows : b.view.cols;
+    const Attrs& at = m_p.attrs(in);
+    const std::uint32_t m = at.ta ? a.view.cols : a.view.rows;
+    const std::uint32_t ka = at.ta ? a.view.rows : a.view.cols;
+    const std::uint32_t kb = at.tb ? b.view.cols : b.view.rows;
+    const std::uint32_t n = at.tb ? b.view.rows : b.view.cols;
     if (ka != kb) {
       fail(in, fmt::format("inner dimensions differ: A gives K = {} but B gives K = {} (A {}{}, B {}{})", ka, kb,
-                           shape(a.view), in.attrs.ta ? " transposed" : "", shape(b.view),
-                           in.attrs.tb ? " transposed" : ""));
+                           shape(a.view), at.ta ? " transposed" : "", shape(b.view),
+                           at.tb ? " transposed" : ""));
     }
     if (c.view.rows != m || c.view.cols != n) {
       fail(in, fmt::format("the destination is {} but A x B is {}x{}", shape(c.view), m, n));
@@ -238,11 +239,11 @@ class Checker {
     if (is_int(ta) && !is_int(tc)) {
       fail(in, fmt::format("integer operands need an integer destination, got {}", dtype_name(tc)));
     }
-    if (in.attrs.shift != 0 && !is_int(ta)) {
+    if (at.shift != 0 && !is_int(ta)) {
       fail(in, "shift= requantizes integer results; these operands are floats");
     }
-    if (in.attrs.shift < 0 || in.attrs.shift > 31) {
-      fail(in, fmt::format("shift={} must be in [0, 31] for a matmul", in.attrs.shift));
+    if (at.shift < 0 || at.shift > 31) {
+      fail(in, fmt::format("shift={} must be in [0, 31] for a matmul", at.shift));
     }
     if (!m_hw.core.matrix.rate(ta)) {
       std::array<bool, kDTypeCount> ok{};
@@ -254,17 +255,18 @@ class Checker {
 
   /// "operand 2 (buffer 'x[0:4]')", or "the immediate 1.5" for numbers.
   std::string which(const Instruction& in, int i) const {
-    const Operand& o = in.operands[i];
+    const Operand& o = m_p.operand(in, i);
     if (o.is_imm()) return describe(o);
     return fmt::format("operand {} ({})", i + 1, describe(o));
   }
 
   void check_vector(const Instruction& in) {
-    const Operand& dst = in.operands[0];
+    const Attrs& at = m_p.attrs(in);
+    const Operand& dst = m_p.operand(in, 0);
     const DType td = m_p.dtype_of(dst);
     const View& d = dst.view;
     auto same_dtype = [&](int i) {
-      const Operand& o = in.operands[i];
+      const Operand& o = m_p.operand(in, i);
       if (o.is_tensor() && m_p.dtype_of(o) != td) {
         fail(in, fmt::format("{} is {} but the destination is {}", which(in, i), dtype_name(m_p.dtype_of(o)),
                              dtype_name(td)));
@@ -272,13 +274,13 @@ class Checker {
       check_imm_fits(in, o, td);
     };
     auto same_shape = [&](int i) {
-      const Operand& o = in.operands[i];
+      const Operand& o = m_p.operand(in, i);
       if (o.view.rows != d.rows || o.view.cols != d.cols) {
         fail(in, fmt::format("{} is {} but the destination is {}", which(in, i), shape(o.view), shape(d)));
       }
     };
     auto broadcastable = [&](int i) {
-      const Operand& o = in.operands[i];
+      const Operand& o = m_p.operand(in, i);
       if (!o.is_tensor()) return;
       const bool rows_ok = o.view.rows == d.rows || o.view.rows == 1;
       const bool cols_ok = o.view.cols == d.cols || o.view.cols == 1;
@@ -287,7 +289,7 @@ class Checker {
                              shape(o.view), shape(d)));
       }
     };
-    const Operand& s = in.operands[1];
+    const Operand& s = m_p.operand(in, 1);
     switch (in.op) {
       case Opcode::vec_add: case Opcode::vec_sub: case Opcode::vec_mul: case Opcode::vec_max: case Opcode::vec_min:
       case Opcode::vec_fma:
@@ -310,11 +312,11 @@ class Checker {
         break;
       case Opcode::vec_reduce_sum: case Opcode::vec_reduce_max: {
         same_dtype(1);
-        const bool ok = in.attrs.axis == 1 ? (d.rows == s.view.rows && d.cols == 1)
+        const bool ok = at.axis == 1 ? (d.rows == s.view.rows && d.cols == 1)
                                            : (d.cols == s.view.cols && d.rows == 1);
         if (!ok) {
           fail(in, fmt::format("reducing {} along axis {} gives {}, but the destination is {}", shape(s.view),
-                               in.attrs.axis, in.attrs.axis == 1 ? fmt::format("{}x1", s.view.rows)
+                               at.axis, at.axis == 1 ? fmt::format("{}x1", s.view.rows)
                                                                  : fmt::format("1x{}", s.view.cols),
                                shape(d)));
         }
@@ -348,7 +350,7 @@ class Checker {
     }
     // Every dtype the instruction computes in must be supported by the vector unit.
     for (int i = 0; i < in.noperands; ++i) {
-      const Operand& o = in.operands[i];
+      const Operand& o = m_p.operand(in, i);
       if (!o.is_tensor()) continue;
       const DType t = m_p.dtype_of(o);
       if (in.op == Opcode::vec_select && i == 1) continue;  // the mask is only tested against zero
@@ -410,10 +412,10 @@ class Checker {
     std::vector<std::uint32_t> last_wait(m_p.flags.size());
     for (const Stream& s : m_p.streams) {
       for (const Instruction& in : s.code) {
-        if (in.op == Opcode::signal) ++signals[in.operands[0].id];
+        if (in.op == Opcode::signal) ++signals[m_p.operand(in, 0).id];
         if (in.op == Opcode::wait) {
-          ++waits[in.operands[0].id];
-          last_wait[in.operands[0].id] = in.line;
+          ++waits[m_p.operand(in, 0).id];
+          last_wait[m_p.operand(in, 0).id] = in.line;
         }
       }
     }

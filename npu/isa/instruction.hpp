@@ -3,11 +3,13 @@
 /// scratchpad buffer, or a 2-D window of one, so every operand is a 2-D strided region.
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
 #include "npu/common/region.hpp"
 #include "npu/config.hpp"
+#include "npu/isa/intern.hpp"
 #include "npu/numerics/integer.hpp"
 
 namespace npusim::npu {
@@ -54,17 +56,20 @@ const OpInfo* find_op(std::string_view mnemonic);
 std::string_view closest_mnemonic(std::string_view word);
 
 /// The 2-D window an operand selects: `rows` x `cols` elements starting `offset` elements into
-/// its tensor, rows `stride` elements apart.
+/// its tensor. Rows are the tensor's row length apart (Program::stride_of()).
 struct View {
   std::uint64_t offset = 0;
   std::uint32_t rows = 0;
   std::uint32_t cols = 0;
-  std::uint32_t stride = 0;
 
   std::uint64_t elements() const { return std::uint64_t{rows} * cols; }
-  bool contiguous() const { return rows <= 1 || stride == cols; }
+  friend bool operator==(const View& a, const View& b) {
+    return a.offset == b.offset && a.rows == b.rows && a.cols == b.cols;
+  }
 };
 
+/// What an instruction reads or writes: a window of a DRAM tensor or scratchpad buffer, an
+/// immediate, or a flag. Programs keep each distinct operand once (Program::operand_table).
 struct Operand {
   enum class Kind : std::uint8_t { none, tensor, imm, flag };
   Kind kind = Kind::none;
@@ -75,14 +80,32 @@ struct Operand {
 
   bool is_tensor() const { return kind == Kind::tensor; }
   bool is_imm() const { return kind == Kind::imm; }
+  /// Equal in every field; immediates bit for bit (0 and -0 print differently).
+  friend bool operator==(const Operand& a, const Operand& b) {
+    return a.kind == b.kind && a.space == b.space && a.id == b.id && a.view == b.view && imm_bits(a) == imm_bits(b);
+  }
+  friend std::uint64_t hash_value(const Operand& o) {
+    const std::uint64_t h = hash_mix(hash_mix(static_cast<std::uint64_t>(o.kind) << 8 | static_cast<std::uint64_t>(o.space),
+                                              std::uint64_t{o.id} << 32 | o.view.rows),
+                                     std::uint64_t{o.view.cols} << 32 ^ o.view.offset);
+    return hash_mix(h, imm_bits(o));
+  }
+
+ private:
+  static std::uint64_t imm_bits(const Operand& o) {
+    std::uint64_t b;
+    std::memcpy(&b, &o.imm, sizeof b);
+    return b;
+  }
 };
 
-/// Instruction attributes; fields not accepted by an opcode keep their defaults.
+/// Instruction attributes; fields not accepted by an opcode keep their defaults. Programs keep
+/// each distinct set once (Program::attrs_table). The DMA queue is no attribute here: it is
+/// Instruction::queue.
 struct Attrs {
   bool acc = false;  ///< matmul: accumulate into the destination
   bool ta = false;   ///< matmul: A is stored K x M and used transposed
   bool tb = false;   ///< matmul: B is stored N x K and used transposed
-  std::uint8_t queue = 0;  ///< DMA queue
   std::uint8_t axis = 1;   ///< reduce: 1 reduces each row, 0 each column
   std::int32_t lo = 0;     ///< band: keep lo <= i - j <= hi
   std::optional<std::int32_t> hi;
@@ -90,21 +113,38 @@ struct Attrs {
   std::int32_t mult = 1;
   Rounding round = Rounding::rne;  ///< requant, float-to-int cast
   bool to_matrix = false;  ///< vec.layout: convert into the matrix unit's layout (else the vector unit's)
+
+  friend bool operator==(const Attrs& a, const Attrs& b) {
+    return a.acc == b.acc && a.ta == b.ta && a.tb == b.tb && a.axis == b.axis && a.lo == b.lo && a.hi == b.hi &&
+           a.shift == b.shift && a.mult == b.mult && a.round == b.round && a.to_matrix == b.to_matrix;
+  }
+  friend std::uint64_t hash_value(const Attrs& a) {
+    const std::uint64_t flags = std::uint64_t{a.acc} | std::uint64_t{a.ta} << 1 | std::uint64_t{a.tb} << 2 |
+                                std::uint64_t{a.to_matrix} << 3 | std::uint64_t{a.axis} << 8 |
+                                std::uint64_t{static_cast<std::uint8_t>(a.round)} << 16 | std::uint64_t{a.hi.has_value()} << 24;
+    const auto u32 = [](std::int32_t v) { return std::uint64_t{static_cast<std::uint32_t>(v)}; };
+    return hash_mix(hash_mix(flags, u32(a.lo) << 32 | u32(a.hi.value_or(0))), u32(a.shift) << 32 | u32(a.mult));
+  }
 };
 
 inline constexpr int kMaxOperands = 4;
 
+/// One instruction of a stream. Its operands and attributes are indices into its Program's
+/// tables: read them with Program::operand() and Program::attrs(), make instructions with
+/// Program::make_instruction() (or intern into the tables directly).
 struct Instruction {
   Opcode op = Opcode::barrier;
   std::uint8_t noperands = 0;
-  std::array<Operand, kMaxOperands> operands{};
-  Attrs attrs;
+  std::uint8_t queue = 0;     ///< DMA queue (kept here: it picks the unit the instruction runs on)
+  std::uint32_t attrs_id = 0;  ///< index into Program::attrs_table (0: the defaults)
+  /// Indices into Program::operand_table, destination first; 0 (the `none` operand) past noperands.
+  std::array<std::uint32_t, kMaxOperands> operand_ids{};
   std::uint32_t line = 0;  ///< source line (or the line in the printed program for built ones)
   std::uint32_t note = 0;  ///< index into Program::notes (0: no comments attached)
 
   const OpInfo& info() const { return op_info(op); }
   UnitKind unit() const { return op_info(op).unit; }
-  const Operand& dst() const { return operands[0]; }
 };
+static_assert(sizeof(Instruction) <= 32, "instructions stay small: streams run to millions of them");
 
 }  // namespace npusim::npu

@@ -52,8 +52,16 @@ std::vector<std::uint32_t> Program::dims_of(const Operand& o) const {
   return {buffers[o.id].rows, buffers[o.id].cols};
 }
 
-std::uint32_t Program::stride_of(const Operand& o) const {
-  return o.space == Space::dram ? tensors[o.id].cols() : buffers[o.id].cols;
+Instruction Program::make_instruction(Opcode op, std::initializer_list<Operand> operands, const Attrs& attrs) {
+  NPUSIM_ASSERT(operands.size() <= kMaxOperands, "too many operands");
+  Instruction in;
+  in.op = op;
+  for (const Operand& o : operands) {
+    if (o.kind == Operand::Kind::none) break;
+    in.operand_ids[in.noperands++] = operand_table.intern(o);
+  }
+  in.attrs_id = attrs_table.intern(attrs);
+  return in;
 }
 
 std::uint32_t add_note(Program& p, Notes n) {

@@ -3,6 +3,7 @@
 /// Produced by the text parser (asm.hpp) or by ProgramBuilder (builder.hpp); both go through
 /// check_program() before a model runs them.
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,6 +101,16 @@ struct Program {
   std::vector<Stream> streams;
   std::vector<Notes> notes{Notes{}};  ///< notes[0] is the empty note
   std::vector<std::string> trailing_lines;  ///< comment lines after the last statement
+  /// Every distinct operand and attribute set of the instructions ([0]: `none`, the defaults).
+  InternTable<Operand> operand_table;
+  InternTable<Attrs> attrs_table;
+
+  /// Operand `i` of `in`, destination first (the `none` operand from in.noperands on).
+  const Operand& operand(const Instruction& in, int i) const { return operand_table[in.operand_ids[i]]; }
+  const Operand& dst(const Instruction& in) const { return operand(in, 0); }
+  const Attrs& attrs(const Instruction& in) const { return attrs_table[in.attrs_id]; }
+  /// An instruction of this program: `op` with `operands` (up to the first `none`) and `attrs`.
+  Instruction make_instruction(Opcode op, std::initializer_list<Operand> operands, const Attrs& attrs = {});
 
   const DramTensor* find_tensor(std::string_view name) const;
   const Buffer* find_buffer(std::string_view name) const;
@@ -116,7 +127,11 @@ struct Program {
   /// Shape of the tensor or buffer a tensor operand indexes (buffers are 2-D).
   std::vector<std::uint32_t> dims_of(const Operand& o) const;
   /// The number of columns of the tensor an operand indexes (its row stride in elements).
-  std::uint32_t stride_of(const Operand& o) const;
+  std::uint32_t stride_of(const Operand& o) const {
+    return o.space == Space::dram ? tensors[o.id].cols() : buffers[o.id].cols;
+  }
+  /// A tensor operand's rows are adjacent in memory (or it has one row).
+  bool contiguous(const Operand& o) const { return o.view.rows <= 1 || o.view.cols == stride_of(o); }
   /// Byte address of element (0, 0) of an operand's view, in its space.
   std::uint64_t address_of(const Operand& o) const {
     const std::uint64_t base = o.space == Space::dram ? tensors[o.id].address : buffers[o.id].address;

@@ -53,13 +53,14 @@ Cycle matmul_compute_cycles(const MatrixConfig& cfg, const MatmulShape& s) {
 }
 
 MatmulShape matmul_shape(const Program& p, const Instruction& in) {
-  const View& a = in.operands[1].view;
-  const View& b = in.operands[2].view;
+  const View& a = p.operand(in, 1).view;
+  const View& b = p.operand(in, 2).view;
+  const Attrs& at = p.attrs(in);
   MatmulShape s;
-  s.m = in.attrs.ta ? a.cols : a.rows;
-  s.k = in.attrs.ta ? a.rows : a.cols;
-  s.n = in.attrs.tb ? b.rows : b.cols;
-  s.dtype = p.dtype_of(in.operands[1]);
+  s.m = at.ta ? a.cols : a.rows;
+  s.k = at.ta ? a.rows : a.cols;
+  s.n = at.tb ? b.rows : b.cols;
+  s.dtype = p.dtype_of(p.operand(in, 1));
   return s;
 }
 

@@ -196,7 +196,7 @@ NPUSIM_AVX2_CLONE void accumulate_fp32(float* __restrict out, const float* __res
 class Executor {
  public:
   Executor(const Program& p, const Instruction& in, const CoreConfig& cfg, Memories mem, NumericsCounters& n)
-      : m_p(p), m_in(in), m_cfg(cfg), m_mem(mem), m_n(n) {}
+      : m_p(p), m_in(in), m_at(p.attrs(in)), m_cfg(cfg), m_mem(mem), m_n(n) {}
 
   void run() {
     switch (m_in.op) {
@@ -223,9 +223,9 @@ class Executor {
   // The destination dtype decides how immediates are read: rounded to a float dtype, or exact
   // integers (the checker made sure they fit).
   Operand2D operand(int i) const {
-    const Operand& o = m_in.operands[i];
+    const Operand& o = m_p.operand(m_in, i);
     Operand2D a;
-    const DType dst = m_p.dtype_of(m_in.operands[0]);
+    const DType dst = m_p.dtype_of(m_p.dst(m_in));
     if (o.is_imm()) {
       a.is_imm = true;
       a.dtype = dst;
@@ -255,7 +255,7 @@ class Executor {
   // plain dot product, while the inner loop runs over contiguous memory (and vectorizes).
   void matmul() {
     const Operand2D c = operand(0), a = operand(1), b = operand(2);
-    const bool ta = m_in.attrs.ta, tb = m_in.attrs.tb;
+    const bool ta = m_at.ta, tb = m_at.tb;
     const std::uint32_t M = c.rows, N = c.cols, K = ta ? a.rows : a.cols;
     auto A = [&](std::uint32_t i, std::uint32_t k) { return ta ? a.at(k, i) : a.at(i, k); };
     auto B = [&](std::uint32_t k, std::uint32_t j) { return tb ? b.at(j, k) : b.at(k, j); };
@@ -271,7 +271,7 @@ class Executor {
       for (std::uint32_t i = 0; i < M; ++i) {
         float* acc = &out[std::size_t{i} * N];
         for (std::uint32_t j = 0; j < N; ++j) {
-          acc[j] = m_in.attrs.acc ? round_to_float_dtype(load_f(c.at(i, j), c.dtype), acc_t) : 0.0f;
+          acc[j] = m_at.acc ? round_to_float_dtype(load_f(c.at(i, j), c.dtype), acc_t) : 0.0f;
         }
       }
       if (acc_t == DType::fp32) {
@@ -292,7 +292,7 @@ class Executor {
     }
     // Exact accumulation; the old value enters at the accumulator's scale (C * 2^shift), and the
     // write-back rounds (to nearest even) by 2^shift and saturates to the destination dtype.
-    const int shift = m_in.attrs.shift;
+    const int shift = m_at.shift;
     std::vector<std::int64_t> av(std::size_t{M} * K), bv(std::size_t{K} * N), out(std::size_t{M} * N);
     for (std::uint32_t i = 0; i < M; ++i)
       for (std::uint32_t k = 0; k < K; ++k) av[std::size_t{i} * K + k] = load_i(A(i, k), a.dtype);
@@ -301,7 +301,7 @@ class Executor {
     for (std::uint32_t i = 0; i < M; ++i) {
       std::int64_t* acc = &out[std::size_t{i} * N];
       for (std::uint32_t j = 0; j < N; ++j) {
-        acc[j] = m_in.attrs.acc ? load_i(c.at(i, j), c.dtype) * (INT64_C(1) << shift) : 0;
+        acc[j] = m_at.acc ? load_i(c.at(i, j), c.dtype) * (INT64_C(1) << shift) : 0;
       }
       for (std::uint32_t k = 0; k < K; ++k) {
         const std::int64_t aik = av[std::size_t{i} * K + k];
@@ -368,7 +368,7 @@ class Executor {
 
   void reduce() {
     const Operand2D d = operand(0), s = operand(1);
-    const bool rows = m_in.attrs.axis == 1;  // one result per row
+    const bool rows = m_at.axis == 1;  // one result per row
     const bool is_max = m_in.op == Opcode::vec_reduce_max;
     const std::uint32_t outer = rows ? s.rows : s.cols, inner = rows ? s.cols : s.rows;
     for (std::uint32_t o = 0; o < outer; ++o) {
@@ -400,7 +400,7 @@ class Executor {
           const float v = is_float(s.dtype) ? s.f(i, j) : static_cast<float>(s.n(i, j));
           store_f(d.at(i, j), d.dtype, v, m_n);
         } else if (is_float(s.dtype)) {
-          const auto q = float_to_int(s.f(i, j), m_in.attrs.round);
+          const auto q = float_to_int(s.f(i, j), m_at.round);
           if (!q) ++m_n.saturations;
           store_i(d.at(i, j), d.dtype, q.value_or(0), m_n);
         } else {
@@ -412,7 +412,7 @@ class Executor {
 
   void requant() {
     const Operand2D d = operand(0), s = operand(1);
-    const Attrs& a = m_in.attrs;
+    const Attrs& a = m_at;
     for (std::uint32_t i = 0; i < d.rows; ++i)
       for (std::uint32_t j = 0; j < d.cols; ++j)
         store_i(d.at(i, j), d.dtype, rounding_shift(s.n(i, j) * a.mult, a.shift, a.round), m_n);
@@ -423,8 +423,8 @@ class Executor {
     const Operand2D d = operand(0), s = operand(1);
     const bool transpose = m_in.op == Opcode::vec_transpose;
     const bool band = m_in.op == Opcode::vec_band;
-    const std::int64_t lo = m_in.attrs.lo;
-    const std::int64_t hi = m_in.attrs.hi.value_or(INT32_MAX);
+    const std::int64_t lo = m_at.lo;
+    const std::int64_t hi = m_at.hi.value_or(INT32_MAX);
     std::vector<std::uint8_t> tmp(std::size_t{d.rows} * d.cols * d.elem);  // src and dst may alias
     for (std::uint32_t i = 0; i < d.rows; ++i) {
       for (std::uint32_t j = 0; j < d.cols; ++j) {
@@ -455,6 +455,7 @@ class Executor {
 
   const Program& m_p;
   const Instruction& m_in;
+  const Attrs& m_at;
   const CoreConfig& m_cfg;
   Memories m_mem;
   NumericsCounters& m_n;

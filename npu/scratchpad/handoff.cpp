@@ -2,7 +2,7 @@
 
 namespace npusim::npu {
 
-bool is_layout_agnostic(const Instruction& in) {
+bool is_layout_agnostic(const Program& p, const Instruction& in) {
   switch (in.op) {
     case Opcode::vec_add: case Opcode::vec_sub: case Opcode::vec_mul: case Opcode::vec_fma: case Opcode::vec_max:
     case Opcode::vec_min: case Opcode::vec_exp: case Opcode::vec_recip: case Opcode::vec_log: case Opcode::vec_cast:
@@ -10,23 +10,23 @@ bool is_layout_agnostic(const Instruction& in) {
       break;
     default: return false;
   }
-  const View& d = in.dst().view;
+  const View& d = p.dst(in).view;
   for (int i = 1; i < in.noperands; ++i) {
-    const Operand& o = in.operands[i];
+    const Operand& o = p.operand(in, i);
     if (o.is_tensor() && (o.view.rows != d.rows || o.view.cols != d.cols)) return false;
   }
   return true;
 }
 
-LayoutPlan plan_layout(const Instruction& in, const AccessSet& access, const LayoutMap& layouts) {
+LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet& access, const LayoutMap& layouts) {
   LayoutPlan plan;
   if (in.op == Opcode::vec_layout) {
-    plan.result = in.attrs.to_matrix ? Layout::matrix : Layout::vector;
+    plan.result = p.attrs(in).to_matrix ? Layout::matrix : Layout::vector;
     return plan;
   }
   if (layouts.empty()) {  // every byte neutral: nothing to convert
     plan.result = in.unit() == UnitKind::matrix ? Layout::matrix
-                  : is_layout_agnostic(in)      ? Layout::neutral
+                  : is_layout_agnostic(p, in)   ? Layout::neutral
                                                 : Layout::vector;
     return plan;
   }
@@ -40,7 +40,7 @@ LayoutPlan plan_layout(const Instruction& in, const AccessSet& access, const Lay
     matrix_bytes += layouts.bytes_in(access.reads[i], Layout::matrix);
     vector_bytes += layouts.bytes_in(access.reads[i], Layout::vector);
   }
-  if (is_layout_agnostic(in) && vector_bytes == 0) {
+  if (is_layout_agnostic(p, in) && vector_bytes == 0) {
     plan.result = matrix_bytes > 0 ? Layout::matrix : Layout::neutral;
     return plan;
   }
@@ -56,13 +56,13 @@ std::vector<int> operands_to_convert(const Program& p, const Instruction& in, co
   const Layout foreign = in.unit() == UnitKind::matrix ? Layout::vector : Layout::matrix;
   std::vector<int> out;
   for (int i = 1; i < in.noperands; ++i) {
-    const Operand& o = in.operands[i];
+    const Operand& o = p.operand(in, i);
     if (o.is_tensor() && o.space == Space::scratchpad && layouts.bytes_in(region_of(p, o), foreign) > 0) {
       out.push_back(i);
     }
   }
   // An accumulating matmul also reads its destination.
-  if (in.op == Opcode::matmul && in.attrs.acc && layouts.bytes_in(region_of(p, in.dst()), foreign) > 0) {
+  if (in.op == Opcode::matmul && p.attrs(in).acc && layouts.bytes_in(region_of(p, p.dst(in)), foreign) > 0) {
     out.push_back(0);
   }
   return out;
@@ -83,27 +83,25 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
       const Instruction& in = s.code[at];
       const UnitKind unit = in.unit();
       if (unit == UnitKind::dma) {
-        if (in.op == Opcode::dma_load) layouts.assign(region_of(p, in.dst()), Layout::neutral);
+        if (in.op == Opcode::dma_load) layouts.assign(region_of(p, p.dst(in)), Layout::neutral);
       } else if (unit != UnitKind::sequencer) {
-        if (plan_layout(in, accesses(p, in), layouts).convert_bytes > 0) {
+        if (plan_layout(p, in, accesses(p, in), layouts).convert_bytes > 0) {
           if (!lowered) {
             code.reserve(s.code.size());
             code.assign(s.code.begin(), s.code.begin() + static_cast<std::ptrdiff_t>(at));
             lowered = true;
           }
+          Attrs into;
+          into.to_matrix = unit == UnitKind::matrix;
           for (int i : operands_to_convert(p, in, layouts)) {
-            Instruction convert;
-            convert.op = Opcode::vec_layout;
-            convert.noperands = 1;
-            convert.operands[0] = in.operands[i];
-            convert.attrs.to_matrix = unit == UnitKind::matrix;
+            Instruction convert = p.make_instruction(Opcode::vec_layout, {p.operand(in, i)}, into);
             convert.line = in.line;
-            layouts.assign(region_of(p, convert.dst()), plan_layout(convert, {}, layouts).result);
+            layouts.assign(region_of(p, p.dst(convert)), plan_layout(p, convert, {}, layouts).result);
             code.push_back(convert);
             ++inserted;
           }
         }
-        layouts.assign(region_of(p, in.dst()), plan_layout(in, accesses(p, in), layouts).result);
+        layouts.assign(region_of(p, p.dst(in)), plan_layout(p, in, accesses(p, in), layouts).result);
       }
       if (lowered) code.push_back(in);
     }

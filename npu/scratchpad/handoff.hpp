@@ -25,12 +25,12 @@ struct LayoutPlan {
 };
 
 /// True when the instruction is element-wise with no broadcast operand (layout-agnostic).
-bool is_layout_agnostic(const Instruction& in);
+bool is_layout_agnostic(const Program& p, const Instruction& in);
 
 /// The plan for a matrix or vector instruction given the layouts now in `layouts`.
 /// Matrix: vector-layout sources are converted, the result is in the matrix layout.
 /// Vector: see vector_unit.hpp; vec.layout itself converts nothing and writes its target layout.
-LayoutPlan plan_layout(const Instruction& in, const AccessSet& access, const LayoutMap& layouts);
+LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet& access, const LayoutMap& layouts);
 
 /// With handoff.via = vector, makes every layout change of `p` an explicit vec.layout
 /// instruction (one per source operand that holds bytes of the other unit's layout), inserted

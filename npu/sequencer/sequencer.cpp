@@ -99,13 +99,13 @@ bool Sequencer::issue() {
         at = std::max(ready, m_thread.latest_done);
         if (in.op == Opcode::signal) {
           if (!m_host.reached(at)) return blocked(ready);
-          m_flags.signal(in.operands[0].id, at);
+          m_flags.signal(m_state.program.dst(in).id, at);
         }
         stall(in.op == Opcode::barrier ? Stall::barrier : Stall::sync, ready, at);
         break;
       case Opcode::wait: {
         if (!m_host.reached(ready)) return blocked(ready);
-        const Cycle raised = m_flags.try_wait(in.operands[0].id, m_state.core);
+        const Cycle raised = m_flags.try_wait(m_state.program.dst(in).id, m_state.core);
         if (raised == kUnknownCycle) return blocked(ready);
         at = std::max({ready, now_cycles(), raised});
         stall(Stall::sync, ready, at);

@@ -56,7 +56,7 @@ std::string stuck_thread(const Program& p, Top& top, std::uint32_t c, const Thre
     std::string why = "it can never continue";
     if (in.op == Opcode::wait) {
       why = fmt::format("flag '{}' is never signalled again (every core that could signal it is blocked too)",
-                        p.flags[in.operands[0].id]);
+                        p.flags[p.dst(in).id]);
     }
     return fmt::format("{}: the sequencer is blocked at {}:{} ({}): {}", who, p.source, in.line,
                        format_instruction(p, in), why);

@@ -9,24 +9,25 @@ namespace npusim::npu {
 
 InstructionCost vector_cost(const Program& p, const Instruction& in, const AccessSet& acc, const CoreConfig& cfg) {
   const VectorConfig& vc = cfg.vector;
-  const Operand& dst = in.operands[0];
+  const Operand& dst = p.dst(in);
+  const Operand& src = p.operand(in, 1);
   const bool from_source = in.op == Opcode::vec_reduce_sum || in.op == Opcode::vec_reduce_max ||
                            in.op == Opcode::vec_transpose;
-  const View& shape = from_source ? in.operands[1].view : dst.view;
+  const View& shape = from_source ? src.view : dst.view;
 
   DType compute = p.dtype_of(dst);
-  if (from_source) compute = p.dtype_of(in.operands[1]);
+  if (from_source) compute = p.dtype_of(src);
   if (in.op == Opcode::vec_cast || in.op == Opcode::vec_requant) {
-    const DType src = p.dtype_of(in.operands[1]);
-    if (dtype_bytes(src) > dtype_bytes(compute)) compute = src;
+    const DType src_t = p.dtype_of(src);
+    if (dtype_bytes(src_t) > dtype_bytes(compute)) compute = src_t;
   }
   const std::uint32_t lanes = vc.lanes(compute);
 
-  bool dense = dst.view.contiguous();
+  bool dense = p.contiguous(dst);
   for (int i = 1; i < in.noperands; ++i) {
-    const Operand& o = in.operands[i];
+    const Operand& o = p.operand(in, i);
     const bool full = o.is_tensor() && o.view.rows == shape.rows && o.view.cols == shape.cols;
-    if (full) dense = dense && o.view.contiguous();
+    if (full) dense = dense && p.contiguous(o);
   }
 
   InstructionCost c;
@@ -36,7 +37,7 @@ InstructionCost vector_cost(const Program& p, const Instruction& in, const Acces
   std::uint64_t splats = 0;
   if (!from_source) {
     for (int i = 1; i < in.noperands; ++i) {
-      const Operand& o = in.operands[i];
+      const Operand& o = p.operand(in, i);
       if (!o.is_tensor()) continue;
       const bool col = o.view.cols == 1 && shape.cols > 1, row = o.view.rows == 1 && shape.rows > 1;
       if (col && row) {

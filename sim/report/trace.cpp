@@ -73,7 +73,7 @@ Cycle cycle_after_chunks(const npu::Program& p, const npu::RunResult& r, const s
       if (!s) continue;
       for (std::size_t i = 0; i < s->code.size(); ++i) {
         const npu::Instruction& in = s->code[i];
-        if (in.op == npu::Opcode::dma_store && in.operands[0].id == std::uint32_t(t - p.tensors.data())) {
+        if (in.op == npu::Opcode::dma_store && p.dst(in).id == std::uint32_t(t - p.tensors.data())) {
           done.push_back(r.cores[c].threads[th].records[i].done);
         }
       }
@@ -185,7 +185,7 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
         }
       }
       for (int k = 0; k < in.noperands; ++k) {
-        const npu::Operand& o = in.operands[k];
+        const npu::Operand& o = p.operand(in, k);
         if (!o.is_tensor() || o.space != npu::Space::scratchpad) continue;
         const std::uint32_t b = root(o.id);
         auto it = live.find(b);

@@ -48,7 +48,7 @@ void program_figures(Figures& f) {
     for (const auto& s : parsed.streams) {
       cores = std::max(cores, s.core + 1);
       for (const auto& in : s.code) {
-        if (in.unit() == npu::UnitKind::dma) queues = std::max<std::uint32_t>(queues, in.attrs.queue + 1u);
+        if (in.unit() == npu::UnitKind::dma) queues = std::max<std::uint32_t>(queues, in.queue + 1u);
       }
     }
     for (const auto& hw : files_in(kSource / "configs/npu", ".yaml")) {

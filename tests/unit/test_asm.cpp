@@ -54,7 +54,7 @@ TEST_CASE("immediates round-trip exactly", "[asm]") {
     b.vec(npu::Opcode::vec_fill, x.all(), npu::ProgramBuilder::imm(v));
     const auto p = b.finish();
     const auto q = npu::parse_program(npu::print_program(p), "imm");
-    CHECK(q.streams[0].code[0].operands[1].imm == v);
+    CHECK(q.operand(q.streams[0].code[0], 1).imm == v);
   }
 }
 

@@ -1,0 +1,62 @@
+#pragma once
+/// InternTable: a table of distinct values that instructions refer to by index, so that a
+/// program of millions of instructions stores each operand window and attribute set once.
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "npu/common/error.hpp"
+
+namespace npusim::npu {
+
+/// One step of the hash the interned types use (hash_value() overloads): mixes `v` into `h`.
+inline std::uint64_t hash_mix(std::uint64_t h, std::uint64_t v) {
+  h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+  return h ^ (h >> 29);
+}
+
+/// Distinct values of T, by index; index 0 holds T{}. intern() returns the index of the value
+/// equal to its argument (T's operator==), adding it first if there is none. Lookups go through
+/// an open-addressing index of the values' indices, hashed with hash_value(const T&).
+template <class T>
+class InternTable {
+ public:
+  InternTable() { intern(T{}); }
+
+  /// The index of the value equal to `v`; `v` is added if the table has none.
+  std::uint32_t intern(const T& v) {
+    if (2 * (m_values.size() + 1) > m_slots.size()) grow();
+    std::uint32_t& slot = m_slots[slot_of(v)];
+    if (slot == kEmpty) {
+      NPUSIM_ASSERT(m_values.size() < kEmpty, "more than 2^32 - 1 distinct values");
+      slot = static_cast<std::uint32_t>(m_values.size());
+      m_values.push_back(v);
+    }
+    return slot;
+  }
+
+  const T& operator[](std::uint32_t i) const { return m_values[i]; }
+  std::size_t size() const { return m_values.size(); }
+
+ private:
+  static constexpr std::uint32_t kEmpty = UINT32_MAX;
+
+  /// The slot holding the index of the value equal to `v`, or the empty slot where it belongs.
+  std::size_t slot_of(const T& v) const {
+    const std::size_t mask = m_slots.size() - 1;
+    for (std::size_t s = hash_value(v) & mask;; s = (s + 1) & mask) {
+      if (m_slots[s] == kEmpty || m_values[m_slots[s]] == v) return s;
+    }
+  }
+
+  /// Doubles the index (at most half full) and re-enters every value.
+  void grow() {
+    m_slots.assign(std::max<std::size_t>(16, 2 * m_slots.size()), kEmpty);
+    for (std::uint32_t i = 0; i < m_values.size(); ++i) m_slots[slot_of(m_values[i])] = i;
+  }
+
+  std::vector<T> m_values;
+  std::vector<std::uint32_t> m_slots;  ///< kEmpty or an index into m_values; a power of two long
+};
+
+}  // namespace npusim::npu
