@@ -1203,7 +1203,7 @@ StageProgram build_stage(Stage stage, const NpuConfig& hw, const LayerParams& p,
       StageProgram out;
       out.stage = stage;
       out.inverse = build_inverse(p.inverse, hw, ip);
-      out.program = out.inverse.program;
+      out.program = std::move(out.inverse.program);
       out.inputs = {out.inverse.input};
       out.outputs = {out.inverse.output};
       out.summary = out.inverse.summary;

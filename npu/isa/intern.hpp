@@ -35,6 +35,9 @@ class InternTable {
     return slot;
   }
 
+  /// True when a value equal to `v` is in the table.
+  bool contains(const T& v) const { return m_slots[slot_of(v)] != kEmpty; }
+
   const T& operator[](std::uint32_t i) const { return m_values[i]; }
   std::size_t size() const { return m_values.size(); }
 

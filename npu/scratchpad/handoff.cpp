@@ -85,7 +85,8 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
       if (unit == UnitKind::dma) {
         if (in.op == Opcode::dma_load) layouts.assign(region_of(p, p.dst(in)), Layout::neutral);
       } else if (unit != UnitKind::sequencer) {
-        if (plan_layout(p, in, accesses(p, in), layouts).convert_bytes > 0) {
+        const AccessSet access = accesses(p, in);
+        if (plan_layout(p, in, access, layouts).convert_bytes > 0) {
           if (!lowered) {
             code.reserve(s.code.size());
             code.assign(s.code.begin(), s.code.begin() + static_cast<std::ptrdiff_t>(at));
@@ -101,7 +102,7 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
             ++inserted;
           }
         }
-        layouts.assign(region_of(p, p.dst(in)), plan_layout(p, in, accesses(p, in), layouts).result);
+        layouts.assign(access.write, plan_layout(p, in, access, layouts).result);
       }
       if (lowered) code.push_back(in);
     }
