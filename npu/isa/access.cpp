@@ -16,14 +16,25 @@ Region region_of(const Program& p, const Operand& o) {
 AccessSet accesses(const Program& p, const Instruction& in) {
   AccessSet a;
   if (in.unit() == UnitKind::sequencer) return a;
+  const bool placed = p.operand_regions.size() == p.operand_table.size();
+  const auto region = [&](int i) {
+    return placed ? p.operand_regions[in.operand_ids[i]] : region_of(p, p.operand(in, i));
+  };
   for (int i = 1; i < in.noperands; ++i) {
-    const Operand& o = p.operand(in, i);
-    if (o.is_tensor()) a.reads[a.nreads++] = region_of(p, o);
+    if (p.operand(in, i).is_tensor()) a.reads[a.nreads++] = region(i);
   }
-  a.write = region_of(p, p.dst(in));
+  a.write = region(0);
   a.has_write = true;
   if ((in.op == Opcode::matmul && p.attrs(in).acc) || in.op == Opcode::vec_layout) a.reads[a.nreads++] = a.write;
   return a;
+}
+
+void place_operands(Program& p) {
+  p.operand_regions.resize(p.operand_table.size());
+  for (std::uint32_t i = 0; i < p.operand_table.size(); ++i) {
+    const Operand& o = p.operand_table[i];
+    p.operand_regions[i] = o.is_tensor() ? region_of(p, o) : Region{};
+  }
 }
 
 }  // namespace npusim::npu

@@ -20,6 +20,10 @@ struct AccessSet {
 /// The byte region a tensor operand covers (addresses must have been assigned).
 Region region_of(const Program& p, const Operand& o);
 
+/// What `in` reads and writes; from p.operand_regions when they cover every operand.
 AccessSet accesses(const Program& p, const Instruction& in);
+
+/// Fills p.operand_regions (addresses must have been assigned; check_program() calls it).
+void place_operands(Program& p);
 
 }  // namespace npusim::npu

@@ -559,7 +559,9 @@ class Checker {
 }  // namespace
 
 void check_program(Program& p, const NpuConfig& hw) {
+  p.operand_regions.clear();  // addresses are about to change
   Checker(p, hw).run();
+  place_operands(p);
   lower_handoffs(p, hw);
 }
 

@@ -104,6 +104,9 @@ struct Program {
   /// Every distinct operand and attribute set of the instructions ([0]: `none`, the defaults).
   InternTable<Operand> operand_table;
   InternTable<Attrs> attrs_table;
+  /// The byte region of each operand_table entry (an empty Region for non-tensors), worked out
+  /// once check_program() has assigned addresses (place_operands(), access.hpp); empty before.
+  std::vector<Region> operand_regions;
 
   /// Operand `i` of `in`, destination first (the `none` operand from in.noperands on).
   const Operand& operand(const Instruction& in, int i) const { return operand_table[in.operand_ids[i]]; }

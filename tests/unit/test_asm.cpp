@@ -58,6 +58,21 @@ TEST_CASE("immediates round-trip exactly", "[asm]") {
   }
 }
 
+TEST_CASE("a program keeps each distinct operand and attribute set once", "[asm][builder]") {
+  npu::ProgramBuilder b;
+  const auto x = b.buffer("x", npu::DType::fp32, 8, 4);
+  for (int i = 0; i < 100; ++i) b.vec(npu::Opcode::vec_add, x.rows(i % 8, 1), x.rows(0, 1), x.rows(1, 1));
+  b.vec(npu::Opcode::vec_fill, x.all(), npu::ProgramBuilder::imm(0.0));
+  b.vec(npu::Opcode::vec_fill, x.all(), npu::ProgramBuilder::imm(-0.0));
+  const auto p = b.finish();
+  CHECK(p.operand_table.size() == 1 + 8 + 1 + 2);  // none, eight rows, x, 0 and -0 apart
+  CHECK(p.attrs_table.size() == 1);
+  const auto& code = p.streams[0].code;
+  CHECK(code[8].operand_ids == code[0].operand_ids);
+  CHECK(p.operand(code[0], 3).kind == npu::Operand::Kind::none);
+  CHECK(npu::format_instruction(p, code[101]) == "vec.fill x, -0");
+}
+
 TEST_CASE("built programs equal their printed text, line numbers included", "[asm][builder]") {
   npu::ProgramBuilder b("built");
   const auto A = b.dram("A", npu::DType::fp16, {4, 64, 64}, npu::TensorInit::random(5));
