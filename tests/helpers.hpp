@@ -69,13 +69,17 @@ struct Run {
   std::vector<std::uint8_t> dram;
 
   /// The timeline of instruction `i` of thread `thread` of core `core`.
-  const npu::InstrRecord& record(std::size_t i, std::size_t core = 0, std::size_t thread = 0) const {
-    return result.cores[core].threads[thread].records[i];
+  npu::InstrRecord record(std::size_t i, std::size_t core = 0, std::size_t thread = 0) const {
+    return result.cores[core].threads[thread].record(static_cast<std::uint32_t>(i));
   }
   /// Completion cycle of instruction `i` of core `core`'s stream.
   Cycle done(std::size_t i, std::size_t core = 0) const { return record(i, core).done; }
   Cycle dispatch(std::size_t i, std::size_t core = 0) const { return record(i, core).dispatch; }
   Cycle start(std::size_t i, std::size_t core = 0) const { return record(i, core).start; }
+  /// Hand-off cycles in instruction `i`'s [start, end) (thread 0 of core `core`).
+  Cycle handoff_cycles(std::size_t i, std::size_t core = 0) const {
+    return result.cores[core].threads[0].handoff_cycles(static_cast<std::uint32_t>(i));
+  }
   const npu::UnitCounters& unit(std::uint32_t u, std::size_t core = 0) const { return result.cores[core].units[u]; }
   /// Element i of DRAM tensor `name` as a double.
   double tensor(const std::string& name, std::uint64_t i) const;

@@ -50,22 +50,20 @@ const ComputeUnit::Costed& ComputeUnit::costed(const Instruction& in, const Acce
   return slot.value;
 }
 
-Cycle ComputeUnit::handoff(InstrRecord& rec, std::uint64_t bytes) {
+Cycle ComputeUnit::handoff(std::uint64_t bytes) {
   if (bytes == 0) return 0;
   Cycle cycles = m_into_me.fixed_cycles;
   if (m_into_me.bytes_per_cycle > 0) cycles += transfer_cycles(double(bytes), m_into_me.bytes_per_cycle);
   ++m_counters.handoffs;
   m_counters.handoff_bytes += bytes;
   m_counters.handoff_cycles += cycles;
-  rec.handoff_cycles = cycles;
   return cycles;
 }
 
 QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) {
   const Instruction& in = thread.instruction(idx);
-  InstrRecord& rec = thread.records[idx];
   const LayoutPlan plan = plan_layout(m_state.program, in, access, m_state.layout);
-  const Cycle extra = handoff(rec, plan.convert_bytes);
+  const Cycle extra = handoff(plan.convert_bytes);
   m_state.layout.assign(access.write, plan.result);
   const Costed& costs = costed(in, access);
   const InstructionCost& c = costs.cost;
@@ -90,14 +88,15 @@ QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const Ac
     const double lanes = double(c.lane_slots) / double(c.vectors);
     u.ideal_cycles += double(c.elements) / lanes * m_state.hw.core.vector.op(in.info().vclass).interval_cycles;
   }
-  rec.contention_cycles = static_cast<std::int64_t>(c.bank_conflict_cycles);
+  thread.set_contention(idx, static_cast<std::int64_t>(c.bank_conflict_cycles));
   if (in.op == Opcode::vec_layout) {  // via vector: the conversion is the hand-off into the other layout
     UnitCounters& into = m_state.counters[m_state.program.attrs(in).to_matrix ? kMatrixUnit : kVectorUnit];
     ++into.handoffs;
     into.handoff_bytes += c.sp_read_bytes;
     into.handoff_cycles += e.busy + e.latency;  // the conversion, its latency and handoff.sync_cycles
-    rec.handoff_cycles = e.busy;
   }
+  const Cycle handoff_cycles = in.op == Opcode::vec_layout ? e.busy : extra;
+  if (handoff_cycles) thread.handoffs.push_back({idx, handoff_cycles});
   return e;
 }
 

@@ -27,8 +27,8 @@ class ComputeUnit : public ExecUnit {
  private:
   QueueEntry prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) override;
   void run(const QueueEntry& entry, Cycle start) override;
-  /// Hand-off cycles for `bytes` converted for `rec`'s instruction, counted in the stats.
-  Cycle handoff(InstrRecord& rec, std::uint64_t bytes);
+  /// Hand-off cycles for `bytes` converted for an instruction, counted in the stats.
+  Cycle handoff(std::uint64_t bytes);
 
   /// A cost and its worst case, remembered: streams repeat the same shapes over and over.
   struct Costed {

@@ -1,5 +1,6 @@
 #include "npu/core/core_state.hpp"
 
+#include <algorithm>
 #include <systemc>
 
 namespace npusim::npu {
@@ -23,6 +24,95 @@ CoreState::CoreState(const Program& p, const std::vector<const Stream*>& streams
   if (numerics) scratchpad.assign(hw.core.scratchpad.size_bytes, 0);
   memories.dram = dram;
   memories.scratchpad = &scratchpad;
+}
+
+namespace {
+
+/// The entry of a side table (sorted by idx) for instruction `idx`, or nullptr.
+template <typename T>
+const T* find_entry(const std::vector<T>& table, std::uint32_t idx) {
+  const auto it = std::lower_bound(table.begin(), table.end(), idx, [](const T& e, std::uint32_t i) { return e.idx < i; });
+  return it != table.end() && it->idx == idx ? &*it : nullptr;
+}
+
+template <typename T>
+void sort_by_idx(std::vector<T>& table) {
+  std::sort(table.begin(), table.end(), [](const T& a, const T& b) { return a.idx < b.idx; });
+}
+
+}  // namespace
+
+InstrRecord Timeline::record(std::uint32_t idx) const {
+  const PackedRecord& p = m_records[idx];
+  InstrRecord r;
+  r.dispatch = p.dispatch;
+  if (p.wait != PackedRecord::kUnset) r.start = r.dispatch + step(idx, p.wait, &Wide::wait);
+  if (p.busy != PackedRecord::kUnset) {
+    r.end = r.start + step(idx, p.busy, &Wide::busy);
+    r.done = r.end + step(idx, p.latency, &Wide::latency);
+  }
+  r.binding_dep = p.binding_dep;
+  const std::int32_t c = p.contention;
+  r.contention_cycles = c == PackedRecord::kWideContention ? m_wide.at(idx).contention : c;
+  return r;
+}
+
+void Timeline::put(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value) {
+  NPUSIM_ASSERT(value <= kMaxCycles, "an instruction's times out of order or past 2^53 cycles");
+  if (value < PackedRecord::kWide) {
+    packed = static_cast<std::uint32_t>(value);
+  } else {
+    packed = PackedRecord::kWide;
+    m_wide[idx].*field = value;
+  }
+}
+
+void Timeline::set_end(std::uint32_t idx, Cycle end_at, Cycle done_at) {
+  const Cycle started = start(idx);
+  PackedRecord& r = m_records[idx];
+  put(idx, r.busy, &Wide::busy, end_at - started);
+  put(idx, r.latency, &Wide::latency, done_at - end_at);
+}
+
+void Timeline::set_deps_end(std::uint32_t idx) {
+  if (dep_pool.size() > UINT32_MAX) throw SimError("a thread with more than 2^32 dependencies: split the program");
+  m_records[idx].deps_end = static_cast<std::uint32_t>(dep_pool.size());
+}
+
+void Timeline::set_contention(std::uint32_t idx, std::int64_t cycles) {
+  if (cycles > INT32_MIN && cycles <= INT32_MAX) {
+    m_records[idx].contention = static_cast<std::int32_t>(cycles);
+  } else {
+    m_records[idx].contention = PackedRecord::kWideContention;
+    m_wide[idx].contention = cycles;
+  }
+}
+
+void Timeline::drop_completed_producers() {
+  std::uint32_t out = 0, begin = 0;
+  for (std::uint32_t i = 0; i < m_records.size(); ++i) {
+    const std::uint32_t end_at = m_records[i].deps_end;
+    for (std::uint32_t k = begin; k < end_at; ++k) {
+      const std::uint32_t d = dep_pool[k];
+      if (done(d) > dispatch(i)) dep_pool[out++] = d;
+    }
+    begin = end_at;
+    m_records[i].deps_end = out;
+  }
+  dep_pool.resize(out);
+  dep_pool.shrink_to_fit();
+}
+
+const UnitPrev* Timeline::unit_prev(std::uint32_t idx) const { return find_entry(unit_prevs, idx); }
+
+Cycle Timeline::handoff_cycles(std::uint32_t idx) const {
+  const HandoffCycles* h = find_entry(handoffs, idx);
+  return h ? h->cycles : 0;
+}
+
+void Timeline::sort() {
+  sort_by_idx(unit_prevs);
+  sort_by_idx(handoffs);
 }
 
 bool CoreState::unfinished() const {

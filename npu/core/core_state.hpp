@@ -5,6 +5,7 @@
 #include <exception>
 #include <functional>
 #include <systemc>
+#include <unordered_map>
 #include <vector>
 
 #include "npu/common/error.hpp"
@@ -19,28 +20,138 @@ namespace npusim::npu {
 inline constexpr std::uint32_t kNoInstruction = UINT32_MAX;
 inline constexpr std::uint32_t kNoThread = UINT32_MAX;
 
-/// Timeline of one instruction. Times are cycles; kUnknownCycle until they are known.
+/// Timeline of one instruction, as a thread's Timeline gives it. Times are cycles;
+/// kUnknownCycle until they are known.
 struct InstrRecord {
   Cycle dispatch = kUnknownCycle;  ///< entered its unit's queue (sequencer instructions: issued)
   Cycle start = kUnknownCycle;     ///< left the queue and began on its unit
   Cycle end = kUnknownCycle;       ///< unit free again
   Cycle done = kUnknownCycle;      ///< result visible to dependants
-  /// No completion can be earlier: dispatch plus the unloaded cost (set at dispatch). Threads
-  /// sharing a unit use it to rule out that an instruction still waiting could start first.
-  Cycle earliest_done = 0;
-  std::uint32_t deps_begin = 0;    ///< producers it depends on: dep_pool[deps_begin, +deps_count)
-  std::uint32_t deps_count = 0;
   std::uint32_t binding_dep = kNoInstruction;  ///< the producer whose completion it waited for last
-  /// The instruction the unit ran just before this one, when another thread's (threads share
-  /// units): its thread and index. kNoThread when it was this thread's or none. For a
-  /// matrix.acquire that waited for another thread: the matrix.release it waited for.
-  std::uint32_t unit_prev_thread = kNoThread;
-  std::uint32_t unit_prev = kNoInstruction;
-  Cycle handoff_cycles = 0;        ///< layout hand-off included in [start, end)
   /// Cycles sharing added to the instruction's own cost: scratchpad bank conflicts (matrix,
   /// vector), or DRAM bandwidth shared with other transfers (DMA: [start, end) minus setup and
   /// the unshared transfer; a cycle below 0 when rounding favours the shared transfer).
   std::int64_t contention_cycles = 0;
+};
+
+/// How a Timeline stores an InstrRecord: runs keep one per instruction, so 32 bytes (asserted).
+/// Times are the dispatch and 32-bit steps from it; a step or a contention that does not fit
+/// is kWide here and kept whole in the Timeline's side table (never a wrapped number).
+struct PackedRecord {
+  static constexpr std::uint32_t kUnset = UINT32_MAX;     ///< not known yet
+  static constexpr std::uint32_t kWide = UINT32_MAX - 1;  ///< in the side table
+  static constexpr std::int32_t kWideContention = INT32_MIN;
+
+  Cycle dispatch = kUnknownCycle;
+  std::uint32_t wait = kUnset;  ///< start - dispatch
+  std::uint32_t busy = kUnset;  ///< end - start
+  /// done - end. In flight (dispatched, busy not known): the earliest completion - dispatch.
+  std::uint32_t latency = kUnset;
+  std::uint32_t deps_end = 0;   ///< its producers end here in dep_pool (Timeline::deps())
+  std::uint32_t binding_dep = kNoInstruction;
+  std::int32_t contention = 0;
+};
+static_assert(sizeof(PackedRecord) <= 32, "one per instruction: keep rare fields in Timeline's side tables");
+
+/// A unit ran another thread's instruction just before instruction `idx` (threads share units):
+/// that one's thread and index. For a matrix.acquire that waited for another thread: the
+/// matrix.release it waited for.
+struct UnitPrev {
+  std::uint32_t idx = 0;
+  std::uint32_t thread = kNoThread;
+  std::uint32_t prev = kNoInstruction;
+};
+
+/// The layout hand-off included in instruction `idx`'s [start, end).
+struct HandoffCycles {
+  std::uint32_t idx = 0;
+  Cycle cycles = 0;
+};
+
+/// The producers of one instruction: a range of its thread's dep_pool.
+struct DepRange {
+  const std::uint32_t* first = nullptr;
+  const std::uint32_t* last = nullptr;
+  const std::uint32_t* begin() const { return first; }
+  const std::uint32_t* end() const { return last; }
+  std::size_t size() const { return static_cast<std::size_t>(last - first); }
+  std::uint32_t operator[](std::size_t k) const { return first[k]; }
+};
+
+/// One hardware thread's instruction timelines (one PackedRecord each), their producers, and
+/// the side tables of what only some instructions have (sorted by instruction index once the
+/// run is over: sort()). The model sets each time once, in order: dispatch (with the earliest
+/// completion), start, then end and done.
+class Timeline {
+ public:
+  std::size_t size() const { return m_records.size(); }
+  /// Instruction `idx`'s timeline, whole.
+  InstrRecord record(std::uint32_t idx) const;
+  Cycle dispatch(std::uint32_t idx) const { return m_records[idx].dispatch; }
+  Cycle start(std::uint32_t idx) const {
+    const PackedRecord& r = m_records[idx];
+    return r.wait == PackedRecord::kUnset ? kUnknownCycle : r.dispatch + step(idx, r.wait, &Wide::wait);
+  }
+  Cycle end(std::uint32_t idx) const {
+    const PackedRecord& r = m_records[idx];
+    return r.busy == PackedRecord::kUnset ? kUnknownCycle : start(idx) + step(idx, r.busy, &Wide::busy);
+  }
+  Cycle done(std::uint32_t idx) const {
+    const PackedRecord& r = m_records[idx];
+    return r.busy == PackedRecord::kUnset ? kUnknownCycle : end(idx) + step(idx, r.latency, &Wide::latency);
+  }
+  /// In flight: no completion can be earlier (dispatch plus the unloaded cost). Threads sharing
+  /// a unit use it to rule out that an instruction still waiting could start first.
+  Cycle earliest_done(std::uint32_t idx) const {
+    return m_records[idx].dispatch + step(idx, m_records[idx].latency, &Wide::latency);
+  }
+  std::uint32_t binding_dep(std::uint32_t idx) const { return m_records[idx].binding_dep; }
+  /// The producers of instruction `idx` (issued): dep_pool[the previous one's deps_end, its deps_end).
+  DepRange deps(std::uint32_t idx) const {
+    const std::uint32_t* pool = dep_pool.data();
+    return {pool + (idx ? m_records[idx - 1].deps_end : 0), pool + m_records[idx].deps_end};
+  }
+  /// The other thread's instruction the unit ran just before `idx`, or nullptr (see UnitPrev).
+  const UnitPrev* unit_prev(std::uint32_t idx) const;
+  /// The hand-off cycles included in `idx`'s [start, end) (0: none).
+  Cycle handoff_cycles(std::uint32_t idx) const;
+
+  /// Room for `n` instructions, none of them dispatched.
+  void resize(std::size_t n) { m_records.resize(n); }
+  // What the model learns, in this order per instruction.
+  void set_dispatch(std::uint32_t idx, Cycle at) { m_records[idx].dispatch = at; }
+  void set_earliest_done(std::uint32_t idx, Cycle at) { put(idx, m_records[idx].latency, &Wide::latency, at - dispatch(idx)); }
+  void set_start(std::uint32_t idx, Cycle at) { put(idx, m_records[idx].wait, &Wide::wait, at - dispatch(idx)); }
+  void set_end(std::uint32_t idx, Cycle end, Cycle done);
+  /// Ends its producers in dep_pool (all of dep_pool so far).
+  void set_deps_end(std::uint32_t idx);
+  void set_binding_dep(std::uint32_t idx, std::uint32_t dep) { m_records[idx].binding_dep = dep; }
+  void set_contention(std::uint32_t idx, std::int64_t cycles);
+  /// Sorts the side tables by instruction index (units fill them in the order they run).
+  void sort();
+  /// Keeps the producers an instruction really waited for: those still in flight when it was
+  /// dispatched (the scoreboard also lists producers whose completion was not known yet at the
+  /// time and turned out to be no later than the dispatch).
+  void drop_completed_producers();
+
+  /// Producers, instruction after instruction in program order (see deps()).
+  std::vector<std::uint32_t> dep_pool;
+  std::vector<UnitPrev> unit_prevs;
+  std::vector<HandoffCycles> handoffs;
+
+ private:
+  /// What does not fit a PackedRecord.
+  struct Wide {
+    Cycle wait = 0, busy = 0, latency = 0;
+    std::int64_t contention = 0;
+  };
+  Cycle step(std::uint32_t idx, std::uint32_t packed, Cycle Wide::*field) const {
+    return packed == PackedRecord::kWide ? m_wide.at(idx).*field : packed;
+  }
+  void put(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value);
+
+  std::vector<PackedRecord> m_records;  ///< per instruction of the thread's stream
+  std::unordered_map<std::uint32_t, Wide> m_wide;
 };
 
 class SignalTrace;
@@ -72,13 +183,11 @@ struct SharedRun {
 };
 
 /// One hardware thread: its stream, its instructions' timeline, and what it holds.
-struct ThreadState {
-  ThreadState(const Stream& s, std::uint32_t index_) : stream(s), index(index_), records(s.code.size()) {}
+struct ThreadState : Timeline {
+  ThreadState(const Stream& s, std::uint32_t index_) : stream(s), index(index_) { resize(s.code.size()); }
 
   const Stream& stream;
   const std::uint32_t index;
-  std::vector<InstrRecord> records;
-  std::vector<std::uint32_t> dep_pool;
   std::uint64_t unfinished = 0;  ///< dispatched instructions whose completion is not known yet
   Cycle latest_done = 0;         ///< latest completion of the instructions dispatched so far
   std::uint64_t matrix_unfinished = 0;  ///< the same for its matmuls (matrix.release drains them)
@@ -118,7 +227,6 @@ struct CoreState {
   /// Vector contexts: the cycle each one is free from (kUnknownCycle while a thread holds it).
   std::vector<Cycle> contexts;
 
-  InstrRecord& record(std::uint32_t thread, std::uint32_t idx) { return threads[thread].records[idx]; }
   const Instruction& instruction(std::uint32_t thread, std::uint32_t idx) const {
     return threads[thread].stream.code[idx];
   }

@@ -9,7 +9,10 @@ namespace npusim::npu {
 ExecUnit::ExecUnit(CoreState& state, std::uint32_t unit, UnitHost& host)
     : m_state(state), m_counters(state.counters[unit]), m_host(host), m_unit(unit) {
   m_lanes.reserve(state.threads.size());
-  for (std::size_t t = 0; t < state.threads.size(); ++t) m_lanes.emplace_back(state.hw.core.sequencer.queue_depth);
+  for (std::uint32_t t = 0; t < state.threads.size(); ++t) {
+    m_lanes.emplace_back(state.hw.core.sequencer.queue_depth);
+    if (state.threads[t].size() > 0) m_working.push_back(t);
+  }
 }
 
 Cycle ExecUnit::slot_free(std::uint32_t thread, Cycle ready) {
@@ -18,19 +21,19 @@ Cycle ExecUnit::slot_free(std::uint32_t thread, Cycle ready) {
   const Lane& l = m_lanes[thread];
   const std::uint32_t oldest = l.recent[l.recent_next];
   if (oldest == kNoInstruction) return ready;
-  const InstrRecord& rec = m_state.threads[thread].records[oldest];
-  while (rec.start == kUnknownCycle) {
+  const Timeline& t = m_state.threads[thread];
+  while (t.start(oldest) == kUnknownCycle) {
     if (!try_start()) return kUnknownCycle;
   }
-  return std::max(ready, rec.start);
+  return std::max(ready, t.start(oldest));
 }
 
 void ExecUnit::dispatch(std::uint32_t thread, std::uint32_t idx, const AccessSet& access) {
   ThreadState& t = m_state.threads[thread];
   QueueEntry e = prepare(t, idx, access);
   e.thread = thread;
-  InstrRecord& rec = t.records[idx];
-  rec.earliest_done = rec.dispatch + e.busy + e.ideal_transfer + e.latency;
+  const Cycle dispatched = t.dispatch(idx);
+  t.set_earliest_done(idx, dispatched + e.busy + e.ideal_transfer + e.latency);
   Lane& l = m_lanes[thread];
   l.queue.push(e);
   l.recent[l.recent_next] = idx;
@@ -38,17 +41,17 @@ void ExecUnit::dispatch(std::uint32_t thread, std::uint32_t idx, const AccessSet
   ++t.unfinished;
   if (m_unit == kMatrixUnit) ++t.matrix_unfinished;
   if (m_unit == kVectorUnit) ++t.vector_unfinished;
-  if (m_state.trace) m_state.trace->queue(m_state.core, m_unit, rec.dispatch, +1);
+  if (m_state.trace) m_state.trace->queue(m_state.core, m_unit, dispatched, +1);
 }
 
 bool ExecUnit::scan(std::uint32_t lane) {
   Lane& l = m_lanes[lane];
   const ThreadState& t = m_state.threads[lane];
-  const InstrRecord& rec = t.records[l.queue.front().idx];
+  const DepRange deps = t.deps(l.queue.front().idx);
   // Producers complete in any order: resume the scan where the last attempt stopped.
-  for (; l.scanned < rec.deps_count; ++l.scanned) {
-    const std::uint32_t dep = t.dep_pool[rec.deps_begin + l.scanned];
-    const Cycle done = t.records[dep].done;
+  for (; l.scanned < deps.size(); ++l.scanned) {
+    const std::uint32_t dep = deps[l.scanned];
+    const Cycle done = t.done(dep);
     if (done == kUnknownCycle) return false;
     if (l.binding == kNoInstruction || done > l.latest) {
       l.latest = done;
@@ -60,16 +63,16 @@ bool ExecUnit::scan(std::uint32_t lane) {
 
 Cycle ExecUnit::head_start(std::uint32_t lane) const {
   const Lane& l = m_lanes[lane];
-  return std::max({m_free_at, m_state.threads[lane].records[l.queue.front().idx].dispatch, l.latest});
+  return std::max({m_free_at, head_dispatch(lane), l.latest});
 }
 
 std::uint32_t ExecUnit::best_lane() {
   std::uint32_t best = kNoThread;
   Cycle best_start = 0, best_dispatch = 0;
-  for (std::uint32_t lane = 0; lane < m_lanes.size(); ++lane) {
+  for (const std::uint32_t lane : m_working) {
     if (m_lanes[lane].queue.empty() || !scan(lane)) continue;
     const Cycle s = head_start(lane);
-    const Cycle d = m_state.threads[lane].records[m_lanes[lane].queue.front().idx].dispatch;
+    const Cycle d = head_dispatch(lane);
     if (best == kNoThread || s < best_start || (s == best_start && d < best_dispatch)) {
       best = lane;
       best_start = s;
@@ -80,12 +83,12 @@ std::uint32_t ExecUnit::best_lane() {
 }
 
 bool ExecUnit::certain(std::uint32_t lane, Cycle start) const {
-  const Cycle dispatch = m_state.threads[lane].records[m_lanes[lane].queue.front().idx].dispatch;
+  const Cycle dispatch = head_dispatch(lane);
   // Could `other`, able to start no earlier than `s` with dispatch `d`, come first?
   auto before = [&](std::uint32_t other, Cycle s, Cycle d) {
     return s < start || (s == start && (d < dispatch || (d == dispatch && other < lane)));
   };
-  for (std::uint32_t other = 0; other < m_lanes.size(); ++other) {
+  for (const std::uint32_t other : m_working) {
     if (other == lane) continue;
     const Lane& l = m_lanes[other];
     const ThreadState& t = m_state.threads[other];
@@ -94,23 +97,25 @@ bool ExecUnit::certain(std::uint32_t lane, Cycle start) const {
       if (d != kUnknownCycle && before(other, std::max(m_free_at, d), d)) return false;
       continue;
     }
-    const InstrRecord& rec = t.records[l.queue.front().idx];
-    if (l.scanned == rec.deps_count) continue;  // known, and no earlier than `start` (best_lane)
-    Cycle s = std::max({m_free_at, rec.dispatch, l.latest});
-    for (std::uint32_t k = l.scanned; k < rec.deps_count; ++k) {
-      const InstrRecord& p = t.records[t.dep_pool[rec.deps_begin + k]];
-      s = std::max(s, p.done != kUnknownCycle ? p.done : p.earliest_done);
+    const std::uint32_t head = l.queue.front().idx;
+    const DepRange deps = t.deps(head);
+    if (l.scanned == deps.size()) continue;  // known, and no earlier than `start` (best_lane)
+    Cycle s = std::max({m_free_at, t.dispatch(head), l.latest});
+    for (std::size_t k = l.scanned; k < deps.size(); ++k) {
+      const Cycle done = t.done(deps[k]);
+      s = std::max(s, done != kUnknownCycle ? done : t.earliest_done(deps[k]));
     }
-    if (before(other, s, rec.dispatch)) return false;
+    if (before(other, s, t.dispatch(head))) return false;
   }
   return true;
 }
 
 bool ExecUnit::try_start() {
   if (m_running) return false;
-  if (m_lanes.size() == 1) {
-    if (m_lanes[0].queue.empty() || !scan(0)) return false;
-    start(0);
+  if (m_working.size() == 1) {  // no other thread to arbitrate with
+    const std::uint32_t lane = m_working[0];
+    if (m_lanes[lane].queue.empty() || !scan(lane)) return false;
+    start(lane);
     return true;
   }
   const std::uint32_t lane = best_lane();
@@ -131,27 +136,23 @@ void ExecUnit::start(std::uint32_t lane) {
   Lane& l = m_lanes[lane];
   ThreadState& t = m_state.threads[lane];
   const QueueEntry entry = l.queue.front();
-  InstrRecord& rec = t.records[entry.idx];
   const std::uint32_t binding = l.binding;
   const Cycle latest = l.latest;
   l.scanned = 0;
   l.binding = kNoInstruction;
   l.latest = 0;
-  const Cycle ready = std::max(m_free_at, rec.dispatch);
+  const Cycle ready = std::max(m_free_at, t.dispatch(entry.idx));
   const Cycle start = std::max(ready, latest);
   m_counters.stall(Stall::issue) += ready - m_free_at;
   if (start > ready) {
     m_counters.dependency_cycles[unit_of(t.instruction(binding))] += start - ready;
-    rec.binding_dep = binding;
+    t.set_binding_dep(entry.idx, binding);
   }
-  if (m_last_thread != kNoThread && m_last_thread != lane) {
-    rec.unit_prev_thread = m_last_thread;
-    rec.unit_prev = m_last_idx;
-  }
+  if (m_last_thread != kNoThread && m_last_thread != lane) t.unit_prevs.push_back({entry.idx, m_last_thread, m_last_idx});
   m_last_thread = lane;
   m_last_idx = entry.idx;
   l.queue.pop();
-  rec.start = start;
+  t.set_start(entry.idx, start);
   ++m_counters.instructions;
   if (m_state.trace) {
     m_state.trace->queue(m_state.core, m_unit, start, -1);
@@ -163,20 +164,19 @@ void ExecUnit::start(std::uint32_t lane) {
 
 void ExecUnit::finish(const QueueEntry& entry, Cycle end, Cycle latency) {
   ThreadState& t = m_state.threads[entry.thread];
-  InstrRecord& rec = t.records[entry.idx];
-  rec.end = end;
-  rec.done = end + latency;
+  const Cycle done = end + latency;
+  t.set_end(entry.idx, end, done);
   m_free_at = end;
   m_running = false;
   --t.unfinished;
-  t.latest_done = std::max(t.latest_done, rec.done);
+  t.latest_done = std::max(t.latest_done, done);
   if (m_unit == kMatrixUnit) {
     --t.matrix_unfinished;
-    t.matrix_latest_done = std::max(t.matrix_latest_done, rec.done);
+    t.matrix_latest_done = std::max(t.matrix_latest_done, done);
   }
   if (m_unit == kVectorUnit) {
     --t.vector_unfinished;
-    t.vector_latest_done = std::max(t.vector_latest_done, rec.done);
+    t.vector_latest_done = std::max(t.vector_latest_done, done);
   }
   if (m_state.trace) m_state.trace->busy(m_state.core, m_unit, end, false);
 }

@@ -81,6 +81,10 @@ class ExecUnit {
   };
   /// Scans the head of `lane`'s producers; true when they all have completion times.
   bool scan(std::uint32_t lane);
+  /// The dispatch cycle of the head of `lane`.
+  Cycle head_dispatch(std::uint32_t lane) const {
+    return m_state.threads[lane].dispatch(m_lanes[lane].queue.front().idx);
+  }
   /// The cycle the head of `lane` could start (it has been scanned).
   Cycle head_start(std::uint32_t lane) const;
   /// The lane whose head starts first among the scanned ones (kNoThread: none).
@@ -93,6 +97,8 @@ class ExecUnit {
   UnitHost& m_host;
   const std::uint32_t m_unit;
   std::vector<Lane> m_lanes;  ///< per thread
+  /// The threads with instructions (a thread without any never dispatches to the unit).
+  std::vector<std::uint32_t> m_working;
   Cycle m_free_at = 0;
   std::uint32_t m_last_thread = kNoThread;  ///< thread of the instruction run last
   std::uint32_t m_last_idx = kNoInstruction;

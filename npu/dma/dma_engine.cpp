@@ -46,8 +46,8 @@ void DmaEngine::transfer_done(Cycle end) { end_descriptor(end); }
 void DmaEngine::end_descriptor(Cycle end) {
   const Cycle transfer = end - (m_start + m_current.busy);
   m_counters.busy_cycles += end - m_start;
-  m_state.record(m_current.thread, m_current.idx).contention_cycles =
-      static_cast<std::int64_t>(transfer) - static_cast<std::int64_t>(m_current.ideal_transfer);
+  m_state.threads[m_current.thread].set_contention(
+      m_current.idx, static_cast<std::int64_t>(transfer) - static_cast<std::int64_t>(m_current.ideal_transfer));
   if (transfer > m_current.ideal_transfer) m_counters.stall(Stall::dram_bandwidth) += transfer - m_current.ideal_transfer;
   finish(m_current, end, m_current.latency);
 }

@@ -58,7 +58,7 @@ void Scoreboard::dispatch(std::uint32_t idx, const AccessSet& access, Cycle at, 
   for (std::size_t k = m_head; k < m_ring.size(); ++k) {
     Entry& e = m_ring[k];
     if (e.slot == kRetired) continue;
-    const Cycle done = m_records[e.idx].done;
+    const Cycle done = m_timeline.done(e.idx);
     if (done != kUnknownCycle && done <= at) {
       m_free.push_back(e.slot);
       e.slot = kRetired;

@@ -16,7 +16,7 @@ namespace npusim::npu {
 
 class Scoreboard {
  public:
-  explicit Scoreboard(const std::vector<InstrRecord>& records) : m_records(records) {}
+  explicit Scoreboard(const Timeline& timeline) : m_timeline(timeline) {}
 
   /// Retires the instructions completed by cycle `at`, appends to `deps` (in dispatch order)
   /// every instruction still in flight that `access` conflicts with, and enters `idx`. An
@@ -47,7 +47,7 @@ class Scoreboard {
   static void footprint(const AccessSet& access, Footprint& f);
   static bool conflicts(const Footprint& later, const Footprint& earlier);
 
-  const std::vector<InstrRecord>& m_records;
+  const Timeline& m_timeline;
   std::vector<Entry> m_ring;  ///< in dispatch order from m_head; retired entries are skipped
   std::size_t m_head = 0;
   std::vector<Footprint> m_pool;

@@ -9,7 +9,7 @@ Sequencer::Sequencer(CoreState& state, std::uint32_t thread, SequencerHost& host
       m_thread(state.threads[thread]),
       m_host(host),
       m_flags(flags),
-      m_scoreboard(m_thread.records),
+      m_scoreboard(m_thread),
       m_me(state.counters[kSequencerUnit]),
       m_shared(state.threads.size() > 1) {}
 
@@ -80,7 +80,6 @@ bool Sequencer::issue() {
   if (finished()) return false;
   const std::uint32_t idx = m_pc;
   const Instruction& in = m_thread.instruction(idx);
-  InstrRecord& rec = m_thread.records[idx];
   if (!m_charged) {
     m_charged = true;
     if (in.unit() == UnitKind::sequencer) m_state.shared.add_bound(worst_case_cycles(in, {}, m_state.hw));
@@ -116,8 +115,7 @@ bool Sequencer::issue() {
         if ((m_shared && !m_granted) || free == kUnknownCycle) return blocked(ready);  // granted in cycle order
         at = std::max(ready, free) + m_state.hw.core.matrix.lock_cycles;
         if (free > ready && m_state.matrix_released_by_thread != m_thread.index) {
-          rec.unit_prev_thread = m_state.matrix_released_by_thread;
-          rec.unit_prev = m_state.matrix_released_by;
+          m_thread.unit_prevs.push_back({idx, m_state.matrix_released_by_thread, m_state.matrix_released_by});
         }
         m_state.matrix_holder = m_thread.index;
         stall(Stall::matrix_lock, ready, at);
@@ -134,8 +132,10 @@ bool Sequencer::issue() {
         break;
       default: break;
     }
-    rec.dispatch = rec.start = ready;
-    rec.end = rec.done = at;
+    m_thread.set_dispatch(idx, ready);
+    m_thread.set_start(idx, ready);
+    m_thread.set_end(idx, at, at);
+    m_thread.set_deps_end(idx);
     next(at);
     return true;
   }
@@ -154,10 +154,9 @@ bool Sequencer::issue() {
   if (dispatch == kUnknownCycle) return blocked(ready);
   stall(Stall::queue_full, ready, dispatch);
   const AccessSet access = accesses(m_state.program, in);
-  rec.deps_begin = static_cast<std::uint32_t>(m_thread.dep_pool.size());
   m_scoreboard.dispatch(idx, access, dispatch, m_thread.dep_pool);
-  rec.deps_count = static_cast<std::uint32_t>(m_thread.dep_pool.size() - rec.deps_begin);
-  rec.dispatch = dispatch;
+  m_thread.set_deps_end(idx);
+  m_thread.set_dispatch(idx, dispatch);
   next(dispatch);
   x.dispatch(m_thread.index, idx, access);
   while (x.try_start()) {

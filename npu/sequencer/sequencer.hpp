@@ -50,7 +50,7 @@ class Sequencer {
   /// Frees the vector context of a thread that has ended, once its vector work is done.
   bool release_context();
 
-  bool finished() const { return m_pc == m_thread.records.size(); }
+  bool finished() const { return m_pc == m_thread.size(); }
   /// Index of the instruction being issued (kNoInstruction when finished).
   std::uint32_t current() const { return finished() ? kNoInstruction : m_pc; }
   /// Cycle at which the sequencer issued its last instruction.

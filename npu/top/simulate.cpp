@@ -61,8 +61,8 @@ std::string stuck_thread(const Program& p, Top& top, std::uint32_t c, const Thre
     return fmt::format("{}: the sequencer is blocked at {}:{} ({}): {}", who, p.source, in.line,
                        format_instruction(p, in), why);
   }
-  for (std::size_t i = 0; i < t.records.size(); ++i) {
-    if (t.records[i].done == kUnknownCycle) {
+  for (std::uint32_t i = 0; i < t.size(); ++i) {
+    if (t.done(i) == kUnknownCycle) {
       const Instruction& in = t.instruction(static_cast<std::uint32_t>(i));
       return fmt::format("{}: {}:{} ({}) never completed", who, p.source, in.line, format_instruction(p, in));
     }
@@ -88,24 +88,6 @@ void drop_bare_timestamp(const std::string& path) {
     return;
   }
   std::filesystem::resize_file(path, static_cast<std::uintmax_t>(size - n) + hash + 1);
-}
-
-/// Keeps the producers an instruction really waited for: those still in flight when it was
-/// dispatched. (The scoreboard also lists producers whose completion was not known yet at the
-/// time and turned out to be no later than the dispatch.)
-void drop_completed_producers(ThreadState& s) {
-  std::uint32_t out = 0;
-  for (InstrRecord& r : s.records) {
-    const std::uint32_t begin = r.deps_begin;
-    r.deps_begin = out;
-    for (std::uint32_t k = 0; k < r.deps_count; ++k) {
-      const std::uint32_t d = s.dep_pool[begin + k];
-      if (s.records[d].done > r.dispatch) s.dep_pool[out++] = d;
-    }
-    r.deps_count = out - r.deps_begin;
-  }
-  s.dep_pool.resize(out);
-  s.dep_pool.shrink_to_fit();
 }
 
 RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimOptions& options,
@@ -171,14 +153,14 @@ RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimO
       CoreState& s = *top.states()[c];
       CoreResult cr;
       for (ThreadState& t : s.threads) {
-        drop_completed_producers(t);
+        t.drop_completed_producers();
+        t.sort();
         ThreadResult tr;
         tr.end = top.core(c).sequencer(t.index).finish_cycle();
-        for (const auto& r : t.records) tr.end = std::max(tr.end, r.done);
-        tr.records = std::move(t.records);
-        tr.dep_pool = std::move(t.dep_pool);
+        for (std::uint32_t i = 0; i < t.size(); ++i) tr.end = std::max(tr.end, t.done(i));
+        static_cast<Timeline&>(tr) = std::move(static_cast<Timeline&>(t));
         cr.end = std::max(cr.end, tr.end);
-        result.instructions += tr.records.size();
+        result.instructions += tr.size();
         cr.threads.push_back(std::move(tr));
       }
       cr.units = std::move(s.counters);

@@ -17,10 +17,8 @@ struct SimOptions {
   std::string vcd_path;
 };
 
-/// What one hardware thread did.
-struct ThreadResult {
-  std::vector<InstrRecord> records;  ///< per instruction of the thread's stream
-  std::vector<std::uint32_t> dep_pool;
+/// What one hardware thread did: its instructions' timeline.
+struct ThreadResult : Timeline {
   Cycle end = 0;  ///< last completion of the thread
 };
 

@@ -36,7 +36,7 @@ Cycle dependency_chain(const npu::Stream& s, const npu::ThreadResult& thread, st
   Cycle longest = 0;
   chain.assign(s.code.size(), 0);
   for (std::size_t i = 0; i < s.code.size(); ++i) {
-    const InstrRecord& rec = thread.records[i];
+    const InstrRecord rec = thread.record(static_cast<std::uint32_t>(i));
     Cycle own = 0;
     switch (s.code[i].unit()) {
       case npu::UnitKind::vector:
@@ -45,7 +45,7 @@ Cycle dependency_chain(const npu::Stream& s, const npu::ThreadResult& thread, st
       case npu::UnitKind::sequencer: break;
     }
     Cycle ready = 0;
-    for (std::uint32_t k = 0; k < rec.deps_count; ++k) ready = std::max(ready, chain[thread.dep_pool[rec.deps_begin + k]]);
+    for (const std::uint32_t d : thread.deps(static_cast<std::uint32_t>(i))) ready = std::max(ready, chain[d]);
     chain[i] = ready + own;
     longest = std::max(longest, chain[i]);
   }
@@ -127,8 +127,7 @@ struct ThreadView {
 
   static constexpr std::uint32_t kNone = UINT32_MAX;
   const npu::Stream& s;
-  const std::vector<InstrRecord>& records;
-  const std::vector<std::uint32_t>& dep_pool;
+  const npu::Timeline& timeline;
   std::vector<std::uint8_t> unit_of;
   std::vector<std::uint32_t> prev_on_unit;  ///< the thread's previous instruction on the same unit
   std::vector<std::uint32_t> drained;
@@ -136,7 +135,7 @@ struct ThreadView {
 };
 
 ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, std::uint32_t unit_count)
-    : s(stream), records(result.records), dep_pool(result.dep_pool), unit_of(stream.code.size()),
+    : s(stream), timeline(result), unit_of(stream.code.size()),
       prev_on_unit(stream.code.size(), kNone) {
   std::vector<std::uint32_t> last(unit_count, kNone);
   for (std::size_t i = 0; i < s.code.size(); ++i) {
@@ -156,18 +155,22 @@ std::uint32_t ThreadView::drained_by(std::size_t idx) {
     std::uint32_t last = kNone;
     for (std::size_t j = 0; j < n; ++j) {
       if (unit_of[j] == npu::kSequencerUnit) {
-        if (last != kNone && records[j].done == latest) drained[j] = last;
+        if (last != kNone && timeline.done(static_cast<std::uint32_t>(j)) == latest) drained[j] = last;
         continue;
       }
-      if (last == kNone || records[j].done >= latest) {
-        latest = records[j].done;
+      const Cycle done = timeline.done(static_cast<std::uint32_t>(j));
+      if (last == kNone || done >= latest) {
+        latest = done;
         last = static_cast<std::uint32_t>(j);
       }
     }
   }
   if (drained[idx] != kNone) return drained[idx];
   for (std::size_t j = idx; j-- > 0;) {  // completed at the end but not the latest before it
-    if (records[j].done == records[idx].done && unit_of[j] != npu::kSequencerUnit) return static_cast<std::uint32_t>(j);
+    if (timeline.done(static_cast<std::uint32_t>(j)) == timeline.done(static_cast<std::uint32_t>(idx)) &&
+        unit_of[j] != npu::kSequencerUnit) {
+      return static_cast<std::uint32_t>(j);
+    }
   }
   return kNone;
 }
@@ -195,10 +198,10 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   std::size_t idx = 0;
   bool any = false;
   for (std::uint32_t t = 0; t < core.threads.size(); ++t) {
-    const auto& recs = core.threads[t].records;
-    for (std::size_t i = 0; i < recs.size(); ++i) {
-      if (!any || recs[i].done > core.threads[th].records[idx].done ||
-          (t == th && recs[i].done >= core.threads[th].records[idx].done)) {
+    const npu::Timeline& tl = core.threads[t];
+    for (std::uint32_t i = 0; i < tl.size(); ++i) {
+      const Cycle done = tl.done(i), latest = any ? core.threads[th].done(static_cast<std::uint32_t>(idx)) : 0;
+      if (!any || done > latest || (t == th && done >= latest)) {
         th = t;
         idx = i;
         any = true;
@@ -208,7 +211,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   if (!any) return path;
   const std::size_t n_total = [&] {
     std::size_t n = 0;
-    for (const auto& t : core.threads) n += t.records.size();
+    for (const auto& t : core.threads) n += t.size();
     return n;
   }();
 
@@ -217,9 +220,8 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   At at = At::done;
   std::uint32_t last_run_unit = UINT32_MAX;
   std::uint64_t run = 0;
-  auto visit = [&](std::size_t i, Tally::Edge how, const char* via) {
+  auto visit = [&](std::size_t i, Tally::Edge how) {
     const ThreadView& v = view(th);
-    path.steps.push_back({c, th, static_cast<std::uint32_t>(i), via});
     ++path.instructions;
     t.count_by_unit[v.unit_of[i]].add(1);
     // Runs of dependent instructions on one unit ("a 15-step vector chain").
@@ -235,22 +237,22 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     }
   };
   auto edge = [&](std::size_t i, Tally::Edge how) {
-    visit(i, how, Tally::kEdgeNames[how]);
+    visit(i, how);
     t.edges[how].add(1);
   };
   auto cause = [&](Tally::Cause k, Cycle cycles) {
     t.by_cause[k].add(cycles);
     return cycles;
   };
-  visit(idx, Tally::kEdges, "end");
-  const Cycle last_done = view(th).records[idx].done;
+  visit(idx, Tally::kEdges);
+  const Cycle last_done = view(th).timeline.done(static_cast<std::uint32_t>(idx));
   Cycle accounted = r.cycles > last_done ? r.cycles - last_done : 0;
   if (accounted) t.by_cause[Tally::issue].add(accounted);  // sequencer tail, if any
 
   for (std::size_t guard = 0; guard < 8 * n_total + 8; ++guard) {
     ThreadView& v = view(th);
-    const auto& records = v.records;
-    const InstrRecord& rec = records[idx];
+    const npu::Timeline& timeline = v.timeline;
+    const InstrRecord rec = timeline.record(static_cast<std::uint32_t>(idx));
     const std::uint32_t unit = v.unit_of[idx];
     if (at == At::done) {
       if (unit == npu::kSequencerUnit) {
@@ -259,9 +261,10 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
           // Waited for another thread's matrix.release, then took lock_cycles.
           const Cycle lock = std::min<Cycle>(hw.core.matrix.lock_cycles, rec.done - rec.start);
           accounted += cause(Tally::matrix_lock, lock);
-          if (rec.unit_prev_thread != npu::kNoThread && rec.done - lock > rec.start) {
-            th = rec.unit_prev_thread;
-            idx = rec.unit_prev;
+          const npu::UnitPrev* released = v.timeline.unit_prev(static_cast<std::uint32_t>(idx));
+          if (released && rec.done - lock > rec.start) {
+            th = released->thread;
+            idx = released->prev;
             edge(idx, Tally::lock_edge);
             continue;
           }
@@ -293,7 +296,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     }
     if (at == At::end) {
       const Cycle busy = rec.end - rec.start;
-      Cycle handoff = rec.handoff_cycles, bank = 0, dram = 0;
+      Cycle handoff = v.timeline.handoff_cycles(static_cast<std::uint32_t>(idx)), bank = 0, dram = 0;
       const Cycle contention = rec.contention_cycles > 0 ? static_cast<Cycle>(rec.contention_cycles) : 0;
       (unit >= npu::kFirstDmaUnit ? dram : bank) = contention;
       handoff = std::min(handoff, busy);
@@ -310,18 +313,17 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     if (at == At::start) {
       Cycle dep_ready = 0;
       std::uint32_t dep = kNone;
-      for (std::uint32_t k = 0; k < rec.deps_count; ++k) {
-        const std::uint32_t d = v.dep_pool[rec.deps_begin + k];
-        if (dep == kNone || records[d].done > dep_ready) {
-          dep_ready = records[d].done;
+      for (const std::uint32_t d : v.timeline.deps(static_cast<std::uint32_t>(idx))) {
+        if (dep == kNone || timeline.done(d) > dep_ready) {
+          dep_ready = timeline.done(d);
           dep = d;
         }
       }
       // The instruction the unit ran before this one: another thread's, or this thread's own.
-      const bool other = rec.unit_prev_thread != npu::kNoThread;
-      const std::uint32_t prev_thread = other ? rec.unit_prev_thread : th;
-      const std::uint32_t prev = other ? rec.unit_prev : v.prev_on_unit[idx];
-      const Cycle unit_ready = prev != kNone ? view(prev_thread).records[prev].end : 0;
+      const npu::UnitPrev* other = v.timeline.unit_prev(static_cast<std::uint32_t>(idx));
+      const std::uint32_t prev_thread = other ? other->thread : th;
+      const std::uint32_t prev = other ? other->prev : v.prev_on_unit[idx];
+      const Cycle unit_ready = prev != kNone ? view(prev_thread).timeline.end(prev) : 0;
       if (dep != kNone && dep_ready == rec.start && dep_ready >= unit_ready) {
         idx = dep;
         at = At::done;
@@ -342,9 +344,8 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
       break;
     }
     const std::size_t prev = idx - 1;
-    const InstrRecord& pr = records[prev];
     const bool prev_seq = v.unit_of[prev] == npu::kSequencerUnit;
-    const Cycle base = prev_seq ? pr.done : pr.dispatch;
+    const Cycle base = prev_seq ? timeline.done(static_cast<std::uint32_t>(prev)) : timeline.dispatch(static_cast<std::uint32_t>(prev));
     if (rec.dispatch <= base + issue || unit == npu::kSequencerUnit) {
       accounted += cause(Tally::issue, rec.dispatch - base);
       idx = prev;
@@ -356,7 +357,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     // thread's first vector instruction, on a vector context.
     std::uint32_t freed = kNone;
     for (std::uint32_t q = v.prev_on_unit[idx]; q != kNone; q = v.prev_on_unit[q]) {
-      if (records[q].start == rec.dispatch) {
+      if (timeline.start(q) == rec.dispatch) {
         freed = q;
         break;
       }

@@ -23,14 +23,6 @@ struct Bounds {
   Cycle binding_cycles = 0;
 };
 
-/// One stretch of the critical path.
-struct PathStep {
-  std::uint32_t core = 0;
-  std::uint32_t thread = 0;
-  std::uint32_t index = 0;  ///< instruction index in the thread's stream
-  const char* via = "";     ///< how its predecessor held it: dependency, unit, issue, queue_full, barrier, end
-};
-
 /// The critical path: the chain of events that ends at the last completion, walked backwards.
 /// Its time adds up to the run's cycles: execution on units, and the causes that stretched it.
 struct CriticalPath {
@@ -42,7 +34,6 @@ struct CriticalPath {
   std::map<std::string, std::uint64_t> instructions_by_unit;
   std::string longest_run_unit;           ///< longest run of path instructions linked by dependencies
   std::uint64_t longest_run = 0;          ///< on one unit
-  std::vector<PathStep> steps;            ///< last first
 };
 
 Bounds compute_bounds(const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r);

@@ -74,7 +74,7 @@ Cycle cycle_after_chunks(const npu::Program& p, const npu::RunResult& r, const s
       for (std::size_t i = 0; i < s->code.size(); ++i) {
         const npu::Instruction& in = s->code[i];
         if (in.op == npu::Opcode::dma_store && p.dst(in).id == std::uint32_t(t - p.tensors.data())) {
-          done.push_back(r.cores[c].threads[th].records[i].done);
+          done.push_back(r.cores[c].threads[th].done(static_cast<std::uint32_t>(i)));
         }
       }
     }
@@ -120,13 +120,12 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
     for (std::uint32_t th = 0; th < threads.size(); ++th) {
     const npu::Stream* s = p.find_stream(core, th);
     if (!s) continue;
-    const auto& recs = threads[th].records;
-    const auto& pool = threads[th].dep_pool;
+    const npu::Timeline& timeline = threads[th];
     const std::uint32_t seq_tid = sequencer_tid(th);
     Cycle seq_prev = 0;
     for (std::size_t i = 0; i < s->code.size(); ++i) {
       const npu::Instruction& in = s->code[i];
-      const npu::InstrRecord& rec = recs[i];
+      const npu::InstrRecord rec = timeline.record(static_cast<std::uint32_t>(i));
       const std::uint32_t u = npu::unit_of(in);
       if (rec.start >= until) continue;
       const std::string text = json_string(npu::format_instruction(p, in));
@@ -152,20 +151,21 @@ void emit_run(TraceWriter& w, const npu::NpuConfig& hw, const npu::Program& p, c
       depth[u].emplace_back(rec.start, -1.0);
 
       std::string deps;
-      for (std::uint32_t k = 0; k < rec.deps_count; ++k) {
-        deps += fmt::format("{}{}", deps.empty() ? "" : ",", s->code[pool[rec.deps_begin + k]].line);
+      for (const std::uint32_t d : timeline.deps(static_cast<std::uint32_t>(i))) {
+        deps += fmt::format("{}{}", deps.empty() ? "" : ",", s->code[d].line);
       }
+      const Cycle handoff = timeline.handoff_cycles(static_cast<std::uint32_t>(i));
       w.event(fmt::format(
           R"({{"name":"{}","cat":"{}","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"line":{},"thread":{},"instruction":{},"dispatch_cycle":{},"start_cycle":{},"end_cycle":{},"done_cycle":{},"handoff_cycles":{},"depends_on_lines":[{}]}}}})",
           in.info().mnemonic, names[u], w.ts(double(rec.start)), w.ts(double(rec.end - rec.start)), c, u, in.line,
-          th, text, rec.dispatch, rec.start, rec.end, rec.done, rec.handoff_cycles, deps));
-      if (rec.handoff_cycles) {
+          th, text, rec.dispatch, rec.start, rec.end, rec.done, handoff, deps));
+      if (handoff) {
         w.event(fmt::format(
             R"({{"name":"hand-off","cat":"handoff","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"line":{},"cycles":{}}}}})",
-            w.ts(double(rec.start)), w.ts(double(rec.handoff_cycles)), c, u, in.line, rec.handoff_cycles));
+            w.ts(double(rec.start)), w.ts(double(handoff)), c, u, in.line, handoff));
       }
       if (rec.binding_dep != npu::kNoInstruction) {  // this instruction waited for that one
-        const npu::InstrRecord& pr = recs[rec.binding_dep];
+        const npu::InstrRecord pr = timeline.record(rec.binding_dep);
         const std::uint32_t pu = npu::unit_of(s->code[rec.binding_dep]);
         const double at = pr.end > pr.start ? double(pr.end) - 0.5 : double(pr.start);
         ++flow_id;

@@ -135,7 +135,7 @@ TEST_CASE("trace: valid Chrome trace JSON, one slice per instruction, flows and 
   std::size_t expected = 0;
   for (const auto& s : k.run.program.streams) {
     for (std::size_t i = 0; i < s.code.size(); ++i) {
-      const auto& rec = k.run.result.cores[s.core].threads[s.thread].records[i];
+      const auto rec = k.run.result.cores[s.core].threads[s.thread].record(static_cast<std::uint32_t>(i));
       if (s.code[i].unit() != npu::UnitKind::sequencer || rec.done > rec.start) {
         ++expected;
         CHECK(slices.count({s.core, s.code[i].line}) >= 1);
@@ -262,7 +262,7 @@ TEST_CASE("VCD: busy signals and queue depths follow the instruction records, on
         std::vector<long> busy(r.cycles + 1, 0), depth(r.cycles + 1, 0);
         for (std::size_t i = 0; i < s->code.size(); ++i) {
           if (npu::unit_of(s->code[i]) != u) continue;
-          const auto& rec = r.cores[c].threads[0].records[i];
+          const auto rec = r.cores[c].threads[0].record(static_cast<std::uint32_t>(i));
           for (Cycle t = rec.start; t < rec.end; ++t) busy[t] = 1;
           for (Cycle t = rec.dispatch; t < rec.start; ++t) ++depth[t];
         }

@@ -313,7 +313,7 @@ TEST_CASE("layer: with two hardware threads every stage runs work on both", "[la
       REQUIRE(stream != nullptr);
       std::set<npu::UnitKind> units;
       for (const npu::Instruction& in : stream->code) units.insert(in.unit());
-      CHECK(threads[t].records.size() == stream->code.size());
+      CHECK(threads[t].size() == stream->code.size());
       CHECK(threads[t].end > 0);
       CHECK(units.count(npu::UnitKind::dma) == 1);
       CHECK(units.count(npu::UnitKind::vector) == 1);

@@ -19,7 +19,7 @@ namespace {
 // result 5 cycles later.
 constexpr Cycle kAddBusy = 4, kAddLatency = 3, kMatBusy = 7, kMatLatency = 5;
 
-const npu::InstrRecord& rec(const test::Run& r, std::size_t thread, std::size_t i) { return r.record(i, 0, thread); }
+npu::InstrRecord rec(const test::Run& r, std::size_t thread, std::size_t i) { return r.record(i, 0, thread); }
 
 }  // namespace
 
@@ -51,8 +51,10 @@ vec.add b, b, b
                            test_hw({"sequencer.threads=2"}), false);
   CHECK(one.result.cycles == 1 + 3 * (kAddBusy + kAddLatency));
   // The other thread's instruction ran between t1's first and second add on the same unit.
-  CHECK(rec(r, 1, 1).unit_prev_thread == 0);
-  CHECK(rec(r, 1, 1).unit_prev == 1);
+  const npu::UnitPrev* prev = r.result.cores[0].threads[1].unit_prev(1);
+  REQUIRE(prev);
+  CHECK(prev->thread == 0);
+  CHECK(prev->prev == 1);
 }
 
 TEST_CASE("threads: the matrix unit's lock serialises the threads' matmuls", "[threads][timing]") {

@@ -383,8 +383,8 @@ matmul g, v, a
   const std::uint64_t handoff = 20 + 1024 / 32;
   const std::uint64_t reduce_busy = kVecStartup + 16;  // 16 vectors of 16 fp32 lanes; 16 read beats
   CHECK(r.done(2) - r.start(2) == reduce_busy + handoff + kVecLatency);
-  CHECK(r.record(1).handoff_cycles == 0);
-  CHECK(r.record(4).handoff_cycles == handoff);
+  CHECK(r.handoff_cycles(1) == 0);
+  CHECK(r.handoff_cycles(4) == handoff);
   const auto& v = r.unit(npu::kVectorUnit);
   CHECK(v.handoffs == 2);
   CHECK(v.handoff_bytes == 2048);
@@ -422,10 +422,10 @@ matmul g, v, a
   CHECK(r.program.streams[0].code[2].op == npu::Opcode::vec_layout);
   // 1 KiB of fp32 in 64 B vectors: 16 vectors at interval 2; the ports move 16 beats each way.
   const std::uint64_t layout_busy = kVecStartup + 16 * 2;
-  const auto& rec = r.result.cores[0].threads[0].records;
-  CHECK(rec[2].end - rec[2].start == layout_busy);
-  CHECK(rec[2].done - rec[2].end == 4);
-  CHECK(r.start(3) == std::max(rec[2].done, rec[2].end));  // the reduction waits for the conversion
+  const npu::InstrRecord layout = r.record(2);
+  CHECK(layout.end - layout.start == layout_busy);
+  CHECK(layout.done - layout.end == 4);
+  CHECK(r.start(3) == std::max(layout.done, layout.end));  // the reduction waits for the conversion
   // Each conversion is counted as a hand-off into the layout it makes, at its whole cost (busy and
   // latency); the consumers pay nothing more, and the vector unit's busy time holds the work.
   for (std::uint32_t unit : {npu::kVectorUnit, npu::kMatrixUnit}) {
@@ -433,7 +433,7 @@ matmul g, v, a
     CHECK(r.unit(unit).handoff_bytes == 1024);
     CHECK(r.unit(unit).handoff_cycles == layout_busy + 4);
   }
-  CHECK(rec[2].handoff_cycles == layout_busy);
+  CHECK(r.handoff_cycles(2) == layout_busy);
   CHECK(r.unit(npu::kVectorUnit).instructions == 6);
 }
 
@@ -488,7 +488,7 @@ TEST_CASE("timing does not depend on numerics", "[timing]") {
   const auto with = run_asm(text, hw, true);
   const auto without = run_asm(text, hw, false);
   CHECK(with.result.cycles == without.result.cycles);
-  for (std::size_t i = 0; i < with.result.cores[0].threads[0].records.size(); ++i) CHECK(with.done(i) == without.done(i));
+  for (std::size_t i = 0; i < with.result.cores[0].threads[0].size(); ++i) CHECK(with.done(i) == without.done(i));
 }
 
 TEST_CASE("an instruction may last any number of cycles: time jumps to its end", "[timing][long]") {
