@@ -42,21 +42,6 @@ void sort_by_idx(std::vector<T>& table) {
 
 }  // namespace
 
-InstrRecord Timeline::record(std::uint32_t idx) const {
-  const PackedRecord& p = m_records[idx];
-  InstrRecord r;
-  r.dispatch = p.dispatch;
-  if (p.wait != PackedRecord::kUnset) r.start = r.dispatch + step(idx, p.wait, &Wide::wait);
-  if (p.busy != PackedRecord::kUnset) {
-    r.end = r.start + step(idx, p.busy, &Wide::busy);
-    r.done = r.end + step(idx, p.latency, &Wide::latency);
-  }
-  r.binding_dep = p.binding_dep;
-  const std::int32_t c = p.contention;
-  r.contention_cycles = c == PackedRecord::kWideContention ? m_wide.at(idx).contention : c;
-  return r;
-}
-
 void Timeline::put(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value) {
   NPUSIM_ASSERT(value <= kMaxCycles, "an instruction's times out of order or past 2^53 cycles");
   if (value < PackedRecord::kWide) {

@@ -154,6 +154,22 @@ class Timeline {
   std::unordered_map<std::uint32_t, Wide> m_wide;
 };
 
+// Inline: the analysis reads every record, some several times.
+inline InstrRecord Timeline::record(std::uint32_t idx) const {
+  const PackedRecord& p = m_records[idx];
+  InstrRecord r;
+  r.dispatch = p.dispatch;
+  if (p.wait != PackedRecord::kUnset) r.start = r.dispatch + step(idx, p.wait, &Wide::wait);
+  if (p.busy != PackedRecord::kUnset) {
+    r.end = r.start + step(idx, p.busy, &Wide::busy);
+    r.done = r.end + step(idx, p.latency, &Wide::latency);
+  }
+  r.binding_dep = p.binding_dep;
+  const std::int32_t c = p.contention;
+  r.contention_cycles = c == PackedRecord::kWideContention ? m_wide.at(idx).contention : c;
+  return r;
+}
+
 class SignalTrace;
 
 /// The run passed kMaxCycles, the longest npusim represents (see worst_case_cycles()).

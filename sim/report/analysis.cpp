@@ -1,7 +1,6 @@
 #include "sim/report/analysis.hpp"
 
 #include <algorithm>
-#include <memory>
 #include <fmt/format.h>
 
 #include "npu/common/error.hpp"
@@ -188,22 +187,23 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   constexpr std::uint32_t kNone = ThreadView::kNone;
 
   // The walk may cross into other threads (a unit that ran another thread's instruction first).
-  std::vector<std::unique_ptr<ThreadView>> views(core.threads.size());
-  auto view = [&](std::uint32_t th) -> ThreadView& {
-    if (!views[th]) views[th] = std::make_unique<ThreadView>(stream_of(p, c, th), core.threads[th], unit_count);
-    return *views[th];
-  };
+  std::vector<ThreadView> views;
+  views.reserve(core.threads.size());
+  for (std::uint32_t t = 0; t < core.threads.size(); ++t) views.emplace_back(stream_of(p, c, t), core.threads[t], unit_count);
+  auto view = [&](std::uint32_t t) -> ThreadView& { return views[t]; };
   // Start at the thread whose instruction completes last.
   std::uint32_t th = 0;
   std::size_t idx = 0;
   bool any = false;
+  Cycle latest = 0;
   for (std::uint32_t t = 0; t < core.threads.size(); ++t) {
     const npu::Timeline& tl = core.threads[t];
     for (std::uint32_t i = 0; i < tl.size(); ++i) {
-      const Cycle done = tl.done(i), latest = any ? core.threads[th].done(static_cast<std::uint32_t>(idx)) : 0;
+      const Cycle done = tl.done(i);
       if (!any || done > latest || (t == th && done >= latest)) {
         th = t;
         idx = i;
+        latest = done;
         any = true;
       }
     }
