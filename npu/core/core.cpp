@@ -17,6 +17,7 @@ Core::Core(const sc_core::sc_module_name& name, CoreState& state, Dram& dram, Fl
   }
   for (std::uint32_t t = 0; t < state.threads.size(); ++t) {
     m_sequencers.push_back(std::make_unique<Sequencer>(state, t, static_cast<SequencerHost&>(*this), flags));
+    if (state.threads[t].size() > 0) m_working.push_back(m_sequencers.back().get());
   }
   SC_HAS_PROCESS(Core);
   SC_METHOD(on_wake);
@@ -49,14 +50,14 @@ void Core::pump() {
     for (std::uint32_t u = kMatrixUnit; u < m_units.size(); ++u) {
       while (m_units[u]->try_start()) moved = true;
     }
-    for (auto& s : m_sequencers) {
+    for (Sequencer* s : m_working) {
       while (s->issue()) {
         moved = true;
         m_state.shared.tick();
       }
       moved |= s->release_context();
     }
-    if (!moved && (m_sequencers.size() == 1 || !take_earliest())) return;
+    if (!moved && (m_working.size() <= 1 || !take_earliest())) return;  // one thread contends with none
   }
 }
 

@@ -52,6 +52,7 @@ class Core : public sc_core::sc_module, public DramClient, private SequencerHost
   std::vector<std::unique_ptr<DmaEngine>> m_dma;
   std::vector<ExecUnit*> m_units;  ///< per unit index (nullptr for the sequencer)
   std::vector<std::unique_ptr<Sequencer>> m_sequencers;  ///< per thread
+  std::vector<Sequencer*> m_working;  ///< those of the threads with instructions (the others never issue)
   sc_core::sc_event m_wake;
 };
 

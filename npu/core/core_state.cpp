@@ -100,6 +100,11 @@ void Timeline::sort() {
   sort_by_idx(handoffs);
 }
 
+std::uint32_t CoreState::working_threads() const {
+  return static_cast<std::uint32_t>(
+      std::count_if(threads.begin(), threads.end(), [](const ThreadState& t) { return t.size() > 0; }));
+}
+
 bool CoreState::unfinished() const {
   for (const ThreadState& t : threads) {
     if (t.unfinished > 0) return true;

@@ -94,11 +94,14 @@ class Timeline {
   }
   Cycle end(std::uint32_t idx) const {
     const PackedRecord& r = m_records[idx];
-    return r.busy == PackedRecord::kUnset ? kUnknownCycle : start(idx) + step(idx, r.busy, &Wide::busy);
+    if (r.busy == PackedRecord::kUnset) return kUnknownCycle;
+    return r.dispatch + step(idx, r.wait, &Wide::wait) + step(idx, r.busy, &Wide::busy);
   }
   Cycle done(std::uint32_t idx) const {
     const PackedRecord& r = m_records[idx];
-    return r.busy == PackedRecord::kUnset ? kUnknownCycle : end(idx) + step(idx, r.latency, &Wide::latency);
+    if (r.busy == PackedRecord::kUnset) return kUnknownCycle;
+    return r.dispatch + step(idx, r.wait, &Wide::wait) + step(idx, r.busy, &Wide::busy) +
+           step(idx, r.latency, &Wide::latency);
   }
   /// In flight: no completion can be earlier (dispatch plus the unloaded cost). Threads sharing
   /// a unit use it to rule out that an instruction still waiting could start first.
@@ -248,6 +251,8 @@ struct CoreState {
   }
   /// Every thread's instructions issued and completed.
   bool unfinished() const;
+  /// The threads with instructions (only they contend for the units, the lock and the contexts).
+  std::uint32_t working_threads() const;
 };
 
 /// Current simulation time in cycles (one cycle is one SystemC nanosecond).

@@ -78,7 +78,7 @@ class Sequencer {
   FlagTable& m_flags;
   Scoreboard m_scoreboard;
   UnitCounters& m_me;
-  const bool m_shared;     ///< the core runs several threads
+  const bool m_shared;     ///< the core runs several threads with instructions
   std::uint32_t m_pc = 0;
   Cycle m_local = 0;       ///< the sequencer's clock
   bool m_charged = false;  ///< the current instruction's issue cycles are counted

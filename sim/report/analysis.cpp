@@ -249,10 +249,17 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   Cycle accounted = r.cycles > last_done ? r.cycles - last_done : 0;
   if (accounted) t.by_cause[Tally::issue].add(accounted);  // sequencer tail, if any
 
+  InstrRecord rec;  // of (rec_th, rec_idx): the walk passes each instruction in several steps
+  std::uint32_t rec_th = kNone;
+  std::size_t rec_idx = 0;
   for (std::size_t guard = 0; guard < 8 * n_total + 8; ++guard) {
     ThreadView& v = view(th);
     const npu::Timeline& timeline = v.timeline;
-    const InstrRecord rec = timeline.record(static_cast<std::uint32_t>(idx));
+    if (th != rec_th || idx != rec_idx) {
+      rec = timeline.record(static_cast<std::uint32_t>(idx));
+      rec_th = th;
+      rec_idx = idx;
+    }
     const std::uint32_t unit = v.unit_of[idx];
     if (at == At::done) {
       if (unit == npu::kSequencerUnit) {
