@@ -7,25 +7,6 @@
 
 namespace npusim::npu {
 
-Operand BufferRef::view(std::uint32_t row0, std::uint32_t rows, std::uint32_t col0, std::uint32_t cols) const {
-  Operand o;
-  o.kind = Operand::Kind::tensor;
-  o.space = Space::scratchpad;
-  o.id = m_id;
-  o.view = View{std::uint64_t{row0} * m_cols + col0, rows, cols};
-  return o;
-}
-
-Operand TensorRef::view(std::uint64_t matrix, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
-                        std::uint32_t cols) const {
-  Operand o;
-  o.kind = Operand::Kind::tensor;
-  o.space = Space::dram;
-  o.id = m_id;
-  o.view = View{(matrix * m_rows + row0) * m_cols + col0, rows, cols};
-  return o;
-}
-
 ProgramBuilder::ProgramBuilder(std::string source) { m_program.source = std::move(source); }
 
 TensorRef ProgramBuilder::dram(const std::string& name, DType dtype, std::vector<std::uint32_t> shape,

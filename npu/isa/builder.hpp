@@ -17,7 +17,14 @@ class BufferRef {
   /// The whole buffer.
   Operand all() const { return view(0, m_rows, 0, m_cols); }
   /// `rows` x `cols` elements starting at (row0, col0).
-  Operand view(std::uint32_t row0, std::uint32_t rows, std::uint32_t col0, std::uint32_t cols) const;
+  Operand view(std::uint32_t row0, std::uint32_t rows, std::uint32_t col0, std::uint32_t cols) const {
+    Operand o;
+    o.kind = Operand::Kind::tensor;
+    o.space = Space::scratchpad;
+    o.id = m_id;
+    o.view = View{std::uint64_t{row0} * m_cols + col0, rows, cols};
+    return o;
+  }
   /// Rows [row0, row0 + rows), all columns.
   Operand rows(std::uint32_t row0, std::uint32_t rows) const { return view(row0, rows, 0, m_cols); }
   /// One element, as a 1x1 operand (broadcasts like a scalar).
@@ -44,7 +51,14 @@ class TensorRef {
   Operand matrix(std::uint64_t matrix) const { return view(matrix, 0, m_rows, 0, m_cols); }
   /// A window of matrix number `matrix`.
   Operand view(std::uint64_t matrix, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
-               std::uint32_t cols) const;
+               std::uint32_t cols) const {
+    Operand o;
+    o.kind = Operand::Kind::tensor;
+    o.space = Space::dram;
+    o.id = m_id;
+    o.view = View{(matrix * m_rows + row0) * m_cols + col0, rows, cols};
+    return o;
+  }
 
   std::uint32_t id() const { return m_id; }
 

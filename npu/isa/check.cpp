@@ -88,7 +88,7 @@ struct CheckKey {
     const std::uint64_t head = std::uint64_t{static_cast<std::uint8_t>(k.op)} | std::uint64_t{k.noperands} << 8 |
                                std::uint64_t{k.queue} << 16 | std::uint64_t{k.attrs_id} << 32;
     const auto pair = [&](int i) { return std::uint64_t{k.operand_ids[i]} << 32 | k.operand_ids[i + 1]; };
-    return hash_mix(hash_mix(hash_mix(0, head), pair(0)), pair(2));
+    return hash_words(head, pair(0), pair(2));
   }
 };
 
@@ -97,6 +97,9 @@ class Checker {
   Checker(Program& p, const NpuConfig& hw) : m_p(p), m_hw(hw) {}
 
   void run() {
+    m_signals.assign(m_p.flags.size(), 0);
+    m_waits.assign(m_p.flags.size(), 0);
+    m_last_wait.assign(m_p.flags.size(), 0);
     for (const Stream& s : m_p.streams) {
       if (s.core >= m_hw.cores) {
         error(s.line, m_hw.cores == 1 ? fmt::format(".core {}: the hardware has 1 core (core 0)", s.core)
@@ -110,8 +113,18 @@ class Checker {
                              : fmt::format(".core {} thread={}: the hardware has {} threads per core (0 to {})", s.core,
                                            s.thread, t, t - 1));
       }
-      for (const Instruction& in : s.code) check_once(in);
-      check_matrix_lock(s);
+      // One pass over the stream for the per-instruction checks and what the program-wide ones
+      // need (signals and waits by flag); the matrix lock's pass only where there is a lock to check.
+      bool lock_ops = false;
+      for (const Instruction& in : s.code) {
+        check_once(in);
+        switch (in.op) {
+          case Opcode::matmul: case Opcode::matrix_acquire: case Opcode::matrix_release: lock_ops = true; break;
+          case Opcode::signal: case Opcode::wait: count_flag(in); break;
+          default: break;
+        }
+      }
+      if (lock_ops) check_matrix_lock(s);
     }
     check_flags();
     check_tensors();
@@ -437,19 +450,23 @@ class Checker {
     if (held) error(held->line, "matrix.acquire: the stream ends holding the matrix unit; add matrix.release");
   }
 
+  // Counts a signal or wait (operand 0: its flag) for check_flags().
+  void count_flag(const Instruction& in) {
+    const std::uint32_t f = m_p.operand(in, 0).id;
+    if (f >= m_signals.size()) return;  // no such flag (parsed and built programs name declared ones)
+    if (in.op == Opcode::signal) {
+      ++m_signals[f];
+    } else {
+      ++m_waits[f];
+      m_last_wait[f] = in.line;
+    }
+  }
+
   // A wait on a flag that fewer signals than waits can ever satisfy would deadlock: refuse it.
   void check_flags() {
-    std::vector<std::uint64_t> signals(m_p.flags.size()), waits(m_p.flags.size());
-    std::vector<std::uint32_t> last_wait(m_p.flags.size());
-    for (const Stream& s : m_p.streams) {
-      for (const Instruction& in : s.code) {
-        if (in.op == Opcode::signal) ++signals[m_p.operand(in, 0).id];
-        if (in.op == Opcode::wait) {
-          ++waits[m_p.operand(in, 0).id];
-          last_wait[m_p.operand(in, 0).id] = in.line;
-        }
-      }
-    }
+    const std::vector<std::uint64_t>& signals = m_signals;
+    const std::vector<std::uint64_t>& waits = m_waits;
+    const std::vector<std::uint32_t>& last_wait = m_last_wait;
     for (std::size_t f = 0; f < m_p.flags.size(); ++f) {
       if (waits[f] > signals[f]) {
         error(last_wait[f], fmt::format("wait: flag '{}' is waited for {} time{} but signalled only {} time{}; the "
@@ -553,6 +570,8 @@ class Checker {
   const NpuConfig& m_hw;
   std::vector<std::string> m_errors;
   std::size_t m_not_kept = 0;
+  std::vector<std::uint64_t> m_signals, m_waits;  ///< by flag (count_flag())
+  std::vector<std::uint32_t> m_last_wait;        ///< the line of each flag's last wait
   InternTable<CheckKey> m_passed;  ///< instructions (as the checks see them) that passed; [0] a barrier
 };
 

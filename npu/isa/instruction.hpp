@@ -85,10 +85,9 @@ struct Operand {
     return a.kind == b.kind && a.space == b.space && a.id == b.id && a.view == b.view && imm_bits(a) == imm_bits(b);
   }
   friend std::uint64_t hash_value(const Operand& o) {
-    const std::uint64_t h = hash_mix(hash_mix(static_cast<std::uint64_t>(o.kind) << 8 | static_cast<std::uint64_t>(o.space),
-                                              std::uint64_t{o.id} << 32 | o.view.rows),
-                                     std::uint64_t{o.view.cols} << 32 ^ o.view.offset);
-    return hash_mix(h, imm_bits(o));
+    return hash_words(static_cast<std::uint64_t>(o.kind) | static_cast<std::uint64_t>(o.space) << 8 |
+                          std::uint64_t{o.id} << 32,
+                      o.view.offset, std::uint64_t{o.view.rows} | std::uint64_t{o.view.cols} << 32, imm_bits(o));
   }
 
  private:
@@ -123,7 +122,7 @@ struct Attrs {
                                 std::uint64_t{a.to_matrix} << 3 | std::uint64_t{a.axis} << 8 |
                                 std::uint64_t{static_cast<std::uint8_t>(a.round)} << 16 | std::uint64_t{a.hi.has_value()} << 24;
     const auto u32 = [](std::int32_t v) { return std::uint64_t{static_cast<std::uint32_t>(v)}; };
-    return hash_mix(hash_mix(flags, u32(a.lo) << 32 | u32(a.hi.value_or(0))), u32(a.shift) << 32 | u32(a.mult));
+    return hash_words(flags, u32(a.lo) << 32 | u32(a.hi.value_or(0)), u32(a.shift) << 32 | u32(a.mult));
   }
 };
 

@@ -9,9 +9,20 @@
 
 namespace npusim::npu {
 
-/// One step of the hash the interned types use (hash_value() overloads): mixes `v` into `h`.
+/// One step of a chained hash: mixes `v` into `h`.
 inline std::uint64_t hash_mix(std::uint64_t h, std::uint64_t v) {
   h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+  return h ^ (h >> 29);
+}
+
+/// A hash of up to four words for the interned types (hash_value() overloads): the words are
+/// multiplied independently (a short dependency chain: interning is on the path of building
+/// every instruction), then mixed once so that every bit reaches the low bits a table masks.
+inline std::uint64_t hash_words(std::uint64_t a, std::uint64_t b, std::uint64_t c = 0, std::uint64_t d = 0) {
+  std::uint64_t h = (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL) ^ (c * 0x165667b19e3779f9ULL) ^
+                    (d * 0xd6e8feb86659fd93ULL);
+  h ^= h >> 32;
+  h *= 0x9e3779b97f4a7c15ULL;
   return h ^ (h >> 29);
 }
 

@@ -60,7 +60,7 @@ Instruction Program::make_instruction(Opcode op, std::initializer_list<Operand> 
     if (o.kind == Operand::Kind::none) break;
     in.operand_ids[in.noperands++] = operand_table.intern(o);
   }
-  in.attrs_id = attrs_table.intern(attrs);
+  in.attrs_id = attrs == Attrs{} ? 0 : attrs_table.intern(attrs);  // [0] holds the defaults
   return in;
 }
 
