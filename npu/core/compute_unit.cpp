@@ -9,7 +9,7 @@ namespace npusim::npu {
 
 ComputeUnit::ComputeUnit(CoreState& state, std::uint32_t unit, UnitHost& host, const HandoffDirection& into_me,
                          std::uint32_t port_bytes)
-    : ExecUnit(state, unit, host), m_into_me(into_me), m_port_bytes(port_bytes), m_memo(256) {}
+    : ExecUnit(state, unit, host), m_into_me(into_me), m_port_bytes(port_bytes), m_memo(256), m_known(4096) {}
 
 const ComputeUnit::Costed& ComputeUnit::costed(const Instruction& in, const AccessSet& access) {
   bool keyed = cost_ignores_address(access.write, m_port_bytes, m_state.hw.core.scratchpad);
@@ -50,6 +50,19 @@ const ComputeUnit::Costed& ComputeUnit::costed(const Instruction& in, const Acce
   return slot.value;
 }
 
+const ComputeUnit::IdSlot& ComputeUnit::known(const Instruction& in, const AccessSet& access) {
+  const IdKey key{static_cast<std::uint32_t>(in.op) << 8 | in.noperands, in.attrs_id, in.operand_ids};
+  std::uint64_t h = key.op_n * 0x9e3779b97f4a7c15ULL ^ key.attrs;
+  for (std::uint32_t id : key.ids) h = (h ^ id) * 0x100000001b3ULL;
+  IdSlot& slot = m_known[(h ^ h >> 29) & (m_known.size() - 1)];
+  if (!(slot.key == key)) {
+    slot.key = key;
+    slot.agnostic = is_layout_agnostic(m_state.program, in);
+    slot.value = costed(in, access);
+  }
+  return slot;
+}
+
 Cycle ComputeUnit::handoff(std::uint64_t bytes) {
   if (bytes == 0) return 0;
   Cycle cycles = m_into_me.fixed_cycles;
@@ -62,10 +75,11 @@ Cycle ComputeUnit::handoff(std::uint64_t bytes) {
 
 QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) {
   const Instruction& in = thread.instruction(idx);
-  const LayoutPlan plan = plan_layout(m_state.program, in, access, m_state.layout);
+  const IdSlot& memo = known(in, access);
+  const Costed& costs = memo.value;
+  const LayoutPlan plan = plan_layout(m_state.program, in, access, m_state.layout, memo.agnostic);
   const Cycle extra = handoff(plan.convert_bytes);
   m_state.layout.assign(access.write, plan.result);
-  const Costed& costs = costed(in, access);
   const InstructionCost& c = costs.cost;
   m_state.shared.add_bound(costs.worst);
   if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);

@@ -9,6 +9,7 @@
 /// Layouts and numerics are worked out at dispatch, in program order: every instruction that
 /// touches bytes another one writes is ordered after it by the scoreboard, so program order
 /// is the order in which the hardware would see them.
+#include <array>
 #include <type_traits>
 
 #include "npu/core/exec_unit.hpp"
@@ -47,6 +48,22 @@ class ComputeUnit : public ExecUnit {
   static_assert(std::has_unique_object_representations_v<CostKey>, "keys compare as bytes: no padding");
   const Costed& costed(const Instruction& in, const AccessSet& access);
 
+  /// What prepare() needs of an instruction that depends on nothing but the instruction itself
+  /// (its opcode, attributes and operands, all interned: equal ids, equal instruction), memoised
+  /// by those ids. Streams repeat identical instructions, so most lookups hit and skip building
+  /// the cost key, the address test and the layout-agnostic test.
+  struct IdKey {
+    std::uint32_t op_n, attrs;  ///< op_n: opcode << 8 | noperands
+    std::array<std::uint32_t, kMaxOperands> ids;
+    bool operator==(const IdKey& o) const { return op_n == o.op_n && attrs == o.attrs && ids == o.ids; }
+  };
+  struct IdSlot {
+    IdKey key{UINT32_MAX, 0, {}};  ///< never a real opcode: empty
+    bool agnostic = false;  ///< is_layout_agnostic()
+    Costed value;
+  };
+  const IdSlot& known(const Instruction& in, const AccessSet& access);
+
   const HandoffDirection m_into_me;
   const std::uint32_t m_port_bytes;
   struct MemoSlot {
@@ -55,6 +72,7 @@ class ComputeUnit : public ExecUnit {
     Costed value;
   };
   std::vector<MemoSlot> m_memo;
+  std::vector<IdSlot> m_known;  ///< direct-mapped, a power of two
   Costed m_uncached;
 };
 

@@ -19,6 +19,11 @@ bool is_layout_agnostic(const Program& p, const Instruction& in) {
 }
 
 LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet& access, const LayoutMap& layouts) {
+  return plan_layout(p, in, access, layouts, is_layout_agnostic(p, in));
+}
+
+LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet& access, const LayoutMap& layouts,
+                       bool agnostic) {
   LayoutPlan plan;
   if (in.op == Opcode::vec_layout) {
     plan.result = p.attrs(in).to_matrix ? Layout::matrix : Layout::vector;
@@ -26,7 +31,7 @@ LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet&
   }
   if (layouts.empty()) {  // every byte neutral: nothing to convert
     plan.result = in.unit() == UnitKind::matrix ? Layout::matrix
-                  : is_layout_agnostic(p, in)   ? Layout::neutral
+                  : agnostic                    ? Layout::neutral
                                                 : Layout::vector;
     return plan;
   }
@@ -40,7 +45,7 @@ LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet&
     matrix_bytes += layouts.bytes_in(access.reads[i], Layout::matrix);
     vector_bytes += layouts.bytes_in(access.reads[i], Layout::vector);
   }
-  if (is_layout_agnostic(p, in) && vector_bytes == 0) {
+  if (agnostic && vector_bytes == 0) {
     plan.result = matrix_bytes > 0 ? Layout::matrix : Layout::neutral;
     return plan;
   }

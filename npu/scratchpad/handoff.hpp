@@ -31,6 +31,9 @@ bool is_layout_agnostic(const Program& p, const Instruction& in);
 /// Matrix: vector-layout sources are converted, the result is in the matrix layout.
 /// Vector: see vector_unit.hpp; vec.layout itself converts nothing and writes its target layout.
 LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet& access, const LayoutMap& layouts);
+/// The same with is_layout_agnostic(p, in) known: `agnostic`.
+LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet& access, const LayoutMap& layouts,
+                       bool agnostic);
 
 /// With handoff.via = vector, makes every layout change of `p` an explicit vec.layout
 /// instruction (one per source operand that holds bytes of the other unit's layout), inserted
