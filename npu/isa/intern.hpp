@@ -46,6 +46,13 @@ class InternTable {
     return slot;
   }
 
+  /// The same, but first tries `hint` (an index this table returned before, or anything): a
+  /// caller interning runs of equal values skips the hash. Leaves the index in `hint`.
+  std::uint32_t intern(const T& v, std::uint32_t& hint) {
+    if (hint < m_values.size() && m_values[hint] == v) return hint;
+    return hint = intern(v);
+  }
+
   /// True when a value equal to `v` is in the table.
   bool contains(const T& v) const { return m_slots[slot_of(v)] != kEmpty; }
 

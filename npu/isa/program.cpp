@@ -58,7 +58,8 @@ Instruction Program::make_instruction(Opcode op, std::initializer_list<Operand> 
   in.op = op;
   for (const Operand& o : operands) {
     if (o.kind == Operand::Kind::none) break;
-    in.operand_ids[in.noperands++] = operand_table.intern(o);
+    in.operand_ids[in.noperands] = operand_table.intern(o, operand_hints[in.noperands]);
+    ++in.noperands;
   }
   in.attrs_id = attrs == Attrs{} ? 0 : attrs_table.intern(attrs);  // [0] holds the defaults
   return in;

@@ -2,6 +2,7 @@
 /// A kernel program: DRAM tensors, scratchpad buffers, flags and one instruction stream per core.
 /// Produced by the text parser (asm.hpp) or by ProgramBuilder (builder.hpp); both go through
 /// check_program() before a model runs them.
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -107,6 +108,9 @@ struct Program {
   /// The byte region of each operand_table entry (an empty Region for non-tensors), worked out
   /// once check_program() has assigned addresses (place_operands(), access.hpp); empty before.
   std::vector<Region> operand_regions;
+  /// make_instruction()'s memo: the operand it interned last at each position (streams often
+  /// repeat their sources), tried before hashing.
+  std::array<std::uint32_t, kMaxOperands> operand_hints{};
 
   /// Operand `i` of `in`, destination first (the `none` operand from in.noperands on).
   const Operand& operand(const Instruction& in, int i) const { return operand_table[in.operand_ids[i]]; }

@@ -303,7 +303,9 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     }
     if (at == At::end) {
       const Cycle busy = rec.end - rec.start;
-      Cycle handoff = v.timeline.handoff_cycles(static_cast<std::uint32_t>(idx)), bank = 0, dram = 0;
+      // (Most threads have no hand-offs and no shared units: their side tables are empty.)
+      Cycle handoff = v.timeline.handoffs.empty() ? 0 : v.timeline.handoff_cycles(static_cast<std::uint32_t>(idx));
+      Cycle bank = 0, dram = 0;
       const Cycle contention = rec.contention_cycles > 0 ? static_cast<Cycle>(rec.contention_cycles) : 0;
       (unit >= npu::kFirstDmaUnit ? dram : bank) = contention;
       handoff = std::min(handoff, busy);
@@ -327,7 +329,8 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
         }
       }
       // The instruction the unit ran before this one: another thread's, or this thread's own.
-      const npu::UnitPrev* other = v.timeline.unit_prev(static_cast<std::uint32_t>(idx));
+      const npu::UnitPrev* other =
+          v.timeline.unit_prevs.empty() ? nullptr : v.timeline.unit_prev(static_cast<std::uint32_t>(idx));
       const std::uint32_t prev_thread = other ? other->thread : th;
       const std::uint32_t prev = other ? other->prev : v.prev_on_unit[idx];
       const Cycle unit_ready = prev != kNone ? view(prev_thread).timeline.end(prev) : 0;
