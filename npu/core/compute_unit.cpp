@@ -6,10 +6,15 @@
 #include "npu/scratchpad/bank_model.hpp"
 
 namespace npusim::npu {
+namespace {
+
+constexpr std::size_t kKnownSets = 4096;
+
+}  // namespace
 
 ComputeUnit::ComputeUnit(CoreState& state, std::uint32_t unit, UnitHost& host, const HandoffDirection& into_me,
                          std::uint32_t port_bytes)
-    : ExecUnit(state, unit, host), m_into_me(into_me), m_port_bytes(port_bytes), m_memo(256), m_known(4096) {}
+    : ExecUnit(state, unit, host), m_into_me(into_me), m_port_bytes(port_bytes), m_memo(256), m_known(2 * kKnownSets), m_known_last(kKnownSets) {}
 
 const ComputeUnit::Costed& ComputeUnit::costed(const Instruction& in, const AccessSet& access) {
   bool keyed = cost_ignores_address(access.write, m_port_bytes, m_state.hw.core.scratchpad);
@@ -54,12 +59,24 @@ const ComputeUnit::IdSlot& ComputeUnit::known(const Instruction& in, const Acces
   const IdKey key{static_cast<std::uint32_t>(in.op) << 8 | in.noperands, in.attrs_id, in.operand_ids};
   std::uint64_t h = key.op_n * 0x9e3779b97f4a7c15ULL ^ key.attrs;
   for (std::uint32_t id : key.ids) h = (h ^ id) * 0x100000001b3ULL;
-  IdSlot& slot = m_known[(h ^ h >> 29) & (m_known.size() - 1)];
-  if (!(slot.key == key)) {
-    slot.key = key;
-    slot.agnostic = is_layout_agnostic(m_state.program, in);
-    slot.value = costed(in, access);
+  const std::size_t set = (h ^ h >> 29) & (kKnownSets - 1);
+  IdSlot* ways = &m_known[2 * set];
+  for (std::uint8_t w = 0; w < 2; ++w) {
+    if (ways[w].key == key) {
+      m_known_last[set] = w;
+      return ways[w];
+    }
   }
+  const std::uint8_t w = m_known_last[set] ^ 1;  // replace the way not used last
+  m_known_last[set] = w;
+  IdSlot& slot = ways[w];
+  if (slot.key.op_n == UINT32_MAX) {
+    slot.cost = static_cast<std::uint32_t>(m_known_costs.size());
+    m_known_costs.emplace_back();
+  }
+  slot.key = key;
+  slot.agnostic = is_layout_agnostic(m_state.program, in);
+  m_known_costs[slot.cost] = costed(in, access);
   return slot;
 }
 
@@ -76,7 +93,7 @@ Cycle ComputeUnit::handoff(std::uint64_t bytes) {
 QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) {
   const Instruction& in = thread.instruction(idx);
   const IdSlot& memo = known(in, access);
-  const Costed& costs = memo.value;
+  const Costed& costs = m_known_costs[memo.cost];
   const LayoutPlan plan = plan_layout(m_state.program, in, access, m_state.layout, memo.agnostic);
   const Cycle extra = handoff(plan.convert_bytes);
   m_state.layout.assign(access.write, plan.result);

@@ -59,9 +59,10 @@ class ComputeUnit : public ExecUnit {
   };
   struct IdSlot {
     IdKey key{UINT32_MAX, 0, {}};  ///< never a real opcode: empty
-    bool agnostic = false;  ///< is_layout_agnostic()
-    Costed value;
+    std::uint32_t cost = 0;  ///< index into m_known_costs
+    bool agnostic = false;   ///< is_layout_agnostic()
   };
+  /// The memo entry of `in`; its cost is m_known_costs[slot.cost].
   const IdSlot& known(const Instruction& in, const AccessSet& access);
 
   const HandoffDirection m_into_me;
@@ -72,7 +73,11 @@ class ComputeUnit : public ExecUnit {
     Costed value;
   };
   std::vector<MemoSlot> m_memo;
-  std::vector<IdSlot> m_known;  ///< direct-mapped, a power of two
+  /// Two-way set-associative: set s is m_known[2s] and m_known[2s + 1]; a power of two sets.
+  /// Small slots, with the costs apart, so that a lookup touches one line of keys.
+  std::vector<IdSlot> m_known;
+  std::vector<std::uint8_t> m_known_last;  ///< per set, the way hit or filled last
+  std::vector<Costed> m_known_costs;       ///< grows only as slots fill
   Costed m_uncached;
 };
 

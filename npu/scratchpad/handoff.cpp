@@ -89,6 +89,11 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
       const UnitKind unit = in.unit();
       if (unit == UnitKind::dma) {
         if (in.op == Opcode::dma_load) layouts.assign(region_of(p, p.dst(in)), Layout::neutral);
+      } else if (unit != UnitKind::sequencer && layouts.empty()) {
+        // Every byte neutral: nothing to convert (plan_layout reads no access then), and a
+        // neutral result changes nothing.
+        const Layout result = plan_layout(p, in, AccessSet{}, layouts).result;
+        if (result != Layout::neutral) layouts.assign(region_of(p, p.dst(in)), result);
       } else if (unit != UnitKind::sequencer) {
         const AccessSet access = accesses(p, in);
         if (plan_layout(p, in, access, layouts).convert_bytes > 0) {

@@ -8,7 +8,11 @@ constexpr std::uint64_t kScratchpadTag = std::uint64_t{1} << 63;
 }  // namespace
 
 void Scoreboard::footprint(const AccessSet& access, Footprint& f) {
-  f.access = access;
+  // Copies only what is set: the unset reads are never looked at.
+  f.access.nreads = access.nreads;
+  for (int i = 0; i < access.nreads; ++i) f.access.reads[i] = access.reads[i];
+  f.access.write = access.write;
+  f.access.has_write = access.has_write;
   auto bounds = [](const Region& r) {
     Interval out;
     if (r.rows == 0 || r.row_bytes == 0) return out;
