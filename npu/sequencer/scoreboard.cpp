@@ -62,8 +62,8 @@ void Scoreboard::dispatch(std::uint32_t idx, const AccessSet& access, Cycle at, 
   for (std::size_t k = m_head; k < m_ring.size(); ++k) {
     Entry& e = m_ring[k];
     if (e.slot == kRetired) continue;
-    const Cycle done = m_timeline.done(e.idx);
-    if (done != kUnknownCycle && done <= at) {
+    if (e.done == kUnknownCycle) e.done = m_timeline.done(e.idx);  // final once known
+    if (e.done != kUnknownCycle && e.done <= at) {
       m_free.push_back(e.slot);
       e.slot = kRetired;
       continue;
@@ -77,7 +77,7 @@ void Scoreboard::dispatch(std::uint32_t idx, const AccessSet& access, Cycle at, 
     m_ring.erase(m_ring.begin(), m_ring.begin() + static_cast<std::ptrdiff_t>(m_head));
     m_head = 0;
   }
-  m_ring.push_back(Entry{idx, slot, write, reads});
+  m_ring.push_back(Entry{idx, slot, write, reads, kUnknownCycle});
 }
 
 }  // namespace npusim::npu

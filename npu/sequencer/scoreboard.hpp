@@ -41,6 +41,7 @@ class Scoreboard {
     std::uint32_t idx;
     std::uint32_t slot;  ///< index into m_pool; kRetired once completed
     Interval write, reads;  ///< copies of the footprint's bounds, to reject most pairs here
+    Cycle done;  ///< its completion once known (final then), else kUnknownCycle
   };
   static constexpr std::uint32_t kRetired = UINT32_MAX;
 
