@@ -72,7 +72,14 @@ void emit(const Program& p, std::string* out, Program* assign) {
       if (assign) assign->streams[s].line = l;
     }
     for (std::size_t i = 0; i < st.code.size(); ++i) {
-      const auto l = statement(st.code[i].note, out ? format_instruction(p, st.code[i]) : std::string());
+      if (!out) {  // numbering lines only (assign_canonical_lines(), every built program): as statement()
+        const std::uint32_t note = st.code[i].note;  // notes[0] is the empty note
+        if (note) line += static_cast<std::uint32_t>(p.notes[note].leading.size());
+        ++line;
+        if (assign) assign->streams[s].code[i].line = line;
+        continue;
+      }
+      const auto l = statement(st.code[i].note, format_instruction(p, st.code[i]));
       if (assign) assign->streams[s].code[i].line = l;
     }
   }
