@@ -10,9 +10,17 @@ void LayoutMap::assign(const Region& r, Layout l) {
     assign_range(r.address, r.address + r.bytes(), l);
     return;
   }
+  if (r.rows == 0 || r.row_bytes == 0) return;
+  // Strided rows: one span of `l` over their whole extent, or (for neutral) no span in it,
+  // leaves nothing to change; answer without visiting the rows.
+  const std::uint64_t lo = r.address, hi = r.address + std::uint64_t{r.rows - 1} * r.stride_bytes + r.row_bytes;
+  const auto first = m_spans.upper_bound(lo);
+  const bool straddles = first != m_spans.begin() && std::prev(first)->second.end > lo;
+  if (straddles && std::prev(first)->second.end >= hi && std::prev(first)->second.layout == l) return;
+  if (l == Layout::neutral && !straddles && (first == m_spans.end() || first->first >= hi)) return;
   for (std::uint32_t k = 0; k < r.rows; ++k) {
-    const std::uint64_t lo = r.address + k * r.stride_bytes;
-    assign_range(lo, lo + r.row_bytes, l);
+    const std::uint64_t row = r.address + k * r.stride_bytes;
+    assign_range(row, row + r.row_bytes, l);
   }
 }
 
