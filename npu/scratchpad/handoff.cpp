@@ -42,8 +42,9 @@ LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet&
   }
   std::uint64_t matrix_bytes = 0, vector_bytes = 0;
   for (int i = 0; i < access.nreads; ++i) {
-    matrix_bytes += layouts.bytes_in(access.reads[i], Layout::matrix);
-    vector_bytes += layouts.bytes_in(access.reads[i], Layout::vector);
+    const auto n = layouts.bytes_by_layout(access.reads[i]);
+    matrix_bytes += n[static_cast<std::size_t>(Layout::matrix)];
+    vector_bytes += n[static_cast<std::size_t>(Layout::vector)];
   }
   if (agnostic && vector_bytes == 0) {
     plan.result = matrix_bytes > 0 ? Layout::matrix : Layout::neutral;

@@ -45,6 +45,41 @@ std::uint64_t LayoutMap::bytes_in(const Region& r, Layout l) const {
   return n;
 }
 
+std::array<std::uint64_t, 3> LayoutMap::bytes_by_layout(const Region& r) const {
+  std::array<std::uint64_t, 3> n{};
+  if (m_spans.empty() || r.rows == 0 || r.row_bytes == 0) return n;
+  if (r.contiguous()) {
+    count_ranges(r.address, r.address + r.bytes(), n);
+    return n;
+  }
+  // As bytes_in(): no span in the extent, or one over all of it, answers without the rows.
+  const std::uint64_t lo = r.address, hi = r.address + std::uint64_t{r.rows - 1} * r.stride_bytes + r.row_bytes;
+  auto first = m_spans.upper_bound(lo);
+  if (first != m_spans.begin() && std::prev(first)->second.end > lo) {
+    const auto& span = std::prev(first)->second;
+    if (span.end >= hi) {
+      n[static_cast<std::size_t>(span.layout)] = r.bytes();
+      return n;
+    }
+  } else if (first == m_spans.end() || first->first >= hi) {
+    return n;
+  }
+  for (std::uint32_t k = 0; k < r.rows; ++k) {
+    const std::uint64_t row = r.address + k * r.stride_bytes;
+    count_ranges(row, row + r.row_bytes, n);
+  }
+  return n;
+}
+
+void LayoutMap::count_ranges(std::uint64_t lo, std::uint64_t hi, std::array<std::uint64_t, 3>& n) const {
+  auto it = m_spans.upper_bound(lo);
+  if (it != m_spans.begin()) --it;
+  for (; it != m_spans.end() && it->first < hi; ++it) {
+    const std::uint64_t a = std::max(lo, it->first), b = std::min(hi, it->second.end);
+    if (b > a) n[static_cast<std::size_t>(it->second.layout)] += b - a;
+  }
+}
+
 void LayoutMap::assign_range(std::uint64_t lo, std::uint64_t hi, Layout l) {
   if (lo >= hi) return;
   // Fast paths: nothing to change (a unit rewriting its own data, DMA into neutral memory).

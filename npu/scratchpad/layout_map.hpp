@@ -3,6 +3,7 @@
 /// tile layout and the vector unit in its own; data written by DMA is neutral (arranged in DRAM
 /// for its consumer). Reading bytes of the other compute unit's layout costs a hand-off
 /// (config `handoff`), which is how npusim makes matrix <-> vector exchange visible.
+#include <array>
 #include <cstdint>
 #include <map>
 
@@ -20,10 +21,13 @@ class LayoutMap {
   bool empty() const { return m_spans.empty(); }
   /// Counts the bytes of `r` currently in layout `l`.
   std::uint64_t bytes_in(const Region& r, Layout l) const;
+  /// Counts the bytes of `r` in each layout, in one pass: [neutral, matrix, vector].
+  std::array<std::uint64_t, 3> bytes_by_layout(const Region& r) const;
 
  private:
   void assign_range(std::uint64_t lo, std::uint64_t hi, Layout l);
   std::uint64_t count_range(std::uint64_t lo, std::uint64_t hi, Layout l) const;
+  void count_ranges(std::uint64_t lo, std::uint64_t hi, std::array<std::uint64_t, 3>& n) const;
 
   struct Span {
     std::uint64_t end;
