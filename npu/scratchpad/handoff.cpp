@@ -97,7 +97,9 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
         if (result != Layout::neutral) layouts.assign(region_of(p, p.dst(in)), result);
       } else if (unit != UnitKind::sequencer) {
         const AccessSet access = accesses(p, in);
-        if (plan_layout(p, in, access, layouts).convert_bytes > 0) {
+        const bool agnostic = is_layout_agnostic(p, in);
+        LayoutPlan plan = plan_layout(p, in, access, layouts, agnostic);
+        if (plan.convert_bytes > 0) {
           if (!lowered) {
             code.reserve(s.code.size());
             code.assign(s.code.begin(), s.code.begin() + static_cast<std::ptrdiff_t>(at));
@@ -112,8 +114,9 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
             code.push_back(convert);
             ++inserted;
           }
+          plan = plan_layout(p, in, access, layouts, agnostic);  // with the sources converted
         }
-        layouts.assign(access.write, plan_layout(p, in, access, layouts).result);
+        layouts.assign(access.write, plan.result);  // unchanged layouts: the plan stands
       }
       if (lowered) code.push_back(in);
     }
