@@ -1,8 +1,38 @@
 #include "helpers.hpp"
 
+#include <unistd.h>
+
 #include "npu/numerics/execute.hpp"
 
 namespace npusim::test {
+
+namespace {
+
+/// This process's temporary directory, made on first use and removed at exit.
+const std::filesystem::path& process_dir() {
+  struct Dir {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("npusim-tests-" + std::to_string(::getpid()));
+    Dir() { std::filesystem::create_directories(path); }
+    ~Dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Dir dir;
+  return dir.path;
+}
+
+}  // namespace
+
+std::filesystem::path temp_path(const std::string& name) { return process_dir() / name; }
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  const std::filesystem::path d = temp_path(name);
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
 
 double Run::tensor(const std::string& name, std::uint64_t i) const {
   const npu::DramTensor* t = program.find_tensor(name);

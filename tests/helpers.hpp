@@ -1,6 +1,7 @@
 #pragma once
 // Shared test fixtures: a small NPU with round numbers for closed-form cycle tests, and helpers
 // to run `.npuasm` text on it.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,12 @@
 #include "sim/io/tensors.hpp"
 
 namespace npusim::test {
+
+/// A path `name` in this test process's own temporary directory (removed when the process
+/// ends), so that test runs of two checkouts at once never share files.
+std::filesystem::path temp_path(const std::string& name);
+/// temp_path(name) as an empty directory.
+std::filesystem::path fresh_dir(const std::string& name);
 
 /// The matrix section of the test NPU: a 16x16x16 cube, fp16 at 1 tile/cycle, int8 at 2.
 inline const std::string kCubeMatrix = R"(matrix:

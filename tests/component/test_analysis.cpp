@@ -103,7 +103,7 @@ TEST_CASE("compare: same inputs, speedups against the first kernel, an explanati
 TEST_CASE("trace: valid Chrome trace JSON, one slice per instruction, flows and counters", "[analysis][trace]") {
   const auto hw = test::test_hw({"cores=2"});
   const auto k = sim::run_kernel(hw, kernel_options("fla_blocked", 32, 4));
-  const fs::path path = fs::temp_directory_path() / "npusim-trace-test.json";
+  const fs::path path = test::temp_path("npusim-trace-test.json");
   sim::write_trace(path.string(), k.run.hw, k.run.program, k.run.result);
   const json::value v = sim::parse_json(sim::read_text_file(path.string()), path.string());
   const auto& events = v.as_object().at("traceEvents").as_array();
@@ -168,8 +168,8 @@ TEST_CASE("trace: --trace-chunks keeps the file small for large batches", "[anal
   const auto k = sim::run_kernel(test::test_hw(), kernel_options("neumann", 32, 16));
   const Cycle until = sim::cycle_after_chunks(k.run.program, k.run.result, "T", 2);
   CHECK(until < k.run.result.cycles);
-  const fs::path full = fs::temp_directory_path() / "npusim-trace-full.json";
-  const fs::path part = fs::temp_directory_path() / "npusim-trace-part.json";
+  const fs::path full = test::temp_path("npusim-trace-full.json");
+  const fs::path part = test::temp_path("npusim-trace-part.json");
   const auto all = sim::write_trace(full.string(), k.run.hw, k.run.program, k.run.result);
   const auto some = sim::write_trace(part.string(), k.run.hw, k.run.program, k.run.result, sim::TraceOptions{until});
   CHECK(some < all / 2);
@@ -179,7 +179,7 @@ TEST_CASE("trace: --trace-chunks keeps the file small for large batches", "[anal
 }
 
 TEST_CASE("VCD: SystemC tracing writes every unit's busy and queue-depth signals", "[analysis][vcd]") {
-  const fs::path path = fs::temp_directory_path() / "npusim-test.vcd";
+  const fs::path path = test::temp_path("npusim-test.vcd");
   auto o = kernel_options("neumann", 32, 2);
   o.vcd_path = path.string();
   const auto k = sim::run_kernel(test::test_hw(), o);
@@ -242,7 +242,7 @@ std::vector<long> vcd_values(const std::map<Cycle, long>& changes, Cycle until) 
 
 TEST_CASE("VCD: busy signals and queue depths follow the instruction records, on one core and two",
           "[analysis][vcd]") {
-  const fs::path path = fs::temp_directory_path() / "npusim-test-records.vcd";
+  const fs::path path = test::temp_path("npusim-test-records.vcd");
   const std::string two_cores = test::source_file("traces/programs/two_cores.npuasm");
   for (const std::uint32_t cores : {1u, 2u}) {
     const auto hw = test::test_hw({"cores=" + std::to_string(cores)});
@@ -279,7 +279,7 @@ TEST_CASE("VCD: busy signals and queue depths follow the instruction records, on
 }
 
 TEST_CASE("experiments: strict YAML, and a run writes results for pandas", "[analysis][experiment]") {
-  const fs::path dir = fs::temp_directory_path() / "npusim-experiment";
+  const fs::path dir = test::temp_path("npusim-experiment");
   fs::create_directories(dir);
   const fs::path file = dir / "e.yaml";
   sim::write_text_file(file.string(), "name: e\nhw: " + std::string(NPUSIM_SOURCE_DIR) +

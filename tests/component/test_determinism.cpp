@@ -24,7 +24,7 @@ std::string run_into(const std::string& dir, const std::string& program, bool nu
 }  // namespace
 
 TEST_CASE("running twice gives byte-identical stats.json", "[determinism]") {
-  const fs::path tmp = fs::temp_directory_path() / "npusim-determinism";
+  const fs::path tmp = test::temp_path("npusim-determinism");
   fs::remove_all(tmp);
   for (const char* program : {"traces/programs/gemm.npuasm", "traces/programs/dma_stream.npuasm"}) {
     for (bool numerics : {true, false}) {
@@ -39,7 +39,7 @@ TEST_CASE("running twice gives byte-identical stats.json", "[determinism]") {
 }
 
 TEST_CASE("stats.json is valid JSON with the documented top-level keys", "[determinism][stats]") {
-  const fs::path tmp = fs::temp_directory_path() / "npusim-stats-keys";
+  const fs::path tmp = test::temp_path("npusim-stats-keys");
   const auto v = sim::parse_json(run_into(tmp.string(), "traces/programs/gemm.npuasm", true), "stats.json");
   const auto& o = v.as_object();
   for (const char* key : {"npusim", "hw", "program", "mode", "cycles", "time_us", "instructions", "units", "stalls",

@@ -381,7 +381,7 @@ TEST_CASE("layer: comparing in numerics mode reruns the stages after the inverse
 }
 
 TEST_CASE("layer: core inputs from .npy are checked, naming the file and the element", "[layer][bad-input]") {
-  const auto dir = std::filesystem::temp_directory_path() / "npusim_layer_inputs";
+  const auto dir = test::temp_path("npusim_layer_inputs");
   std::filesystem::create_directories(dir);
   kernels::LayerParams p = options(tiny_model(1, 2, 16), 8, 16, "fla_blocked").params;
   const kernels::LayerShape s(p);

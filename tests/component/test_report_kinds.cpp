@@ -15,18 +15,12 @@
 #include "sim/run/compare.hpp"
 
 using namespace npusim;
+using test::fresh_dir;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kPreset = std::string(NPUSIM_SOURCE_DIR) + "/configs/npu/hexagon-like.yaml";
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("npusim-report-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 sim::KernelRunOptions options(const std::string& kernel, const std::string& hw = kPreset) {
   sim::KernelRunOptions o;

@@ -16,17 +16,11 @@
 #include "sim/sweep/store.hpp"
 
 using namespace npusim;
+using test::fresh_dir;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("npusim-report-sweep-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 /// A store as `npusim sweep` writes it, for the axes and values given (one dimension each).
 class FakeSweep {

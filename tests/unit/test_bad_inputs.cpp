@@ -157,7 +157,7 @@ TEST_CASE("command-line numbers are checked as typed: ranges, no wrap, no silent
 }
 
 TEST_CASE("text inputs are read up to a limit", "[bad-input]") {
-  const std::string path = (std::filesystem::temp_directory_path() / "npusim-limit.yaml").string();
+  const std::string path = (test::temp_path("npusim-limit.yaml")).string();
   sim::write_text_file(path, std::string(100, 'x'));
   CHECK(sim::read_text_file(path, 100).size() == 100);
   CHECK(messages_of([&] { sim::read_text_file(path, 99); }) ==

@@ -13,6 +13,7 @@
 #include "sim/run/run_program.hpp"
 
 using namespace npusim;
+using test::fresh_dir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -26,13 +27,6 @@ int cli(std::vector<std::string> args, std::string* err = nullptr) {
   const int code = sim::run_cli(static_cast<int>(argv.size()), argv.data(), out, errs);
   if (err) *err = errs.str();
   return code;
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
 }
 
 const std::string kHw = std::string(NPUSIM_SOURCE_DIR) + "/configs/npu/hexagon-like.yaml";
