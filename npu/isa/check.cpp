@@ -464,15 +464,12 @@ class Checker {
 
   // A wait on a flag that fewer signals than waits can ever satisfy would deadlock: refuse it.
   void check_flags() {
-    const std::vector<std::uint64_t>& signals = m_signals;
-    const std::vector<std::uint64_t>& waits = m_waits;
-    const std::vector<std::uint32_t>& last_wait = m_last_wait;
     for (std::size_t f = 0; f < m_p.flags.size(); ++f) {
-      if (waits[f] > signals[f]) {
-        error(last_wait[f], fmt::format("wait: flag '{}' is waited for {} time{} but signalled only {} time{}; the "
-                                        "program could never finish",
-                                        m_p.flags[f], waits[f], waits[f] == 1 ? "" : "s", signals[f],
-                                        signals[f] == 1 ? "" : "s"));
+      if (m_waits[f] > m_signals[f]) {
+        error(m_last_wait[f], fmt::format("wait: flag '{}' is waited for {} time{} but signalled only {} time{}; the "
+                                          "program could never finish",
+                                          m_p.flags[f], m_waits[f], m_waits[f] == 1 ? "" : "s", m_signals[f],
+                                          m_signals[f] == 1 ? "" : "s"));
       }
     }
   }

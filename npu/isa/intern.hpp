@@ -9,12 +9,6 @@
 
 namespace npusim::npu {
 
-/// One step of a chained hash: mixes `v` into `h`.
-inline std::uint64_t hash_mix(std::uint64_t h, std::uint64_t v) {
-  h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
-  return h ^ (h >> 29);
-}
-
 /// A hash of up to four words for the interned types (hash_value() overloads): the words are
 /// multiplied independently (a short dependency chain: interning is on the path of building
 /// every instruction), then mixed once so that every bit reaches the low bits a table masks.

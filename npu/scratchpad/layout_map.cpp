@@ -25,24 +25,7 @@ void LayoutMap::assign(const Region& r, Layout l) {
 }
 
 std::uint64_t LayoutMap::bytes_in(const Region& r, Layout l) const {
-  if (m_spans.empty()) return 0;
-  if (r.contiguous()) return count_range(r.address, r.address + r.bytes(), l);
-  // Strided rows: no span anywhere in their extent, or one span of `l` over all of it, answer
-  // without visiting the rows.
-  const std::uint64_t lo = r.address, hi = r.address + std::uint64_t{r.rows - 1} * r.stride_bytes + r.row_bytes;
-  auto first = m_spans.upper_bound(lo);
-  if (first != m_spans.begin() && std::prev(first)->second.end > lo) {
-    const auto& span = std::prev(first)->second;
-    if (span.end >= hi) return span.layout == l ? r.bytes() : 0;
-  } else if (first == m_spans.end() || first->first >= hi) {
-    return 0;
-  }
-  std::uint64_t n = 0;
-  for (std::uint32_t k = 0; k < r.rows; ++k) {
-    const std::uint64_t row = r.address + k * r.stride_bytes;
-    n += count_range(row, row + r.row_bytes, l);
-  }
-  return n;
+  return bytes_by_layout(r)[static_cast<std::size_t>(l)];
 }
 
 std::array<std::uint64_t, 3> LayoutMap::bytes_by_layout(const Region& r) const {
@@ -52,7 +35,8 @@ std::array<std::uint64_t, 3> LayoutMap::bytes_by_layout(const Region& r) const {
     count_ranges(r.address, r.address + r.bytes(), n);
     return n;
   }
-  // As bytes_in(): no span in the extent, or one over all of it, answers without the rows.
+  // Strided rows: no span anywhere in their extent, or one span over all of it, answer
+  // without visiting the rows.
   const std::uint64_t lo = r.address, hi = r.address + std::uint64_t{r.rows - 1} * r.stride_bytes + r.row_bytes;
   auto first = m_spans.upper_bound(lo);
   if (first != m_spans.begin() && std::prev(first)->second.end > lo) {
@@ -129,18 +113,6 @@ void LayoutMap::assign_range(std::uint64_t lo, std::uint64_t hi, Layout l) {
     }
   }
   m_spans.emplace(start, Span{end, l});
-}
-
-std::uint64_t LayoutMap::count_range(std::uint64_t lo, std::uint64_t hi, Layout l) const {
-  std::uint64_t n = 0;
-  auto it = m_spans.upper_bound(lo);
-  if (it != m_spans.begin()) --it;
-  for (; it != m_spans.end() && it->first < hi; ++it) {
-    if (it->second.layout != l) continue;
-    const std::uint64_t a = std::max(lo, it->first), b = std::min(hi, it->second.end);
-    if (b > a) n += b - a;
-  }
-  return n;
 }
 
 }  // namespace npusim::npu

@@ -26,7 +26,7 @@ class LayoutMap {
 
  private:
   void assign_range(std::uint64_t lo, std::uint64_t hi, Layout l);
-  std::uint64_t count_range(std::uint64_t lo, std::uint64_t hi, Layout l) const;
+  /// Adds the bytes of [lo, hi) in each layout to `n`.
   void count_ranges(std::uint64_t lo, std::uint64_t hi, std::array<std::uint64_t, 3>& n) const;
 
   struct Span {
