@@ -17,8 +17,8 @@ Core::Core(const sc_core::sc_module_name& name, CoreState& state, Dram& dram, Fl
   }
   for (std::uint32_t t = 0; t < state.threads.size(); ++t) {
     m_sequencers.push_back(std::make_unique<Sequencer>(state, t, static_cast<SequencerHost&>(*this), flags));
-    if (state.threads[t].size() > 0) m_working.push_back(m_sequencers.back().get());
   }
+  for (const std::uint32_t t : state.working) m_working.push_back(m_sequencers[t].get());
   SC_HAS_PROCESS(Core);
   SC_METHOD(on_wake);
   sensitive << m_wake;

@@ -17,7 +17,10 @@ CoreState::CoreState(const Program& p, const std::vector<const Stream*>& streams
                      std::uint32_t core_, bool numerics_, std::vector<std::uint8_t>* dram, SharedRun& shared_)
     : program(p), hw(hw_), core(core_), numerics(numerics_), shared(shared_), contexts(hw_.core.vector.contexts, 0) {
   threads.reserve(streams.size());
-  for (std::uint32_t t = 0; t < streams.size(); ++t) threads.emplace_back(*streams[t], t);
+  for (std::uint32_t t = 0; t < streams.size(); ++t) {
+    threads.emplace_back(*streams[t], t);
+    if (threads.back().size() > 0) working.push_back(t);
+  }
   const std::uint32_t units = unit_count(hw.core);
   counters.resize(units);
   for (auto& c : counters) c.dependency_cycles.assign(units, 0);
@@ -100,10 +103,6 @@ void Timeline::sort() {
   sort_by_idx(handoffs);
 }
 
-std::uint32_t CoreState::working_threads() const {
-  return static_cast<std::uint32_t>(
-      std::count_if(threads.begin(), threads.end(), [](const ThreadState& t) { return t.size() > 0; }));
-}
 
 bool CoreState::unfinished() const {
   for (const ThreadState& t : threads) {

@@ -251,8 +251,9 @@ struct CoreState {
   }
   /// Every thread's instructions issued and completed.
   bool unfinished() const;
-  /// The threads with instructions (only they contend for the units, the lock and the contexts).
-  std::uint32_t working_threads() const;
+  /// The threads with instructions, in order (only they contend for the units, the lock and the
+  /// contexts; the others never issue).
+  std::vector<std::uint32_t> working;
 };
 
 /// Current simulation time in cycles (one cycle is one SystemC nanosecond).

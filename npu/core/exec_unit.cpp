@@ -9,10 +9,7 @@ namespace npusim::npu {
 ExecUnit::ExecUnit(CoreState& state, std::uint32_t unit, UnitHost& host)
     : m_state(state), m_counters(state.counters[unit]), m_host(host), m_unit(unit) {
   m_lanes.reserve(state.threads.size());
-  for (std::uint32_t t = 0; t < state.threads.size(); ++t) {
-    m_lanes.emplace_back(state.hw.core.sequencer.queue_depth);
-    if (state.threads[t].size() > 0) m_working.push_back(t);
-  }
+  for (std::size_t t = 0; t < state.threads.size(); ++t) m_lanes.emplace_back(state.hw.core.sequencer.queue_depth);
 }
 
 Cycle ExecUnit::slot_free(std::uint32_t thread, Cycle ready) {
@@ -69,7 +66,7 @@ Cycle ExecUnit::head_start(std::uint32_t lane) const {
 std::uint32_t ExecUnit::best_lane() {
   std::uint32_t best = kNoThread;
   Cycle best_start = 0, best_dispatch = 0;
-  for (const std::uint32_t lane : m_working) {
+  for (const std::uint32_t lane : m_state.working) {
     if (m_lanes[lane].queue.empty() || !scan(lane)) continue;
     const Cycle s = head_start(lane);
     const Cycle d = head_dispatch(lane);
@@ -88,7 +85,7 @@ bool ExecUnit::certain(std::uint32_t lane, Cycle start) const {
   auto before = [&](std::uint32_t other, Cycle s, Cycle d) {
     return s < start || (s == start && (d < dispatch || (d == dispatch && other < lane)));
   };
-  for (const std::uint32_t other : m_working) {
+  for (const std::uint32_t other : m_state.working) {
     if (other == lane) continue;
     const Lane& l = m_lanes[other];
     const ThreadState& t = m_state.threads[other];
@@ -112,8 +109,8 @@ bool ExecUnit::certain(std::uint32_t lane, Cycle start) const {
 
 bool ExecUnit::try_start() {
   if (m_running) return false;
-  if (m_working.size() == 1) {  // no other thread to arbitrate with
-    const std::uint32_t lane = m_working[0];
+  if (m_state.working.size() == 1) {  // no other thread to arbitrate with
+    const std::uint32_t lane = m_state.working[0];
     if (m_lanes[lane].queue.empty() || !scan(lane)) return false;
     start(lane);
     return true;

@@ -97,8 +97,6 @@ class ExecUnit {
   UnitHost& m_host;
   const std::uint32_t m_unit;
   std::vector<Lane> m_lanes;  ///< per thread
-  /// The threads with instructions (a thread without any never dispatches to the unit).
-  std::vector<std::uint32_t> m_working;
   Cycle m_free_at = 0;
   std::uint32_t m_last_thread = kNoThread;  ///< thread of the instruction run last
   std::uint32_t m_last_idx = kNoInstruction;

@@ -11,7 +11,7 @@ Sequencer::Sequencer(CoreState& state, std::uint32_t thread, SequencerHost& host
       m_flags(flags),
       m_scoreboard(m_thread),
       m_me(state.counters[kSequencerUnit]),
-      m_shared(state.working_threads() > 1) {}
+      m_shared(state.working.size() > 1) {}
 
 void Sequencer::next(Cycle at) {
   m_local = at;
