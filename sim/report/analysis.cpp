@@ -190,7 +190,6 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   std::vector<ThreadView> views;
   views.reserve(core.threads.size());
   for (std::uint32_t t = 0; t < core.threads.size(); ++t) views.emplace_back(stream_of(p, c, t), core.threads[t], unit_count);
-  auto view = [&](std::uint32_t t) -> ThreadView& { return views[t]; };
   // Start at the thread whose instruction completes last.
   std::uint32_t th = 0;
   std::size_t idx = 0;
@@ -221,7 +220,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   std::uint32_t last_run_unit = UINT32_MAX;
   std::uint64_t run = 0;
   auto visit = [&](std::size_t i, Tally::Edge how) {
-    const ThreadView& v = view(th);
+    const ThreadView& v = views[th];
     ++path.instructions;
     t.count_by_unit[v.unit_of[i]].add(1);
     // Runs of dependent instructions on one unit ("a 15-step vector chain").
@@ -245,7 +244,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     return cycles;
   };
   visit(idx, Tally::kEdges);
-  const Cycle last_done = view(th).timeline.done(static_cast<std::uint32_t>(idx));
+  const Cycle last_done = views[th].timeline.done(static_cast<std::uint32_t>(idx));
   Cycle accounted = r.cycles > last_done ? r.cycles - last_done : 0;
   if (accounted) t.by_cause[Tally::issue].add(accounted);  // sequencer tail, if any
 
@@ -253,7 +252,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   std::uint32_t rec_th = kNone;
   std::size_t rec_idx = 0;
   for (std::size_t guard = 0; guard < 8 * n_total + 8; ++guard) {
-    ThreadView& v = view(th);
+    ThreadView& v = views[th];
     const npu::Timeline& timeline = v.timeline;
     if (th != rec_th || idx != rec_idx) {
       rec = timeline.record(static_cast<std::uint32_t>(idx));
@@ -333,7 +332,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
           v.timeline.unit_prevs.empty() ? nullptr : v.timeline.unit_prev(static_cast<std::uint32_t>(idx));
       const std::uint32_t prev_thread = other ? other->thread : th;
       const std::uint32_t prev = other ? other->prev : v.prev_on_unit[idx];
-      const Cycle unit_ready = prev != kNone ? view(prev_thread).timeline.end(prev) : 0;
+      const Cycle unit_ready = prev != kNone ? views[prev_thread].timeline.end(prev) : 0;
       if (dep != kNone && dep_ready == rec.start && dep_ready >= unit_ready) {
         idx = dep;
         at = At::done;
