@@ -87,8 +87,7 @@ void Timeline::drop_completed_producers() {
     begin = end_at;
     m_records[i].deps_end = out;
   }
-  dep_pool.resize(out);
-  dep_pool.shrink_to_fit();
+  dep_pool.resize(out);  // no shrink_to_fit: a copy now, at the run's end, would be its peak
 }
 
 const UnitPrev* Timeline::unit_prev(std::uint32_t idx) const { return find_entry(unit_prevs, idx); }

@@ -119,8 +119,13 @@ class Timeline {
   /// The hand-off cycles included in `idx`'s [start, end) (0: none).
   Cycle handoff_cycles(std::uint32_t idx) const;
 
-  /// Room for `n` instructions, none of them dispatched.
-  void resize(std::size_t n) { m_records.resize(n); }
+  /// Room for `n` instructions, none of them dispatched, and for their producers: two each
+  /// before the pool grows (a growing vector holds its old and new storage at once; capacity
+  /// never written costs address space, not memory).
+  void resize(std::size_t n) {
+    m_records.resize(n);
+    dep_pool.reserve(2 * n);
+  }
   // What the model learns, in this order per instruction.
   void set_dispatch(std::uint32_t idx, Cycle at) { m_records[idx].dispatch = at; }
   void set_earliest_done(std::uint32_t idx, Cycle at) { put(idx, m_records[idx].latency, &Wide::latency, at - dispatch(idx)); }
