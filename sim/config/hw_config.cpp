@@ -89,8 +89,8 @@ std::uint64_t size_bytes(Map& m, const std::string& key, const std::string& desc
 
 double bandwidth(Map& m, const std::string& key, const std::string& description, std::optional<double> clock_hz,
                  std::optional<double> fallback, bool allow_unlimited) {
-  std::string expected = fmt::format("a bandwidth in [1/1024, {}] B/cycle such as 64B/cycle or 100GB/s{}",
-                                     kMaxBytesPerCycle, allow_unlimited ? ", or 'unlimited'" : "");
+  std::string expected = fmt::format("a bandwidth in [{}, {}] B/cycle such as 64B/cycle or 100GB/s{}",
+                                     kMinBytesPerCycle, kMaxBytesPerCycle, allow_unlimited ? ", or 'unlimited'" : "");
   if (!clock_hz) expected += " (a rate per second needs a valid 'clock')";
   return m.value<double>(
       key, description, expected,
@@ -169,7 +169,7 @@ template <class S>
 Key<S> rate(double S::*member, std::string name, std::string meaning, std::optional<double> fallback = std::nullopt,
             bool allow_unlimited = false) {
   const auto shown = [allow_unlimited](double v) { return v == 0 && allow_unlimited ? "unlimited" : format_bytes_per_cycle(v); };
-  Key<S> k{name, meaning, "B/cycle", allow_unlimited ? "1/1024 to 1048576, or `unlimited`" : "1/1024 to 1048576",
+  Key<S> k{name, meaning, "B/cycle", fmt::format("{} to {}{}", kMinBytesPerCycle, kMaxBytesPerCycle, allow_unlimited ? ", or `unlimited`" : ""),
            fallback ? shown(*fallback) : "required", nullptr, nullptr, nullptr};
   k.read = [=](Map& m, S& s, Context& cx) {
     s.*member = bandwidth(m, name, meaning, cx.clock_hz, fallback, allow_unlimited);

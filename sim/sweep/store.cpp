@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "npu/common/error.hpp"
 #include "sim/report/csv.hpp"
@@ -160,8 +161,24 @@ void Store::exec(const std::string& sql) {
 Store Store::create(const std::string& path, const std::map<std::string, std::string>& meta) {
   std::error_code ec;
   if (fs::exists(path, ec)) throw InputError(fmt::format("{}: already exists", path));
+  // Built under a temporary name and renamed once its schema is committed: a sweep killed in
+  // between leaves no half-made store for --resume to refuse.
+  const std::string building = fmt::format("{}.creating-{}", path, getpid());
+  try {
+    create_schema(building, path, meta);  // closed again here, its journal folded in
+  } catch (...) {
+    fs::remove(building, ec);
+    throw;
+  }
+  fs::rename(building, path, ec);
+  if (ec) throw InputError(fmt::format("{}: cannot create the store ({})", path, ec.message()));
+  return open(path);
+}
+
+Store Store::create_schema(const std::string& file, const std::string& path,
+                           const std::map<std::string, std::string>& meta) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   Store s(path, db);
   if (rc != SQLITE_OK) throw InputError(fmt::format("{}: cannot create the store ({})", path, sqlite3_errmsg(db)));
   sqlite3_busy_timeout(db, 10000);

@@ -74,6 +74,9 @@ class Store {
 
  private:
   Store(std::string path, sqlite3* db);
+  /// Creates the tables and meta values in `file`; messages name `path`.
+  static Store create_schema(const std::string& file, const std::string& path,
+                             const std::map<std::string, std::string>& meta);
   void exec(const std::string& sql);
   void ensure_column(const std::string& name);
   std::vector<std::string> axis_names() const;

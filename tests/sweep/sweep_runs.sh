@@ -73,6 +73,12 @@ expect_exit 0 "points are already there; running the other" "$bin" sweep $sweep 
 check "killed and resumed gives the same results.csv" cmp "$tmp/j1/results.csv" "$tmp/killed/results.csv"
 expect_exit 2 "was run in numerics mode; resume it the same way" \
   "$bin" sweep $sweep --out "$tmp/killed" --resume --timing-only
+# Killed while creating its store: the store is made under a temporary name and renamed once
+# its schema is committed, so what such a kill leaves (here, by hand) does not block --resume.
+check "no store under its temporary name once created" test -z "$(ls "$tmp/j1" | grep creating)"
+mkdir -p "$tmp/early" && : > "$tmp/early/results.sqlite.creating-99999"
+check "a leftover from creating a store is not a store" "$bin" sweep $sweep --out "$tmp/early" --resume --quiet
+check "a sweep killed while creating its store resumes from scratch" cmp "$tmp/j1/results.csv" "$tmp/early/results.csv"
 
 # A worker killed mid-sweep: its point is recorded as an error, a new worker takes the rest, the
 # sweep ends with exit 4; --resume runs the failed point again.
