@@ -5,9 +5,12 @@
 /// write-after-write overlap (exact for strided 2-D regions, in scratchpad and DRAM). A unit
 /// starts an instruction only after all of its producers have completed.
 ///
-/// Lean, since every instruction passes through it: the in-flight instructions are a ring of
-/// small entries (an index and a slot), their footprints stay put in a pool of slots, and byte
-/// bounds reject most pairs before the exact region test.
+/// Lean, since every instruction passes through it: the in-flight instructions are a ring in
+/// dispatch order, each with the byte bounds of its write and of its reads, which reject most
+/// pairs before the exact region test; their regions sit in a ring of their own beside it. An
+/// instruction is retired once it has completed by the cycle being dispatched (dispatch cycles
+/// never decrease); the retired ones are skipped, and squeezed out once they outnumber the
+/// rest, so the rings stay about twice the instructions in flight.
 #include <vector>
 
 #include "npu/core/core_state.hpp"
@@ -16,7 +19,7 @@ namespace npusim::npu {
 
 class Scoreboard {
  public:
-  explicit Scoreboard(const Timeline& timeline) : m_timeline(timeline) {}
+  explicit Scoreboard(const Timeline& timeline);
 
   /// Retires the instructions completed by cycle `at`, appends to `deps` (in dispatch order)
   /// every instruction still in flight that `access` conflicts with, and enters `idx`. An
@@ -30,29 +33,27 @@ class Scoreboard {
     std::uint64_t lo = UINT64_MAX, hi = 0;
     bool meets(const Interval& o) const { return lo < o.hi && o.lo < hi; }
   };
-  /// What an instruction touches, with the bounds of each region.
-  struct Footprint {
-    AccessSet access;
-    Interval write;
-    Interval reads[4];
-    Interval all_reads;  ///< bounds of every read
-  };
+  /// An instruction in flight, with the bounds of its write and of all its reads.
   struct Entry {
     std::uint32_t idx;
-    std::uint32_t slot;  ///< index into m_pool; kRetired once completed
-    Interval write, reads;  ///< copies of the footprint's bounds, to reject most pairs here
     Cycle done;  ///< its completion once known (final then), else kUnknownCycle
+    Interval write, reads;
   };
-  static constexpr std::uint32_t kRetired = UINT32_MAX;
 
-  static void footprint(const AccessSet& access, Footprint& f);
-  static bool conflicts(const Footprint& later, const Footprint& earlier);
+  static Interval bounds(const Region& r);
+  /// True when `later` reads what `earlier` writes, or writes what it reads or writes.
+  static bool conflicts(const AccessSet& later, const AccessSet& earlier);
+  /// Drops the retired entries between the head and the tail, keeping the order.
+  void squeeze(Cycle at);
+  /// Doubles the rings (they are full).
+  void grow();
 
   const Timeline& m_timeline;
-  std::vector<Entry> m_ring;  ///< in dispatch order from m_head; retired entries are skipped
-  std::size_t m_head = 0;
-  std::vector<Footprint> m_pool;
-  std::vector<std::uint32_t> m_free;  ///< free slots of m_pool
+  // Ring positions count up forever; slot k is k & m_mask. [m_head, m_tail) is in dispatch order.
+  std::vector<Entry> m_entries;
+  std::vector<AccessSet> m_accesses;  ///< the regions of m_entries[k], at the same slot
+  std::size_t m_mask;
+  std::size_t m_head = 0, m_tail = 0;
 };
 
 }  // namespace npusim::npu
