@@ -8,7 +8,8 @@
 namespace npusim::npu {
 namespace {
 
-constexpr std::size_t kKnownSets = 4096;
+constexpr int kKnownSetBits = 12;
+constexpr std::size_t kKnownSets = std::size_t{1} << kKnownSetBits;
 
 }  // namespace
 
@@ -16,14 +17,25 @@ ComputeUnit::ComputeUnit(CoreState& state, std::uint32_t unit, UnitHost& host, c
                          std::uint32_t port_bytes)
     : ExecUnit(state, unit, host), m_into_me(into_me), m_port_bytes(port_bytes), m_memo(256), m_known(2 * kKnownSets), m_known_last(kKnownSets) {}
 
+ComputeUnit::Costed ComputeUnit::make_costed(const Instruction& in, const AccessSet& access) const {
+  Costed out;
+  out.cost = cost(in, access);
+  out.worst = worst_case_cycles(in, out.cost, m_state.hw);
+  const InstructionCost& c = out.cost;
+  if (c.vectors) {
+    const double lanes = double(c.lane_slots) / double(c.vectors);
+    out.ideal = double(c.elements) / lanes * m_state.hw.core.vector.op(in.info().vclass).interval_cycles;
+  }
+  return out;
+}
+
 const ComputeUnit::Costed& ComputeUnit::costed(const Instruction& in, const AccessSet& access) {
   bool keyed = cost_ignores_address(access.write, m_port_bytes, m_state.hw.core.scratchpad);
   for (int i = 0; keyed && i < access.nreads; ++i) {
     keyed = cost_ignores_address(access.reads[i], m_port_bytes, m_state.hw.core.scratchpad);
   }
   if (!keyed) {
-    m_uncached.cost = cost(in, access);
-    m_uncached.worst = worst_case_cycles(in, m_uncached.cost, m_state.hw);
+    m_uncached = make_costed(in, access);
     return m_uncached;
   }
   CostKey key{};  // no padding (asserted): keys compare as bytes
@@ -49,17 +61,18 @@ const ComputeUnit::Costed& ComputeUnit::costed(const Instruction& in, const Acce
   if (!slot.valid || std::memcmp(&slot.key, &key, sizeof key) != 0) {
     slot.valid = true;
     slot.key = key;
-    slot.value.cost = cost(in, access);
-    slot.value.worst = worst_case_cycles(in, slot.value.cost, m_state.hw);
+    slot.value = make_costed(in, access);
   }
   return slot.value;
 }
 
 const ComputeUnit::IdSlot& ComputeUnit::known(const Instruction& in, const AccessSet& access) {
   const IdKey key{static_cast<std::uint32_t>(in.op) << 8 | in.noperands, in.attrs_id, in.operand_ids};
-  std::uint64_t h = key.op_n * 0x9e3779b97f4a7c15ULL ^ key.attrs;
-  for (std::uint32_t id : key.ids) h = (h ^ id) * 0x100000001b3ULL;
-  const std::size_t set = (h ^ h >> 29) & (kKnownSets - 1);
+  // Independent multiplies by odd constants; their top bits mix every bit of the key.
+  const std::uint64_t h = (std::uint64_t{key.op_n} << 32 | key.attrs) * 0x9e3779b97f4a7c15ULL ^
+                          (std::uint64_t{key.ids[0]} << 32 | key.ids[1]) * 0xc2b2ae3d27d4eb4fULL ^
+                          (std::uint64_t{key.ids[2]} << 32 | key.ids[3]) * 0x165667b19e3779f9ULL;
+  const std::size_t set = h >> (64 - kKnownSetBits);
   IdSlot* ways = &m_known[2 * set];
   for (std::uint8_t w = 0; w < 2; ++w) {
     if (ways[w].key == key) {
@@ -115,10 +128,7 @@ QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const Ac
   u.elements += c.elements;
   u.vectors += c.vectors;
   u.lane_slots += c.lane_slots;
-  if (c.vectors) {  // elements / lanes x the op's interval: the vector bound
-    const double lanes = double(c.lane_slots) / double(c.vectors);
-    u.ideal_cycles += double(c.elements) / lanes * m_state.hw.core.vector.op(in.info().vclass).interval_cycles;
-  }
+  if (c.vectors) u.ideal_cycles += costs.ideal;
   thread.set_contention(idx, static_cast<std::int64_t>(c.bank_conflict_cycles));
   if (in.op == Opcode::vec_layout) {  // via vector: the conversion is the hand-off into the other layout
     UnitCounters& into = m_state.counters[m_state.program.attrs(in).to_matrix ? kMatrixUnit : kVectorUnit];

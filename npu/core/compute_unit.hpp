@@ -35,7 +35,10 @@ class ComputeUnit : public ExecUnit {
   struct Costed {
     InstructionCost cost;
     Cycle worst = 0;
+    double ideal = 0;  ///< vector: elements / lanes x the op's interval (the vector bound)
   };
+  /// The cost of `in` and what follows from it.
+  Costed make_costed(const Instruction& in, const AccessSet& access) const;
   /// What decides a cost when no region's cost depends on its address (cost_ignores_address()):
   /// the opcode, the transposes and accumulation, and each operand's kind, dtype and shape.
   struct CostKey {
@@ -55,7 +58,11 @@ class ComputeUnit : public ExecUnit {
   struct IdKey {
     std::uint32_t op_n, attrs;  ///< op_n: opcode << 8 | noperands
     std::array<std::uint32_t, kMaxOperands> ids;
-    bool operator==(const IdKey& o) const { return op_n == o.op_n && attrs == o.attrs && ids == o.ids; }
+    static_assert(kMaxOperands == 4, "operator== compares four ids");
+    bool operator==(const IdKey& o) const {  // field by field: std::array's == calls memcmp
+      return op_n == o.op_n && attrs == o.attrs && ids[0] == o.ids[0] && ids[1] == o.ids[1] && ids[2] == o.ids[2] &&
+             ids[3] == o.ids[3];
+    }
   };
   struct IdSlot {
     IdKey key{UINT32_MAX, 0, {}};  ///< never a real opcode: empty

@@ -45,35 +45,19 @@ void sort_by_idx(std::vector<T>& table) {
 
 }  // namespace
 
-void Timeline::put(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value) {
+void Timeline::put_wide(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value) {
   NPUSIM_ASSERT(value <= kMaxCycles, "an instruction's times out of order or past 2^53 cycles");
-  if (value < PackedRecord::kWide) {
-    packed = static_cast<std::uint32_t>(value);
-  } else {
-    packed = PackedRecord::kWide;
-    m_wide[idx].*field = value;
-  }
+  packed = PackedRecord::kWide;
+  m_wide[idx].*field = value;
 }
 
-void Timeline::set_end(std::uint32_t idx, Cycle end_at, Cycle done_at) {
-  const Cycle started = start(idx);
-  PackedRecord& r = m_records[idx];
-  put(idx, r.busy, &Wide::busy, end_at - started);
-  put(idx, r.latency, &Wide::latency, done_at - end_at);
+void Timeline::put_wide_contention(std::uint32_t idx, std::int64_t cycles) {
+  m_records[idx].contention = PackedRecord::kWideContention;
+  m_wide[idx].contention = cycles;
 }
 
-void Timeline::set_deps_end(std::uint32_t idx) {
-  if (dep_pool.size() > UINT32_MAX) throw SimError("a thread with more than 2^32 dependencies: split the program");
-  m_records[idx].deps_end = static_cast<std::uint32_t>(dep_pool.size());
-}
-
-void Timeline::set_contention(std::uint32_t idx, std::int64_t cycles) {
-  if (cycles > INT32_MIN && cycles <= INT32_MAX) {
-    m_records[idx].contention = static_cast<std::int32_t>(cycles);
-  } else {
-    m_records[idx].contention = PackedRecord::kWideContention;
-    m_wide[idx].contention = cycles;
-  }
+void Timeline::throw_too_many_deps() {
+  throw SimError("a thread with more than 2^32 dependencies: split the program");
 }
 
 void Timeline::drop_completed_producers() {

@@ -130,11 +130,25 @@ class Timeline {
   void set_dispatch(std::uint32_t idx, Cycle at) { m_records[idx].dispatch = at; }
   void set_earliest_done(std::uint32_t idx, Cycle at) { put(idx, m_records[idx].latency, &Wide::latency, at - dispatch(idx)); }
   void set_start(std::uint32_t idx, Cycle at) { put(idx, m_records[idx].wait, &Wide::wait, at - dispatch(idx)); }
-  void set_end(std::uint32_t idx, Cycle end, Cycle done);
+  void set_end(std::uint32_t idx, Cycle end, Cycle done) {
+    const Cycle started = start(idx);
+    PackedRecord& r = m_records[idx];
+    put(idx, r.busy, &Wide::busy, end - started);
+    put(idx, r.latency, &Wide::latency, done - end);
+  }
   /// Ends its producers in dep_pool (all of dep_pool so far).
-  void set_deps_end(std::uint32_t idx);
+  void set_deps_end(std::uint32_t idx) {
+    if (dep_pool.size() > UINT32_MAX) throw_too_many_deps();
+    m_records[idx].deps_end = static_cast<std::uint32_t>(dep_pool.size());
+  }
   void set_binding_dep(std::uint32_t idx, std::uint32_t dep) { m_records[idx].binding_dep = dep; }
-  void set_contention(std::uint32_t idx, std::int64_t cycles);
+  void set_contention(std::uint32_t idx, std::int64_t cycles) {
+    if (cycles > INT32_MIN && cycles <= INT32_MAX) {
+      m_records[idx].contention = static_cast<std::int32_t>(cycles);
+    } else {
+      put_wide_contention(idx, cycles);
+    }
+  }
   /// Sorts the side tables by instruction index (units fill them in the order they run).
   void sort();
   /// Keeps the producers an instruction really waited for: those still in flight when it was
@@ -156,7 +170,17 @@ class Timeline {
   Cycle step(std::uint32_t idx, std::uint32_t packed, Cycle Wide::*field) const {
     return packed == PackedRecord::kWide ? m_wide.at(idx).*field : packed;
   }
-  void put(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value);
+  // Inline: every instruction sets four steps; only the rare wide values go out of line.
+  void put(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value) {
+    if (value < PackedRecord::kWide) {
+      packed = static_cast<std::uint32_t>(value);
+    } else {
+      put_wide(idx, packed, field, value);
+    }
+  }
+  void put_wide(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value);
+  void put_wide_contention(std::uint32_t idx, std::int64_t cycles);
+  [[noreturn]] static void throw_too_many_deps();
 
   std::vector<PackedRecord> m_records;  ///< per instruction of the thread's stream
   std::unordered_map<std::uint32_t, Wide> m_wide;
