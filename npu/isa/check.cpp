@@ -81,8 +81,10 @@ struct CheckKey {
 
   static CheckKey of(const Instruction& in) { return {in.op, in.noperands, in.queue, in.attrs_id, in.operand_ids}; }
   friend bool operator==(const CheckKey& a, const CheckKey& b) {
+    // Operand by operand: std::array's == calls memcmp, a call per probe.
     return a.op == b.op && a.noperands == b.noperands && a.queue == b.queue && a.attrs_id == b.attrs_id &&
-           a.operand_ids == b.operand_ids;
+           a.operand_ids[0] == b.operand_ids[0] && a.operand_ids[1] == b.operand_ids[1] &&
+           a.operand_ids[2] == b.operand_ids[2] && a.operand_ids[3] == b.operand_ids[3];
   }
   friend std::uint64_t hash_value(const CheckKey& k) {
     const std::uint64_t head = std::uint64_t{static_cast<std::uint8_t>(k.op)} | std::uint64_t{k.noperands} << 8 |

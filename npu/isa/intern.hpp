@@ -40,10 +40,13 @@ class InternTable {
     return slot;
   }
 
-  /// The same, but first tries `hint` (an index this table returned before, or anything): a
-  /// caller interning runs of equal values skips the hash. Leaves the index in `hint`.
+  /// The same, but first tries `hint` (an index this table returned before, or anything), then
+  /// the value after it: a caller interning runs of equal values, or walking values again in
+  /// the order they were first added (a buffer's rows, one after another), skips the hash.
+  /// Leaves the index in `hint`.
   std::uint32_t intern(const T& v, std::uint32_t& hint) {
     if (hint < m_values.size() && m_values[hint] == v) return hint;
+    if (hint + 1 < m_values.size() && m_values[hint + 1] == v) return ++hint;
     return hint = intern(v);
   }
 

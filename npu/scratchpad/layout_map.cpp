@@ -25,6 +25,7 @@ void LayoutMap::assign(const Region& r, Layout l) {
 }
 
 std::uint64_t LayoutMap::bytes_in(const Region& r, Layout l) const {
+  if (l != Layout::neutral && m_spans_in[static_cast<std::size_t>(l)] == 0) return 0;
   return bytes_by_layout(r)[static_cast<std::size_t>(l)];
 }
 
@@ -83,18 +84,18 @@ void LayoutMap::assign_range(std::uint64_t lo, std::uint64_t hi, Layout l) {
     if (prev->second.end > lo) {
       const Span tail{prev->second.end, prev->second.layout};
       prev->second.end = lo;
-      if (tail.end > hi) m_spans.emplace(hi, Span{tail.end, tail.layout});
+      if (tail.end > hi) insert(hi, Span{tail.end, tail.layout});
     }
   }
   it = m_spans.lower_bound(lo);
   while (it != m_spans.end() && it->first < hi) {
     if (it->second.end > hi) {
       const Span rest{it->second.end, it->second.layout};
-      m_spans.erase(it);
-      m_spans.emplace(hi, rest);
+      erase(it);
+      insert(hi, rest);
       break;
     }
-    it = m_spans.erase(it);
+    it = erase(it);
   }
   if (l == Layout::neutral) return;
   // Merge with equal neighbours so that repeated writes keep the map small.
@@ -102,17 +103,26 @@ void LayoutMap::assign_range(std::uint64_t lo, std::uint64_t hi, Layout l) {
   auto next = m_spans.lower_bound(hi);
   if (next != m_spans.end() && next->first == hi && next->second.layout == l) {
     end = next->second.end;
-    m_spans.erase(next);
+    erase(next);
   }
   auto at = m_spans.lower_bound(lo);
   if (at != m_spans.begin()) {
     auto prev = std::prev(at);
     if (prev->second.end == lo && prev->second.layout == l) {
       start = prev->first;
-      m_spans.erase(prev);
+      erase(prev);
     }
   }
-  m_spans.emplace(start, Span{end, l});
+  insert(start, Span{end, l});
+}
+
+void LayoutMap::insert(std::uint64_t start, Span s) {
+  if (m_spans.emplace(start, s).second) ++m_spans_in[static_cast<std::size_t>(s.layout)];
+}
+
+LayoutMap::Spans::iterator LayoutMap::erase(Spans::iterator it) {
+  --m_spans_in[static_cast<std::size_t>(it->second.layout)];
+  return m_spans.erase(it);
 }
 
 }  // namespace npusim::npu

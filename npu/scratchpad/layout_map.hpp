@@ -25,15 +25,23 @@ class LayoutMap {
   std::array<std::uint64_t, 3> bytes_by_layout(const Region& r) const;
 
  private:
-  void assign_range(std::uint64_t lo, std::uint64_t hi, Layout l);
-  /// Adds the bytes of [lo, hi) in each layout to `n`.
-  void count_ranges(std::uint64_t lo, std::uint64_t hi, std::array<std::uint64_t, 3>& n) const;
-
   struct Span {
     std::uint64_t end;
     Layout layout;
   };
-  std::map<std::uint64_t, Span> m_spans;  ///< start -> span; disjoint; neutral bytes are absent
+  using Spans = std::map<std::uint64_t, Span>;
+
+  void assign_range(std::uint64_t lo, std::uint64_t hi, Layout l);
+  /// Adds the bytes of [lo, hi) in each layout to `n`.
+  void count_ranges(std::uint64_t lo, std::uint64_t hi, std::array<std::uint64_t, 3>& n) const;
+  /// Adds or removes a span, keeping m_spans_in.
+  void insert(std::uint64_t start, Span s);
+  Spans::iterator erase(Spans::iterator it);
+
+  Spans m_spans;  ///< start -> span; disjoint; neutral bytes are absent
+  /// Spans of each layout: a layout with none has no byte anywhere (a GEMM's matmuls ask for
+  /// vector-layout bytes the map never holds).
+  std::array<std::uint32_t, 3> m_spans_in{};
 };
 
 }  // namespace npusim::npu
