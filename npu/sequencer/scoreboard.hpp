@@ -7,7 +7,7 @@
 ///
 /// Lean, since every instruction passes through it: the in-flight instructions are a ring in
 /// dispatch order, each with the byte bounds of its write and of its reads, which reject most
-/// pairs before the exact region test; their regions sit in a ring of their own beside it. An
+/// pairs; their regions, with the bounds of each, sit in a ring of their own beside it. An
 /// instruction is retired once it has completed by the cycle being dispatched (dispatch cycles
 /// never decrease); the retired ones are skipped, and squeezed out once they outnumber the
 /// rest, so the rings stay about twice the instructions in flight.
@@ -33,6 +33,13 @@ class Scoreboard {
     std::uint64_t lo = UINT64_MAX, hi = 0;
     bool meets(const Interval& o) const { return lo < o.hi && o.lo < hi; }
   };
+  /// What an instruction touches, with the bounds of each region (most overlapping bounds are
+  /// told apart here, before the exact test: a GEMM's tiles share bounds with their neighbours).
+  struct Footprint {
+    AccessSet access;
+    Interval write;
+    Interval reads[4];
+  };
   /// An instruction in flight, with the bounds of its write and of all its reads.
   struct Entry {
     std::uint32_t idx;
@@ -42,7 +49,7 @@ class Scoreboard {
 
   static Interval bounds(const Region& r);
   /// True when `later` reads what `earlier` writes, or writes what it reads or writes.
-  static bool conflicts(const AccessSet& later, const AccessSet& earlier);
+  static bool conflicts(const Footprint& later, const Footprint& earlier);
   /// Drops the retired entries between the head and the tail, keeping the order.
   void squeeze(Cycle at);
   /// Doubles the rings (they are full).
@@ -50,8 +57,9 @@ class Scoreboard {
 
   const Timeline& m_timeline;
   // Ring positions count up forever; slot k is k & m_mask. [m_head, m_tail) is in dispatch order.
+  // The slot at m_tail is always free: dispatch() fills the new instruction's footprint there.
   std::vector<Entry> m_entries;
-  std::vector<AccessSet> m_accesses;  ///< the regions of m_entries[k], at the same slot
+  std::vector<Footprint> m_footprints;  ///< of m_entries[k], at the same slot
   std::size_t m_mask;
   std::size_t m_head = 0, m_tail = 0;
 };
