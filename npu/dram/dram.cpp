@@ -40,8 +40,10 @@ void Dram::reshare() {
   std::vector<std::size_t>& order = m_order;
   order.resize(m_active.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return m_active[a].cap < m_active[b].cap; });
+  // The order of a stable sort on cap, without the buffer std::stable_sort allocates per call.
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return m_active[a].cap != m_active[b].cap ? m_active[a].cap < m_active[b].cap : a < b;
+  });
   double left = m_cfg.bytes_per_cycle;
   for (std::size_t i = 0; i < order.size(); ++i) {
     Transfer& tr = m_active[order[i]];
