@@ -103,7 +103,8 @@ Cycle ComputeUnit::handoff(std::uint64_t bytes) {
   return cycles;
 }
 
-QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) {
+void ComputeUnit::prepare(ThreadState& thread, QueueEntry& e, const AccessSet& access) {
+  const std::uint32_t idx = e.idx;
   const Instruction& in = thread.instruction(idx);
   const IdSlot& memo = known(in, access);
   const Costed& costs = m_known_costs[memo.cost];
@@ -114,8 +115,6 @@ QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const Ac
   m_state.shared.add_bound(costs.worst);
   if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
 
-  QueueEntry e;
-  e.idx = idx;
   e.busy = c.busy + extra;
   e.latency = c.latency;
   UnitCounters& u = m_counters;
@@ -138,7 +137,6 @@ QueueEntry ComputeUnit::prepare(ThreadState& thread, std::uint32_t idx, const Ac
   }
   const Cycle handoff_cycles = in.op == Opcode::vec_layout ? e.busy : extra;
   if (handoff_cycles) thread.handoffs.push_back({idx, handoff_cycles});
-  return e;
 }
 
 void ComputeUnit::run(const QueueEntry& entry, Cycle start) { finish(entry, start + entry.busy, entry.latency); }

@@ -26,7 +26,7 @@ class ComputeUnit : public ExecUnit {
   virtual InstructionCost cost(const Instruction& in, const AccessSet& access) const = 0;
 
  private:
-  QueueEntry prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) override;
+  void prepare(ThreadState& thread, QueueEntry& e, const AccessSet& access) override;
   void run(const QueueEntry& entry, Cycle start) override;
   /// Hand-off cycles for `bytes` converted for an instruction, counted in the stats.
   Cycle handoff(std::uint64_t bytes);

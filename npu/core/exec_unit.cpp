@@ -19,20 +19,22 @@ Cycle ExecUnit::slot_free(std::uint32_t thread, Cycle ready) {
   const std::uint32_t oldest = l.recent[l.recent_next];
   if (oldest == kNoInstruction) return ready;
   const Timeline& t = m_state.threads[thread];
-  while (t.start(oldest) == kUnknownCycle) {
+  Cycle started;
+  while ((started = t.start(oldest)) == kUnknownCycle) {
     if (!try_start()) return kUnknownCycle;
   }
-  return std::max(ready, t.start(oldest));
+  return std::max(ready, started);
 }
 
 void ExecUnit::dispatch(std::uint32_t thread, std::uint32_t idx, const AccessSet& access) {
   ThreadState& t = m_state.threads[thread];
-  QueueEntry e = prepare(t, idx, access);
+  Lane& l = m_lanes[thread];
+  QueueEntry& e = l.queue.push();  // filled in place: a copy of a just-written entry stalls
+  e.idx = idx;
   e.thread = thread;
+  prepare(t, e, access);
   const Cycle dispatched = t.dispatch(idx);
   t.set_earliest_done(idx, dispatched + e.busy + e.ideal_transfer + e.latency);
-  Lane& l = m_lanes[thread];
-  l.queue.push(e);
   l.recent[l.recent_next] = idx;
   if (++l.recent_next == l.recent.size()) l.recent_next = 0;
   ++t.unfinished;

@@ -56,8 +56,8 @@ class ExecUnit {
   void force_start();
 
  protected:
-  /// What instruction `idx` of `thread` needs to run (see dispatch()).
-  virtual QueueEntry prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) = 0;
+  /// Fills in what instruction e.idx of `thread` needs to run (see dispatch()).
+  virtual void prepare(ThreadState& thread, QueueEntry& e, const AccessSet& access) = 0;
   /// Runs an instruction that starts at `start`: finish() it, now or (DMA) when its end is known.
   virtual void run(const QueueEntry& entry, Cycle start) = 0;
   /// Ends `entry` at `end` (the unit is free again); its result is usable `latency` cycles later.

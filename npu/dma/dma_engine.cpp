@@ -7,8 +7,8 @@ namespace npusim::npu {
 DmaEngine::DmaEngine(CoreState& state, std::uint32_t queue, UnitHost& host, Dram& dram, DramClient& client)
     : ExecUnit(state, kFirstDmaUnit + queue, host), m_dram(dram), m_client(client) {}
 
-QueueEntry DmaEngine::prepare(ThreadState& thread, std::uint32_t idx, const AccessSet& access) {
-  const Instruction& in = thread.instruction(idx);
+void DmaEngine::prepare(ThreadState& thread, QueueEntry& e, const AccessSet& access) {
+  const Instruction& in = thread.instruction(e.idx);
   const InstructionCost c = dma_cost(in, access, m_state.hw.core, m_state.hw.dram);
   m_state.shared.add_bound(worst_case_cycles(in, c, m_state.hw));
   if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
@@ -20,14 +20,11 @@ QueueEntry DmaEngine::prepare(ThreadState& thread, std::uint32_t idx, const Acce
   (c.dram_write ? u.dram_write_bytes : u.dram_read_bytes) += c.dram_bus_bytes;
   (c.dram_write ? u.dram_write_payload_bytes : u.dram_read_payload_bytes) += c.dram_payload_bytes;
 
-  QueueEntry e;
-  e.idx = idx;
   e.busy = c.dma_fixed_cycles;
   e.latency = c.latency;
   e.dram_bytes = double(c.dram_bus_bytes);
   e.cap = c.dma_cap_bytes_per_cycle;
   e.ideal_transfer = c.dma_ideal_transfer_cycles;
-  return e;
 }
 
 void DmaEngine::run(const QueueEntry& entry, Cycle start) {

@@ -30,12 +30,13 @@ class UnitQueue {
   std::uint32_t size() const { return m_count; }
   std::uint32_t depth() const { return static_cast<std::uint32_t>(m_ring.size()); }
 
-  void push(const QueueEntry& e) {
+  /// Appends an entry with default values and returns it, to be filled in place.
+  QueueEntry& push() {
     NPUSIM_ASSERT(!full(), "push into a full unit queue");
     std::size_t slot = m_head + m_count;
     if (slot >= m_ring.size()) slot -= m_ring.size();
-    m_ring[slot] = e;
     ++m_count;
+    return m_ring[slot] = QueueEntry{};
   }
   const QueueEntry& front() const { return m_ring[m_head]; }
   void pop() {
