@@ -71,14 +71,15 @@ void emit(const Program& p, std::string* out, Program* assign) {
       const auto l = statement(st.note, text);
       if (assign) assign->streams[s].line = l;
     }
-    for (std::size_t i = 0; i < st.code.size(); ++i) {
-      if (!out) {  // numbering lines only (assign_canonical_lines(), every built program): as statement()
-        const std::uint32_t note = st.code[i].note;  // notes[0] is the empty note
-        if (note) line += static_cast<std::uint32_t>(p.notes[note].leading.size());
-        ++line;
-        if (assign) assign->streams[s].code[i].line = line;
-        continue;
+    if (!out) {  // numbering lines only (assign_canonical_lines(), every built program): as statement()
+      if (!assign) continue;
+      for (Instruction& in : assign->streams[s].code) {  // `assign` is `p`: number in place
+        if (in.note) line += static_cast<std::uint32_t>(p.notes[in.note].leading.size());  // notes[0] is empty
+        in.line = ++line;
       }
+      continue;
+    }
+    for (std::size_t i = 0; i < st.code.size(); ++i) {
       const auto l = statement(st.code[i].note, format_instruction(p, st.code[i]));
       if (assign) assign->streams[s].code[i].line = l;
     }

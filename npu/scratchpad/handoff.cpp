@@ -22,17 +22,23 @@ LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet&
   return plan_layout(p, in, access, layouts, is_layout_agnostic(p, in));
 }
 
+namespace {
+
+/// The layout a matrix or vector instruction writes when it converts nothing: every byte is
+/// neutral, or it is a vec.layout (`agnostic`: is_layout_agnostic(p, in)).
+Layout result_without_conversion(const Program& p, const Instruction& in, bool agnostic) {
+  if (in.op == Opcode::vec_layout) return p.attrs(in).to_matrix ? Layout::matrix : Layout::vector;
+  if (in.unit() == UnitKind::matrix) return Layout::matrix;
+  return agnostic ? Layout::neutral : Layout::vector;
+}
+
+}  // namespace
+
 LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet& access, const LayoutMap& layouts,
                        bool agnostic) {
   LayoutPlan plan;
-  if (in.op == Opcode::vec_layout) {
-    plan.result = p.attrs(in).to_matrix ? Layout::matrix : Layout::vector;
-    return plan;
-  }
-  if (layouts.empty()) {  // every byte neutral: nothing to convert
-    plan.result = in.unit() == UnitKind::matrix ? Layout::matrix
-                  : agnostic                    ? Layout::neutral
-                                                : Layout::vector;
+  if (in.op == Opcode::vec_layout || layouts.empty()) {
+    plan.result = result_without_conversion(p, in, agnostic);
     return plan;
   }
   if (in.unit() == UnitKind::matrix) {
@@ -91,9 +97,9 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
       if (unit == UnitKind::dma) {
         if (in.op == Opcode::dma_load) layouts.assign(region_of(p, p.dst(in)), Layout::neutral);
       } else if (unit != UnitKind::sequencer && layouts.empty()) {
-        // Every byte neutral: nothing to convert (plan_layout reads no access then), and a
-        // neutral result changes nothing.
-        const Layout result = plan_layout(p, in, AccessSet{}, layouts).result;
+        // Every byte neutral: nothing to convert (no access needed), and a neutral result
+        // changes nothing.
+        const Layout result = result_without_conversion(p, in, is_layout_agnostic(p, in));
         if (result != Layout::neutral) layouts.assign(region_of(p, p.dst(in)), result);
       } else if (unit != UnitKind::sequencer) {
         const AccessSet access = accesses(p, in);

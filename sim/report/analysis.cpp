@@ -131,6 +131,8 @@ struct ThreadView {
   std::vector<std::uint32_t> prev_on_unit;  ///< the thread's previous instruction on the same unit
   std::vector<std::uint32_t> drained;
   std::uint32_t first_vector = kNone;       ///< its first vector instruction (takes a context)
+  std::uint32_t last_done = kNone;          ///< the last instruction to complete at its latest completion
+  Cycle latest_done = 0;
 };
 
 ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, std::uint32_t unit_count)
@@ -143,6 +145,11 @@ ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& resul
     prev_on_unit[i] = last[u];
     last[u] = static_cast<std::uint32_t>(i);
     if (u == npu::kVectorUnit && first_vector == kNone) first_vector = static_cast<std::uint32_t>(i);
+    const Cycle done = timeline.done(static_cast<std::uint32_t>(i));
+    if (last_done == kNone || done >= latest_done) {
+      latest_done = done;
+      last_done = static_cast<std::uint32_t>(i);
+    }
   }
 }
 
@@ -190,21 +197,18 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   std::vector<ThreadView> views;
   views.reserve(core.threads.size());
   for (std::uint32_t t = 0; t < core.threads.size(); ++t) views.emplace_back(stream_of(p, c, t), core.threads[t], unit_count);
-  // Start at the thread whose instruction completes last.
+  // Start at the instruction that completes last: of the first thread where one does, the last.
   std::uint32_t th = 0;
   std::size_t idx = 0;
   bool any = false;
   Cycle latest = 0;
-  for (std::uint32_t t = 0; t < core.threads.size(); ++t) {
-    const npu::Timeline& tl = core.threads[t];
-    for (std::uint32_t i = 0; i < tl.size(); ++i) {
-      const Cycle done = tl.done(i);
-      if (!any || done > latest || (t == th && done >= latest)) {
-        th = t;
-        idx = i;
-        latest = done;
-        any = true;
-      }
+  for (std::uint32_t t = 0; t < views.size(); ++t) {
+    const ThreadView& v = views[t];
+    if (v.last_done != kNone && (!any || v.latest_done > latest)) {
+      th = t;
+      idx = v.last_done;
+      latest = v.latest_done;
+      any = true;
     }
   }
   if (!any) return path;
@@ -297,8 +301,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
         (layout ? t.by_cause[Tally::handoff] : t.by_unit[unit]).add(rec.done - rec.end);
       }
       accounted += rec.done - rec.end;
-      at = At::end;
-      continue;
+      at = At::end;  // the same instruction: on to its end without another turn of the loop
     }
     if (at == At::end) {
       const Cycle busy = rec.end - rec.start;
@@ -316,7 +319,6 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
       if (busy - handoff - bank - dram) t.by_unit[unit].add(busy - handoff - bank - dram);
       accounted += busy;
       at = At::start;
-      continue;
     }
     if (at == At::start) {
       Cycle dep_ready = 0;
@@ -337,15 +339,16 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
         idx = dep;
         at = At::done;
         edge(idx, Tally::dependency);
-      } else if (prev != kNone && unit_ready == rec.start && unit_ready > rec.dispatch) {
+        continue;
+      }
+      if (prev != kNone && unit_ready == rec.start && unit_ready > rec.dispatch) {
         th = prev_thread;
         idx = prev;
         at = At::end;
         edge(idx, Tally::unit);
-      } else {
-        at = At::dispatch;
+        continue;
       }
-      continue;
+      at = At::dispatch;
     }
     // At::dispatch: the sequencer dispatched idx at rec.dispatch.
     if (idx == 0) {
