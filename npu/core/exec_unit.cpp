@@ -43,7 +43,7 @@ void ExecUnit::dispatch(std::uint32_t thread, std::uint32_t idx, const AccessSet
   if (m_state.trace) m_state.trace->queue(m_state.core, m_unit, dispatched, +1);
 }
 
-bool ExecUnit::scan(std::uint32_t lane) {
+bool ExecUnit::scan_producers(std::uint32_t lane) {
   Lane& l = m_lanes[lane];
   const ThreadState& t = m_state.threads[lane];
   const DepRange deps = t.deps(l.queue.front().idx);
@@ -60,9 +60,14 @@ bool ExecUnit::scan(std::uint32_t lane) {
   return true;
 }
 
-Cycle ExecUnit::head_start(std::uint32_t lane) const {
-  const Lane& l = m_lanes[lane];
-  return std::max({m_free_at, head_dispatch(lane), l.latest});
+bool ExecUnit::scan(std::uint32_t lane) {
+  Lane& l = m_lanes[lane];
+  if (l.known) return true;
+  if (!scan_producers(lane)) return false;
+  l.known = true;
+  l.dispatch = m_state.threads[lane].dispatch(l.queue.front().idx);
+  l.ready = std::max(l.dispatch, l.latest);
+  return true;
 }
 
 std::uint32_t ExecUnit::best_lane() {
@@ -71,7 +76,7 @@ std::uint32_t ExecUnit::best_lane() {
   for (const std::uint32_t lane : m_state.working) {
     if (m_lanes[lane].queue.empty() || !scan(lane)) continue;
     const Cycle s = head_start(lane);
-    const Cycle d = head_dispatch(lane);
+    const Cycle d = m_lanes[lane].dispatch;
     if (best == kNoThread || s < best_start || (s == best_start && d < best_dispatch)) {
       best = lane;
       best_start = s;
@@ -82,7 +87,7 @@ std::uint32_t ExecUnit::best_lane() {
 }
 
 bool ExecUnit::certain(std::uint32_t lane, Cycle start) const {
-  const Cycle dispatch = head_dispatch(lane);
+  const Cycle dispatch = m_lanes[lane].dispatch;
   // Could `other`, able to start no earlier than `s` with dispatch `d`, come first?
   auto before = [&](std::uint32_t other, Cycle s, Cycle d) {
     return s < start || (s == start && (d < dispatch || (d == dispatch && other < lane)));
@@ -96,9 +101,9 @@ bool ExecUnit::certain(std::uint32_t lane, Cycle start) const {
       if (d != kUnknownCycle && before(other, std::max(m_free_at, d), d)) return false;
       continue;
     }
+    if (l.known) continue;  // no earlier than `start` (best_lane scanned every head)
     const std::uint32_t head = l.queue.front().idx;
     const DepRange deps = t.deps(head);
-    if (l.scanned == deps.size()) continue;  // known, and no earlier than `start` (best_lane)
     Cycle s = std::max({m_free_at, t.dispatch(head), l.latest});
     for (std::size_t k = l.scanned; k < deps.size(); ++k) {
       const Cycle done = t.done(deps[k]);
@@ -113,7 +118,7 @@ bool ExecUnit::try_start() {
   if (m_running) return false;
   if (m_state.working.size() == 1) {  // no other thread to arbitrate with
     const std::uint32_t lane = m_state.working[0];
-    if (m_lanes[lane].queue.empty() || !scan(lane)) return false;
+    if (m_lanes[lane].queue.empty() || !scan_producers(lane)) return false;
     start(lane);
     return true;
   }
@@ -140,6 +145,7 @@ void ExecUnit::start(std::uint32_t lane) {
   l.scanned = 0;
   l.binding = kNoInstruction;
   l.latest = 0;
+  l.known = false;
   const Cycle ready = std::max(m_free_at, t.dispatch(entry.idx));
   const Cycle start = std::max(ready, latest);
   m_counters.stall(Stall::issue) += ready - m_free_at;

@@ -15,6 +15,8 @@
 /// other head is known to be ready later, or cannot be ready before its producers' earliest
 /// completion, and every other thread's sequencer is past that cycle. When nothing is known
 /// for sure, the core starts the earliest pending start of all its units (force_start()).
+#include <algorithm>
+
 #include "npu/core/core_state.hpp"
 #include "npu/core/instruction_cost.hpp"
 #include "npu/sequencer/unit_queue.hpp"
@@ -78,15 +80,18 @@ class ExecUnit {
     std::uint32_t scanned = 0;
     std::uint32_t binding = kNoInstruction;
     Cycle latest = 0;
+    /// Every producer of the head has a completion: `dispatch` and `ready` hold (final until
+    /// the head starts; arbitration asks again and again).
+    bool known = false;
+    Cycle dispatch = 0;  ///< the head's dispatch
+    Cycle ready = 0;     ///< max(dispatch, latest): it starts then or once the unit is free
   };
   /// Scans the head of `lane`'s producers; true when they all have completion times.
+  bool scan_producers(std::uint32_t lane);
+  /// The same, and once true, keeps what arbitration asks of the head (Lane::known).
   bool scan(std::uint32_t lane);
-  /// The dispatch cycle of the head of `lane`.
-  Cycle head_dispatch(std::uint32_t lane) const {
-    return m_state.threads[lane].dispatch(m_lanes[lane].queue.front().idx);
-  }
   /// The cycle the head of `lane` could start (it has been scanned).
-  Cycle head_start(std::uint32_t lane) const;
+  Cycle head_start(std::uint32_t lane) const { return std::max(m_free_at, m_lanes[lane].ready); }
   /// The lane whose head starts first among the scanned ones (kNoThread: none).
   std::uint32_t best_lane();
   /// True when no other thread can start an instruction here before `lane`'s head.
