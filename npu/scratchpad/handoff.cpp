@@ -96,9 +96,10 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
       const UnitKind unit = in.unit();
       if (unit == UnitKind::dma) {
         if (in.op == Opcode::dma_load) layouts.assign(region_of(p, p.dst(in)), Layout::neutral);
-      } else if (unit != UnitKind::sequencer && layouts.empty()) {
-        // Every byte neutral: nothing to convert (no access needed), and a neutral result
-        // changes nothing.
+      } else if (unit != UnitKind::sequencer &&
+                 (layouts.empty() || (unit == UnitKind::matrix && !layouts.holds(Layout::vector)))) {
+        // Nothing to convert (no access needed): every byte is neutral (and a neutral result
+        // changes nothing), or a matmul finds no vector-layout byte anywhere.
         const Layout result = result_without_conversion(p, in, is_layout_agnostic(p, in));
         if (result != Layout::neutral) layouts.assign(region_of(p, p.dst(in)), result);
       } else if (unit != UnitKind::sequencer) {

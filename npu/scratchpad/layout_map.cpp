@@ -5,7 +5,7 @@
 namespace npusim::npu {
 
 void LayoutMap::assign(const Region& r, Layout l) {
-  if (l == Layout::neutral && m_spans.empty()) return;  // nothing to clear
+  if (l == Layout::neutral && (m_spans.empty() || outside_spans(r.address, r.end()))) return;  // nothing to clear
   if (r.contiguous()) {
     assign_range(r.address, r.address + r.bytes(), l);
     return;
@@ -25,13 +25,13 @@ void LayoutMap::assign(const Region& r, Layout l) {
 }
 
 std::uint64_t LayoutMap::bytes_in(const Region& r, Layout l) const {
-  if (l != Layout::neutral && m_spans_in[static_cast<std::size_t>(l)] == 0) return 0;
+  if (l != Layout::neutral && !holds(l)) return 0;
   return bytes_by_layout(r)[static_cast<std::size_t>(l)];
 }
 
 std::array<std::uint64_t, 3> LayoutMap::bytes_by_layout(const Region& r) const {
   std::array<std::uint64_t, 3> n{};
-  if (m_spans.empty() || r.rows == 0 || r.row_bytes == 0) return n;
+  if (m_spans.empty() || r.rows == 0 || r.row_bytes == 0 || outside_spans(r.address, r.end())) return n;
   if (r.contiguous()) {
     count_ranges(r.address, r.address + r.bytes(), n);
     return n;
@@ -117,12 +117,20 @@ void LayoutMap::assign_range(std::uint64_t lo, std::uint64_t hi, Layout l) {
 }
 
 void LayoutMap::insert(std::uint64_t start, Span s) {
-  if (m_spans.emplace(start, s).second) ++m_spans_in[static_cast<std::size_t>(s.layout)];
+  if (!m_spans.emplace(start, s).second) return;
+  ++m_spans_in[static_cast<std::size_t>(s.layout)];
+  m_lo = std::min(m_lo, start);
+  m_hi = std::max(m_hi, s.end);
 }
 
 LayoutMap::Spans::iterator LayoutMap::erase(Spans::iterator it) {
   --m_spans_in[static_cast<std::size_t>(it->second.layout)];
-  return m_spans.erase(it);
+  it = m_spans.erase(it);
+  if (m_spans.empty()) {
+    m_lo = UINT64_MAX;
+    m_hi = 0;
+  }
+  return it;
 }
 
 }  // namespace npusim::npu

@@ -19,6 +19,8 @@ class LayoutMap {
   void assign(const Region& r, Layout l);
   /// True when every byte is neutral.
   bool empty() const { return m_spans.empty(); }
+  /// True when some byte is in layout `l` (matrix or vector: neutral bytes are not tracked).
+  bool holds(Layout l) const { return m_spans_in[static_cast<std::size_t>(l)] > 0; }
   /// Counts the bytes of `r` currently in layout `l`.
   std::uint64_t bytes_in(const Region& r, Layout l) const;
   /// Counts the bytes of `r` in each layout, in one pass: [neutral, matrix, vector].
@@ -38,7 +40,13 @@ class LayoutMap {
   void insert(std::uint64_t start, Span s);
   Spans::iterator erase(Spans::iterator it);
 
+  /// True when no span meets [lo, hi) (tested against the bounds of all spans).
+  bool outside_spans(std::uint64_t lo, std::uint64_t hi) const { return hi <= m_lo || lo >= m_hi; }
+
   Spans m_spans;  ///< start -> span; disjoint; neutral bytes are absent
+  /// Every byte outside [m_lo, m_hi) is neutral: the bounds of the spans added since the map
+  /// was last empty (a DMA into a buffer apart from the units' results answers at once).
+  std::uint64_t m_lo = UINT64_MAX, m_hi = 0;
   /// Spans of each layout: a layout with none has no byte anywhere (a GEMM's matmuls ask for
   /// vector-layout bytes the map never holds).
   std::array<std::uint32_t, 3> m_spans_in{};
