@@ -16,14 +16,10 @@ Region region_of(const Program& p, const Operand& o) {
 AccessSet accesses(const Program& p, const Instruction& in) {
   AccessSet a;
   if (in.unit() == UnitKind::sequencer) return a;
-  const bool placed = p.operand_regions.size() == p.operand_table.size();
-  const auto region = [&](int i) {
-    return placed ? p.operand_regions[in.operand_ids[i]] : region_of(p, p.operand(in, i));
-  };
   for (int i = 1; i < in.noperands; ++i) {
-    if (p.operand(in, i).is_tensor()) a.reads[a.nreads++] = region(i);
+    if (p.operand(in, i).is_tensor()) a.reads[a.nreads++] = operand_region(p, in, i);
   }
-  a.write = region(0);
+  a.write = operand_region(p, in, 0);
   a.has_write = true;
   if ((in.op == Opcode::matmul && p.attrs(in).acc) || in.op == Opcode::vec_layout) a.reads[a.nreads++] = a.write;
   return a;

@@ -24,7 +24,14 @@ struct AccessSet {
 /// The byte region a tensor operand covers (addresses must have been assigned).
 Region region_of(const Program& p, const Operand& o);
 
-/// What `in` reads and writes; from p.operand_regions when they cover every operand.
+/// The region of operand `i` of `in`: from p.operand_regions once place_operands() has filled
+/// them for every operand, else worked out with region_of().
+inline Region operand_region(const Program& p, const Instruction& in, int i) {
+  return p.operand_regions.size() == p.operand_table.size() ? p.operand_regions[in.operand_ids[i]]
+                                                            : region_of(p, p.operand(in, i));
+}
+
+/// What `in` reads and writes (operand_region() of each tensor operand).
 AccessSet accesses(const Program& p, const Instruction& in);
 
 /// Fills p.operand_regions (addresses must have been assigned; check_program() calls it).

@@ -69,12 +69,12 @@ std::vector<int> operands_to_convert(const Program& p, const Instruction& in, co
   std::vector<int> out;
   for (int i = 1; i < in.noperands; ++i) {
     const Operand& o = p.operand(in, i);
-    if (o.is_tensor() && o.space == Space::scratchpad && layouts.bytes_in(region_of(p, o), foreign) > 0) {
+    if (o.is_tensor() && o.space == Space::scratchpad && layouts.bytes_in(operand_region(p, in, i), foreign) > 0) {
       out.push_back(i);
     }
   }
   // An accumulating matmul also reads its destination.
-  if (in.op == Opcode::matmul && p.attrs(in).acc && layouts.bytes_in(region_of(p, p.dst(in)), foreign) > 0) {
+  if (in.op == Opcode::matmul && p.attrs(in).acc && layouts.bytes_in(operand_region(p, in, 0), foreign) > 0) {
     out.push_back(0);
   }
   return out;
@@ -95,13 +95,13 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
       const Instruction& in = s.code[at];
       const UnitKind unit = in.unit();
       if (unit == UnitKind::dma) {
-        if (in.op == Opcode::dma_load) layouts.assign(region_of(p, p.dst(in)), Layout::neutral);
+        if (in.op == Opcode::dma_load) layouts.assign(operand_region(p, in, 0), Layout::neutral);
       } else if (unit != UnitKind::sequencer &&
                  (layouts.empty() || (unit == UnitKind::matrix && !layouts.holds(Layout::vector)))) {
         // Nothing to convert (no access needed): every byte is neutral (and a neutral result
         // changes nothing), or a matmul finds no vector-layout byte anywhere.
         const Layout result = result_without_conversion(p, in, is_layout_agnostic(p, in));
-        if (result != Layout::neutral) layouts.assign(region_of(p, p.dst(in)), result);
+        if (result != Layout::neutral) layouts.assign(operand_region(p, in, 0), result);
       } else if (unit != UnitKind::sequencer) {
         const AccessSet access = accesses(p, in);
         const bool agnostic = is_layout_agnostic(p, in);
@@ -117,7 +117,7 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
           for (int i : operands_to_convert(p, in, layouts)) {
             Instruction convert = p.make_instruction(Opcode::vec_layout, {p.operand(in, i)}, into);
             convert.line = in.line;
-            layouts.assign(region_of(p, p.dst(convert)), plan_layout(p, convert, {}, layouts).result);
+            layouts.assign(operand_region(p, convert, 0), plan_layout(p, convert, {}, layouts).result);
             code.push_back(convert);
             ++inserted;
           }
