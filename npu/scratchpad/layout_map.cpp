@@ -13,11 +13,8 @@ void LayoutMap::assign(const Region& r, Layout l) {
   if (r.rows == 0 || r.row_bytes == 0) return;
   // Strided rows: one span of `l` over their whole extent, or (for neutral) no span in it,
   // leaves nothing to change; answer without visiting the rows.
-  const std::uint64_t lo = r.address, hi = r.address + std::uint64_t{r.rows - 1} * r.stride_bytes + r.row_bytes;
-  const auto first = m_spans.upper_bound(lo);
-  const bool straddles = first != m_spans.begin() && std::prev(first)->second.end > lo;
-  if (straddles && std::prev(first)->second.end >= hi && std::prev(first)->second.layout == l) return;
-  if (l == Layout::neutral && !straddles && (first == m_spans.end() || first->first >= hi)) return;
+  const Extent e = extent(r.address, r.end());
+  if ((e.covering && e.covering->layout == l) || (l == Layout::neutral && e.untouched)) return;
   for (std::uint32_t k = 0; k < r.rows; ++k) {
     const std::uint64_t row = r.address + k * r.stride_bytes;
     assign_range(row, row + r.row_bytes, l);
@@ -38,22 +35,25 @@ std::array<std::uint64_t, 3> LayoutMap::bytes_by_layout(const Region& r) const {
   }
   // Strided rows: no span anywhere in their extent, or one span over all of it, answer
   // without visiting the rows.
-  const std::uint64_t lo = r.address, hi = r.address + std::uint64_t{r.rows - 1} * r.stride_bytes + r.row_bytes;
-  auto first = m_spans.upper_bound(lo);
-  if (first != m_spans.begin() && std::prev(first)->second.end > lo) {
-    const auto& span = std::prev(first)->second;
-    if (span.end >= hi) {
-      n[static_cast<std::size_t>(span.layout)] = r.bytes();
-      return n;
-    }
-  } else if (first == m_spans.end() || first->first >= hi) {
-    return n;
-  }
+  const Extent e = extent(r.address, r.end());
+  if (e.covering) n[static_cast<std::size_t>(e.covering->layout)] = r.bytes();
+  if (e.covering || e.untouched) return n;
   for (std::uint32_t k = 0; k < r.rows; ++k) {
     const std::uint64_t row = r.address + k * r.stride_bytes;
     count_ranges(row, row + r.row_bytes, n);
   }
   return n;
+}
+
+LayoutMap::Extent LayoutMap::extent(std::uint64_t lo, std::uint64_t hi) const {
+  Extent e;
+  const auto first = m_spans.upper_bound(lo);
+  if (first != m_spans.begin() && std::prev(first)->second.end > lo) {  // a span starts before lo
+    if (std::prev(first)->second.end >= hi) e.covering = &std::prev(first)->second;
+  } else {
+    e.untouched = first == m_spans.end() || first->first >= hi;
+  }
+  return e;
 }
 
 void LayoutMap::count_ranges(std::uint64_t lo, std::uint64_t hi, std::array<std::uint64_t, 3>& n) const {

@@ -32,8 +32,14 @@ class LayoutMap {
     Layout layout;
   };
   using Spans = std::map<std::uint64_t, Span>;
+  /// How the spans meet a byte range: the one span over all of it (else nullptr), or none.
+  struct Extent {
+    const Span* covering = nullptr;
+    bool untouched = false;  ///< no span meets the range
+  };
 
   void assign_range(std::uint64_t lo, std::uint64_t hi, Layout l);
+  Extent extent(std::uint64_t lo, std::uint64_t hi) const;
   /// Adds the bytes of [lo, hi) in each layout to `n`.
   void count_ranges(std::uint64_t lo, std::uint64_t hi, std::array<std::uint64_t, 3>& n) const;
   /// Adds or removes a span, keeping m_spans_in.
