@@ -74,9 +74,9 @@ void Timeline::drop_completed_producers() {
   dep_pool.resize(out);  // no shrink_to_fit: a copy now, at the run's end, would be its peak
 }
 
-const UnitPrev* Timeline::unit_prev(std::uint32_t idx) const { return find_entry(unit_prevs, idx); }
+const UnitPrev* Timeline::find_unit_prev(std::uint32_t idx) const { return find_entry(unit_prevs, idx); }
 
-Cycle Timeline::handoff_cycles(std::uint32_t idx) const {
+Cycle Timeline::find_handoff_cycles(std::uint32_t idx) const {
   const HandoffCycles* h = find_entry(handoffs, idx);
   return h ? h->cycles : 0;
 }
@@ -85,7 +85,6 @@ void Timeline::sort() {
   sort_by_idx(unit_prevs);
   sort_by_idx(handoffs);
 }
-
 
 bool CoreState::unfinished() const {
   for (const ThreadState& t : threads) {

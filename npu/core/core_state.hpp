@@ -115,9 +115,10 @@ class Timeline {
     return {pool + (idx ? m_records[idx - 1].deps_end : 0), pool + m_records[idx].deps_end};
   }
   /// The other thread's instruction the unit ran just before `idx`, or nullptr (see UnitPrev).
-  const UnitPrev* unit_prev(std::uint32_t idx) const;
-  /// The hand-off cycles included in `idx`'s [start, end) (0: none).
-  Cycle handoff_cycles(std::uint32_t idx) const;
+  /// Most threads share no unit: their table is empty and this answers without a search.
+  const UnitPrev* unit_prev(std::uint32_t idx) const { return unit_prevs.empty() ? nullptr : find_unit_prev(idx); }
+  /// The hand-off cycles included in `idx`'s [start, end) (0: none; most threads have none).
+  Cycle handoff_cycles(std::uint32_t idx) const { return handoffs.empty() ? 0 : find_handoff_cycles(idx); }
 
   /// Room for `n` instructions, none of them dispatched, and for their producers: two each
   /// before the pool grows (a growing vector holds its old and new storage at once; capacity
@@ -178,6 +179,8 @@ class Timeline {
       put_wide(idx, packed, field, value);
     }
   }
+  const UnitPrev* find_unit_prev(std::uint32_t idx) const;
+  Cycle find_handoff_cycles(std::uint32_t idx) const;
   void put_wide(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value);
   void put_wide_contention(std::uint32_t idx, std::int64_t cycles);
   [[noreturn]] static void throw_too_many_deps();

@@ -305,8 +305,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     }
     if (at == At::end) {
       const Cycle busy = rec.end - rec.start;
-      // (Most threads have no hand-offs and no shared units: their side tables are empty.)
-      Cycle handoff = v.timeline.handoffs.empty() ? 0 : v.timeline.handoff_cycles(static_cast<std::uint32_t>(idx));
+      Cycle handoff = v.timeline.handoff_cycles(static_cast<std::uint32_t>(idx));
       Cycle bank = 0, dram = 0;
       const Cycle contention = rec.contention_cycles > 0 ? static_cast<Cycle>(rec.contention_cycles) : 0;
       (unit >= npu::kFirstDmaUnit ? dram : bank) = contention;
@@ -323,15 +322,15 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     if (at == At::start) {
       Cycle dep_ready = 0;
       std::uint32_t dep = kNone;
-      for (const std::uint32_t d : v.timeline.deps(static_cast<std::uint32_t>(idx))) {
-        if (dep == kNone || timeline.done(d) > dep_ready) {
-          dep_ready = timeline.done(d);
+      for (const std::uint32_t d : timeline.deps(static_cast<std::uint32_t>(idx))) {
+        const Cycle done = timeline.done(d);
+        if (dep == kNone || done > dep_ready) {
+          dep_ready = done;
           dep = d;
         }
       }
       // The instruction the unit ran before this one: another thread's, or this thread's own.
-      const npu::UnitPrev* other =
-          v.timeline.unit_prevs.empty() ? nullptr : v.timeline.unit_prev(static_cast<std::uint32_t>(idx));
+      const npu::UnitPrev* other = v.timeline.unit_prev(static_cast<std::uint32_t>(idx));
       const std::uint32_t prev_thread = other ? other->thread : th;
       const std::uint32_t prev = other ? other->prev : v.prev_on_unit[idx];
       const Cycle unit_ready = prev != kNone ? views[prev_thread].timeline.end(prev) : 0;
