@@ -29,26 +29,56 @@ std::uint32_t core_index(const npu::NpuConfig& hw, const npu::RunResult& r) {
   return 0;
 }
 
-/// Longest chain of dependent instructions of a thread, each at its unloaded cost: what it took
-/// on its unit, less what sharing the DRAM added (a DMA), plus the latency to its dependants.
-Cycle dependency_chain(const npu::Stream& s, const npu::ThreadResult& thread, std::vector<Cycle>& chain) {
+/// The longest chain of dependent instructions of a thread, each at its unloaded cost (what it
+/// took on its unit, less what sharing the DRAM added to a DMA, plus the latency to its
+/// dependants), and how far back its furthest producer is.
+struct Chain {
   Cycle longest = 0;
-  chain.assign(s.code.size(), 0);
-  for (std::size_t i = 0; i < s.code.size(); ++i) {
-    const InstrRecord rec = thread.record(static_cast<std::uint32_t>(i));
+  std::uint32_t reach = 0;
+};
+
+/// Keeps instruction i's chain in chain[i & mask]: a ring of the last mask + 1 chains, or all of
+/// them (mask ~0). With a producer further back than the ring, `longest` read a chain
+/// overwritten since.
+Chain longest_chain(const npu::Stream& s, const npu::ThreadResult& thread, Cycle* chain, std::size_t mask) {
+  Cycle longest = 0;
+  std::uint32_t reach = 0;
+  const std::uint32_t* dep = thread.dep_pool.data();  // deps(i) begins where deps(i - 1) ends
+  for (std::uint32_t i = 0; i < s.code.size(); ++i) {
     Cycle own = 0;
     switch (s.code[i].unit()) {
       case npu::UnitKind::vector:
-      case npu::UnitKind::matrix: own = rec.done - rec.start; break;
-      case npu::UnitKind::dma: own = static_cast<Cycle>(static_cast<std::int64_t>(rec.done - rec.start) - rec.contention_cycles); break;
+      case npu::UnitKind::matrix: own = thread.done(i) - thread.start(i); break;
+      case npu::UnitKind::dma: {
+        const InstrRecord rec = thread.record(i);  // with the contention
+        own = static_cast<Cycle>(static_cast<std::int64_t>(rec.done - rec.start) - rec.contention_cycles);
+        break;
+      }
       case npu::UnitKind::sequencer: break;
     }
     Cycle ready = 0;
-    for (const std::uint32_t d : thread.deps(static_cast<std::uint32_t>(i))) ready = std::max(ready, chain[d]);
-    chain[i] = ready + own;
-    longest = std::max(longest, chain[i]);
+    for (const std::uint32_t* end = thread.deps(i).end(); dep != end; ++dep) {
+      reach = std::max(reach, i - *dep);  // checked by the caller, cheaper than at each producer
+      ready = std::max(ready, chain[*dep & mask]);
+    }
+    chain[i & mask] = ready + own;
+    longest = std::max(longest, ready + own);
   }
-  return longest;
+  return {longest, reach};
+}
+
+/// The model records a producer only while it is in flight at its dependant's dispatch, so
+/// producers reach back a few instructions: a short ring holds every chain still to be read,
+/// instead of one per instruction. A stream that reaches further is done again with all.
+Cycle dependency_chain(const npu::Stream& s, const npu::ThreadResult& thread) {
+  constexpr std::size_t kRing = 4096;
+  std::vector<Cycle> chain(kRing);
+  const Chain in_ring = longest_chain(s, thread, chain.data(), kRing - 1);
+  if (in_ring.reach < kRing) return in_ring.longest;
+  chain.assign(s.code.size(), 0);
+  const Chain all = longest_chain(s, thread, chain.data(), ~std::size_t{0});
+  NPUSIM_ASSERT(all.reach < s.code.size(), "an instruction's producers come before it");
+  return all.longest;
 }
 
 }  // namespace
@@ -56,7 +86,6 @@ Cycle dependency_chain(const npu::Stream& s, const npu::ThreadResult& thread, st
 Bounds compute_bounds(const npu::NpuConfig& hw, const npu::Program& p, const npu::RunResult& r) {
   Bounds b;
   std::uint64_t dram_bytes = 0;
-  std::vector<Cycle> chain;
   for (std::uint32_t c = 0; c < r.cores.size(); ++c) {
     const auto& core = r.cores[c];
     const auto& units = core.units;
@@ -67,7 +96,7 @@ Bounds compute_bounds(const npu::NpuConfig& hw, const npu::Program& p, const npu
       // Each thread issues its own stream.
       const npu::Stream& s = stream_of(p, c, th);
       b.issue = std::max<Cycle>(b.issue, s.code.size() * hw.core.sequencer.issue_cycles);
-      b.dependency = std::max(b.dependency, dependency_chain(s, core.threads[th], chain));
+      b.dependency = std::max(b.dependency, dependency_chain(s, core.threads[th]));
     }
   }
   b.memory = npu::transfer_cycles(double(dram_bytes), hw.dram.bytes_per_cycle);
@@ -123,12 +152,22 @@ struct ThreadView {
   /// The instruction a barrier or signal drained last: the last earlier one that completed when
   /// it ended (worked out in one pass, the first time the walk needs it); kNone if none.
   std::uint32_t drained_by(std::size_t idx);
+  /// The thread's previous instruction on the same unit as i; kNone if none.
+  std::uint32_t prev_on_unit(std::size_t i) const {
+    const std::uint8_t step = prev_step[i];
+    return step < kFar ? static_cast<std::uint32_t>(i - step) : far_prev_of(i);
+  }
+  std::uint32_t far_prev_of(std::size_t i) const;
 
   static constexpr std::uint32_t kNone = UINT32_MAX;
+  static constexpr std::uint8_t kFar = UINT8_MAX;
   const npu::Stream& s;
   const npu::Timeline& timeline;
   std::vector<std::uint8_t> unit_of;
-  std::vector<std::uint32_t> prev_on_unit;  ///< the thread's previous instruction on the same unit
+  /// How far back prev_on_unit() is, a byte per instruction: a unit's previous instruction is
+  /// rarely more than a few back. kFar: further, or none, kept in far_prev.
+  std::vector<std::uint8_t> prev_step;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> far_prev;  ///< (instruction, previous), by instruction
   std::vector<std::uint32_t> drained;
   std::uint32_t first_vector = kNone;       ///< its first vector instruction (takes a context)
   std::uint32_t last_done = kNone;          ///< the last instruction to complete at its latest completion
@@ -136,21 +175,41 @@ struct ThreadView {
 };
 
 ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, std::uint32_t unit_count)
-    : s(stream), timeline(result), unit_of(stream.code.size()),
-      prev_on_unit(stream.code.size(), kNone) {
+    : s(stream), timeline(result), unit_of(stream.code.size()), prev_step(stream.code.size()) {
   std::vector<std::uint32_t> last(unit_count, kNone);
-  for (std::size_t i = 0; i < s.code.size(); ++i) {
+  // Kept in locals: the byte stores may alias anything reached through `this`.
+  std::uint8_t* const units = unit_of.data();
+  std::uint8_t* const steps = prev_step.data();
+  std::uint32_t first_vec = kNone, last_at = kNone;
+  Cycle latest = 0;
+  const auto n = static_cast<std::uint32_t>(s.code.size());
+  for (std::uint32_t i = 0; i < n; ++i) {
     const std::uint32_t u = npu::unit_of(s.code[i]);
-    unit_of[i] = static_cast<std::uint8_t>(u);
-    prev_on_unit[i] = last[u];
-    last[u] = static_cast<std::uint32_t>(i);
-    if (u == npu::kVectorUnit && first_vector == kNone) first_vector = static_cast<std::uint32_t>(i);
-    const Cycle done = timeline.done(static_cast<std::uint32_t>(i));
-    if (last_done == kNone || done >= latest_done) {
-      latest_done = done;
-      last_done = static_cast<std::uint32_t>(i);
+    const Cycle done = timeline.done(i);
+    const std::uint32_t prev = last[u];
+    const std::uint64_t step = std::uint64_t{i} - prev;  // kNone wraps round to far
+    if (step >= kFar) {
+      // A unit's first instruction too: far_prev gives it kNone.
+      if (prev == kNone && u == npu::kVectorUnit) first_vec = i;
+      far_prev.emplace_back(i, prev);
+      steps[i] = kFar;
+    } else {
+      steps[i] = static_cast<std::uint8_t>(step);
+    }
+    units[i] = static_cast<std::uint8_t>(u);
+    last[u] = i;
+    if (done >= latest) {  // the first instruction too (latest starts at 0)
+      latest = done;
+      last_at = i;
     }
   }
+  first_vector = first_vec;
+  last_done = last_at;
+  latest_done = latest;
+}
+
+std::uint32_t ThreadView::far_prev_of(std::size_t i) const {
+  return std::lower_bound(far_prev.begin(), far_prev.end(), std::make_pair(static_cast<std::uint32_t>(i), 0u))->second;
 }
 
 std::uint32_t ThreadView::drained_by(std::size_t idx) {
@@ -224,19 +283,19 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   std::uint32_t last_run_unit = UINT32_MAX;
   std::uint64_t run = 0;
   auto visit = [&](std::size_t i, Tally::Edge how) {
-    const ThreadView& v = views[th];
+    const std::uint32_t unit = views[th].unit_of[i];
     ++path.instructions;
-    t.count_by_unit[v.unit_of[i]].add(1);
+    t.count_by_unit[unit].add(1);
     // Runs of dependent instructions on one unit ("a 15-step vector chain").
-    if (how == Tally::dependency && v.unit_of[i] == last_run_unit) {
+    if (how == Tally::dependency && unit == last_run_unit) {
       ++run;
     } else {
       run = 1;
-      last_run_unit = v.unit_of[i];
+      last_run_unit = unit;
     }
-    if (run > path.longest_run && v.unit_of[i] != npu::kSequencerUnit) {
+    if (run > path.longest_run && unit != npu::kSequencerUnit) {
       path.longest_run = run;
-      path.longest_run_unit = names[v.unit_of[i]];
+      path.longest_run_unit = names[unit];
     }
   };
   auto edge = [&](std::size_t i, Tally::Edge how) {
@@ -252,7 +311,8 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   Cycle accounted = r.cycles > last_done ? r.cycles - last_done : 0;
   if (accounted) t.by_cause[Tally::issue].add(accounted);  // sequencer tail, if any
 
-  InstrRecord rec;  // of (rec_th, rec_idx): the walk passes each instruction in several steps
+  InstrRecord rec;  // and unit, of (rec_th, rec_idx): the walk passes each instruction in several steps
+  std::uint32_t unit = 0;
   std::uint32_t rec_th = kNone;
   std::size_t rec_idx = 0;
   for (std::size_t guard = 0; guard < 8 * n_total + 8; ++guard) {
@@ -260,10 +320,10 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     const npu::Timeline& timeline = v.timeline;
     if (th != rec_th || idx != rec_idx) {
       rec = timeline.record(static_cast<std::uint32_t>(idx));
+      unit = v.unit_of[idx];
       rec_th = th;
       rec_idx = idx;
     }
-    const std::uint32_t unit = v.unit_of[idx];
     if (at == At::done) {
       if (unit == npu::kSequencerUnit) {
         const npu::Opcode op = v.s.code[idx].op;
@@ -332,7 +392,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
       // The instruction the unit ran before this one: another thread's, or this thread's own.
       const npu::UnitPrev* other = v.timeline.unit_prev(static_cast<std::uint32_t>(idx));
       const std::uint32_t prev_thread = other ? other->thread : th;
-      const std::uint32_t prev = other ? other->prev : v.prev_on_unit[idx];
+      const std::uint32_t prev = other ? other->prev : v.prev_on_unit(idx);
       const Cycle unit_ready = prev != kNone ? views[prev_thread].timeline.end(prev) : 0;
       if (dep != kNone && dep_ready == rec.start && dep_ready >= unit_ready) {
         idx = dep;
@@ -367,7 +427,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     // Blocked on a full queue until an earlier instruction of the same unit started, or, the
     // thread's first vector instruction, on a vector context.
     std::uint32_t freed = kNone;
-    for (std::uint32_t q = v.prev_on_unit[idx]; q != kNone; q = v.prev_on_unit[q]) {
+    for (std::uint32_t q = v.prev_on_unit(idx); q != kNone; q = v.prev_on_unit(q)) {
       if (timeline.start(q) == rec.dispatch) {
         freed = q;
         break;
