@@ -74,7 +74,7 @@ Cycle dependency_chain(const npu::Stream& s, const npu::ThreadResult& thread) {
   constexpr std::size_t kRing = 4096;
   std::vector<Cycle> chain(kRing);
   const Chain in_ring = longest_chain(s, thread, chain.data(), kRing - 1);
-  if (in_ring.reach < kRing) return in_ring.longest;
+  if (in_ring.reach <= kRing) return in_ring.longest;  // i - kRing's slot is i's, not yet written
   chain.assign(s.code.size(), 0);
   const Chain all = longest_chain(s, thread, chain.data(), ~std::size_t{0});
   NPUSIM_ASSERT(all.reach < s.code.size(), "an instruction's producers come before it");

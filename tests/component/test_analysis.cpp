@@ -56,6 +56,54 @@ TEST_CASE("bounds and critical path of a dependency chain, exactly", "[analysis]
   CHECK(cp.edges.at("dependency") == 2);
 }
 
+TEST_CASE("the dependency bound reads a producer however far back it is", "[analysis]") {
+  // Instruction 0 takes 10000 cycles, the others 1, each after the one before from instruction
+  // 1 on; the last also depends on instruction 0, `reach` back. The bound keeps the chains of
+  // the last 4096 instructions, and goes through a stream that reaches further again with all.
+  const auto hw = test::test_hw();
+  for (const std::uint32_t reach : {4096u, 4097u, 5000u}) {
+    DYNAMIC_SECTION("reach " << reach) {
+      std::string text = ".buffer a fp16 [1, 32]\n";
+      for (std::uint32_t i = 0; i <= reach; ++i) text += "vec.add a, a, a\n";
+      const npu::Program p = npu::parse_program(text, "far.npuasm");
+      npu::RunResult r;
+      r.cores.resize(1);
+      r.cores[0].units.resize(npu::unit_count(hw.core));
+      npu::ThreadResult& t = r.cores[0].threads.emplace_back();
+      t.resize(reach + 1);
+      for (std::uint32_t i = 0; i <= reach; ++i) {
+        const Cycle own = i == 0 ? 10000 : 1;
+        t.set_dispatch(i, i);
+        t.set_start(i, i);
+        t.set_end(i, i + own, i + own);
+        if (i >= 2) t.dep_pool.push_back(i - 1);
+        if (i == reach) t.dep_pool.push_back(0);
+        t.set_deps_end(i);
+      }
+      CHECK(sim::compute_bounds(hw, p, r).dependency == 10000 + 1);
+    }
+  }
+}
+
+TEST_CASE("the critical path finds a unit's previous instruction far back in the stream", "[analysis]") {
+  // A long load, 300 vector instructions, then a load on the same DMA queue: it starts when
+  // the first one frees the queue, more than 254 instructions back (kept apart in the walk).
+  std::string text = ".dram X fp16 [256, 256]\n.dram Y fp16 [1, 32]\n.buffer x fp16 [256, 256]\n"
+                     ".buffer y fp16 [1, 32]\n.buffer z fp16 [1, 32]\ndma.load x, X\n";
+  for (int i = 0; i < 300; ++i) text += "vec.add z, z, z\n";
+  text += "dma.load y, Y\n";
+  const auto hw = test::test_hw();
+  const auto r = test::run_asm(text, hw, false);
+  const std::uint32_t last = 301;
+  REQUIRE(r.start(last) == r.record(0).end);
+  REQUIRE(r.dispatch(last) < r.start(last));
+  const sim::CriticalPath cp = sim::critical_path(hw, r.program, r.result);
+  CHECK(cp.cycles == r.result.cycles);
+  CHECK(cp.instructions == 2);
+  CHECK(cp.edges.at("unit") == 1);
+  CHECK(cp.by_unit.at("dma0") == r.done(last) - r.start(last) + r.record(0).end - r.start(0));
+}
+
 TEST_CASE("the critical path accounts for every cycle of a kernel run", "[analysis]") {
   for (const char* kernel : {"fwdsub", "fla_blocked", "neumann", "doubling", "newton_schulz"}) {
     DYNAMIC_SECTION(kernel) {
