@@ -157,6 +157,7 @@ struct ThreadView {
     const std::uint8_t step = prev_step[i];
     return step < kFar ? static_cast<std::uint32_t>(i - step) : far_prev_of(i);
   }
+  /// prev_on_unit() of an instruction whose step is kFar, from far_prev.
   std::uint32_t far_prev_of(std::size_t i) const;
 
   static constexpr std::uint32_t kNone = UINT32_MAX;
