@@ -13,6 +13,12 @@ Region region_of(const Program& p, const Operand& o) {
   return r;
 }
 
+Extent extent_of(const Region& r) {
+  if (r.bytes() == 0) return {};
+  const std::uint64_t tag = r.space == Space::scratchpad ? Extent::kScratchpadTag : 0;
+  return {tag | r.address, tag | r.end()};
+}
+
 AccessSet accesses(const Program& p, const Instruction& in) {
   AccessSet a;
   if (in.unit() == UnitKind::sequencer) return a;
@@ -27,9 +33,11 @@ AccessSet accesses(const Program& p, const Instruction& in) {
 
 void place_operands(Program& p) {
   p.operand_regions.resize(p.operand_table.size());
+  p.operand_extents.resize(p.operand_table.size());
   for (std::uint32_t i = 0; i < p.operand_table.size(); ++i) {
     const Operand& o = p.operand_table[i];
     p.operand_regions[i] = o.is_tensor() ? region_of(p, o) : Region{};
+    p.operand_extents[i] = extent_of(p.operand_regions[i]);
   }
 }
 

@@ -24,17 +24,22 @@ struct AccessSet {
 /// The byte region a tensor operand covers (addresses must have been assigned).
 Region region_of(const Program& p, const Operand& o);
 
-/// The region of operand `i` of `in`: from p.operand_regions once place_operands() has filled
-/// them for every operand, else worked out with region_of().
+/// True once place_operands() has filled p.operand_regions and p.operand_extents for every operand.
+inline bool operands_placed(const Program& p) { return p.operand_regions.size() == p.operand_table.size(); }
+
+/// The region of operand `i` of `in`: from p.operand_regions once placed, else worked out with
+/// region_of().
 inline Region operand_region(const Program& p, const Instruction& in, int i) {
-  return p.operand_regions.size() == p.operand_table.size() ? p.operand_regions[in.operand_ids[i]]
-                                                            : region_of(p, p.operand(in, i));
+  return operands_placed(p) ? p.operand_regions[in.operand_ids[i]] : region_of(p, p.operand(in, i));
 }
+
+/// The extent of `r` (empty when it holds no byte).
+Extent extent_of(const Region& r);
 
 /// What `in` reads and writes (operand_region() of each tensor operand).
 AccessSet accesses(const Program& p, const Instruction& in);
 
-/// Fills p.operand_regions (addresses must have been assigned; check_program() calls it).
+/// Fills p.operand_regions and p.operand_extents (addresses must have been assigned; check_program() calls it).
 void place_operands(Program& p);
 
 }  // namespace npusim::npu

@@ -94,6 +94,18 @@ struct Stream {
   std::vector<Instruction> code;
 };
 
+/// The bytes a region spans, from its first to one past its last ([lo, hi), empty when lo >= hi),
+/// tagged with its space (bit 63 set in the scratchpad) so that extents of two spaces never
+/// meet: one compare tells most pairs of regions apart, before the exact test of strided rows.
+struct Extent {
+  static constexpr std::uint64_t kScratchpadTag = std::uint64_t{1} << 63;
+  std::uint64_t lo = UINT64_MAX, hi = 0;
+
+  bool meets(const Extent& o) const { return lo < o.hi && o.lo < hi; }
+  /// The smallest extent holding both.
+  Extent hull(const Extent& o) const { return {lo < o.lo ? lo : o.lo, hi > o.hi ? hi : o.hi}; }
+};
+
 struct Program {
   std::string source;  ///< file name for messages ("<builder>" for built programs)
   std::vector<DramTensor> tensors;
@@ -108,6 +120,8 @@ struct Program {
   /// The byte region of each operand_table entry (an empty Region for non-tensors), worked out
   /// once check_program() has assigned addresses (place_operands(), access.hpp); empty before.
   std::vector<Region> operand_regions;
+  /// The extent of each operand_region (empty for non-tensors), filled with them.
+  std::vector<Extent> operand_extents;
   /// make_instruction()'s memo: the operand it interned last at each position (streams often
   /// repeat their sources), tried before hashing.
   std::array<std::uint32_t, kMaxOperands> operand_hints{};

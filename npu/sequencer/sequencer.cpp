@@ -9,7 +9,7 @@ Sequencer::Sequencer(CoreState& state, std::uint32_t thread, SequencerHost& host
       m_thread(state.threads[thread]),
       m_host(host),
       m_flags(flags),
-      m_scoreboard(m_thread),
+      m_scoreboard(m_thread, state.program),
       m_me(state.counters[kSequencerUnit]),
       m_shared(state.working.size() > 1) {}
 
@@ -153,12 +153,11 @@ bool Sequencer::issue() {
   const Cycle dispatch = x.slot_free(m_thread.index, ready);
   if (dispatch == kUnknownCycle) return blocked(ready);
   stall(Stall::queue_full, ready, dispatch);
-  const AccessSet access = accesses(m_state.program, in);
-  m_scoreboard.dispatch(idx, access, dispatch, m_thread.dep_pool);
+  m_scoreboard.dispatch(idx, dispatch, m_thread.dep_pool);
   m_thread.set_deps_end(idx);
   m_thread.set_dispatch(idx, dispatch);
   next(dispatch);
-  x.dispatch(m_thread.index, idx, access);
+  x.dispatch(m_thread.index, idx, accesses(m_state.program, in));
   while (x.try_start()) {
   }
   return true;

@@ -301,6 +301,48 @@ dma.load y[:, 8:16], Y[:, 8:16] q=1
   CHECK(waw.start(2) == 3);            // columns 8-15 never meet column 4: no wait
 }
 
+TEST_CASE("the scoreboard tests operands exactly: spaces apart, strided rows apart", "[timing][scoreboard]") {
+  // X and x share address 0, one in DRAM, one in the scratchpad: no byte in common.
+  const auto spaces = run_asm(R"(
+.dram X fp16 [1, 32]
+.buffer x fp16 [1, 32]
+.buffer y fp16 [1, 32]
+vec.exp x, y
+dma.store X, y
+)",
+                              test_hw(), false);
+  REQUIRE(spaces.program.tensors[0].address == spaces.program.buffers[0].address);
+  CHECK(spaces.start(1) == 2);
+  // Column slices of one buffer: their extents all meet, their bytes only where columns do.
+  const auto strided = run_asm(R"(
+.dram Y fp16 [32, 32]
+.buffer y fp16 [32, 32]
+.buffer z fp16 [32, 8]
+vec.add z, y[:, 0:8], y[:, 16:24]
+dma.load y[:, 8:16], Y[:, 8:16]
+dma.load y[:, 20:28], Y[:, 20:28] q=1
+vec.exp y[:, 24:32], y[:, 8:16]
+)",
+                               test_hw(), false);
+  CHECK(strided.start(1) == 2);                   // columns 8-15: read by nobody yet, no wait
+  CHECK(strided.start(2) == strided.done(0));     // columns 20-23: the add reads them first (WAR)
+  CHECK(strided.start(3) == std::max(strided.done(1), strided.done(2)));  // RAW on 8-15, WAW on 24-27
+  // An accumulating matmul reads and writes c: after the fill that writes it, before the exp
+  // that reads it.
+  const auto acc = run_asm(R"(
+.buffer a fp16 [16, 16]
+.buffer b fp16 [16, 16]
+.buffer c fp32 [16, 16]
+.buffer d fp32 [16, 16]
+vec.fill c, 0
+matmul c, a, b acc
+vec.exp d, c
+)",
+                           test_hw(), false);
+  CHECK(acc.start(1) == acc.done(0));
+  CHECK(acc.start(2) == acc.done(1));
+}
+
 TEST_CASE("independent instructions overlap across units", "[timing][scoreboard]") {
   const auto r = run_asm(R"(
 .dram X fp16 [1, 32]
