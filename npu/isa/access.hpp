@@ -24,8 +24,11 @@ struct AccessSet {
 /// The byte region a tensor operand covers (addresses must have been assigned).
 Region region_of(const Program& p, const Operand& o);
 
-/// True once place_operands() has filled p.operand_regions and p.operand_extents for every operand.
-inline bool operands_placed(const Program& p) { return p.operand_regions.size() == p.operand_table.size(); }
+/// True once place_operands() has filled p.operand_regions and p.operand_extents for every
+/// operand.
+inline bool operands_placed(const Program& p) {
+  return p.operand_regions.size() == p.operand_table.size();
+}
 
 /// The region of operand `i` of `in`: from p.operand_regions once placed, else worked out with
 /// region_of().
@@ -39,7 +42,8 @@ Extent extent_of(const Region& r);
 /// What `in` reads and writes (operand_region() of each tensor operand).
 AccessSet accesses(const Program& p, const Instruction& in);
 
-/// Fills p.operand_regions and p.operand_extents (addresses must have been assigned; check_program() calls it).
+/// Fills p.operand_regions and p.operand_extents (addresses must have been assigned;
+/// check_program() calls it).
 void place_operands(Program& p);
 
 }  // namespace npusim::npu
