@@ -18,7 +18,7 @@ TensorRef ProgramBuilder::dram(const std::string& name, DType dtype, std::vector
   t.shape = std::move(shape);
   t.init = std::move(init);
   t.output = output;
-  t.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
+  t.note = pending_note();
   m_program.tensors.push_back(std::move(t));
   const DramTensor& d = m_program.tensors.back();
   return TensorRef(static_cast<std::uint32_t>(m_program.tensors.size() - 1), d.rows(), d.cols());
@@ -32,7 +32,7 @@ BufferRef ProgramBuilder::buffer(const std::string& name, DType dtype, std::uint
   b.rows = rows;
   b.cols = cols;
   b.fixed_address = address;
-  b.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
+  b.note = pending_note();
   m_program.buffers.push_back(std::move(b));
   return BufferRef(static_cast<std::uint32_t>(m_program.buffers.size() - 1), rows, cols);
 }
@@ -55,7 +55,7 @@ void ProgramBuilder::core(std::uint32_t n, std::uint32_t thread) {
   s.core = n;
   s.thread = thread;
   s.declared = true;
-  s.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
+  s.note = pending_note();
   m_program.streams.push_back(std::move(s));
   m_current = m_program.streams.size() - 1;
 }
@@ -72,20 +72,24 @@ Stream& ProgramBuilder::stream() {
 
 void ProgramBuilder::reserve(std::size_t instructions) { stream().code.reserve(stream().code.size() + instructions); }
 
-Instruction& ProgramBuilder::emit(Opcode op, std::initializer_list<Operand> operands, const Attrs& attrs) {
+std::uint32_t ProgramBuilder::pending_note() {
+  return add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
+}
+
+Instruction& ProgramBuilder::emit(Opcode op, std::initializer_list<const Operand*> operands, const Attrs& attrs) {
   Instruction in = m_program.make_instruction(op, operands, attrs);
-  if (!m_pending_comments.empty()) in.note = add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
+  if (!m_pending_comments.empty()) in.note = pending_note();  // out of line: emit() is hot
   auto& code = m_capturing ? m_captured : stream().code;
   code.push_back(in);
   return code.back();
 }
 
 void ProgramBuilder::dma_load(const Operand& dst, const Operand& src, std::uint8_t queue) {
-  emit(Opcode::dma_load, {dst, src}).queue = queue;
+  emit(Opcode::dma_load, {&dst, &src}).queue = queue;
 }
 
 void ProgramBuilder::dma_store(const Operand& dst, const Operand& src, std::uint8_t queue) {
-  emit(Opcode::dma_store, {dst, src}).queue = queue;
+  emit(Opcode::dma_store, {&dst, &src}).queue = queue;
 }
 
 void ProgramBuilder::matmul(const Operand& c, const Operand& a, const Operand& b, bool acc, bool ta, bool tb,
@@ -95,13 +99,13 @@ void ProgramBuilder::matmul(const Operand& c, const Operand& a, const Operand& b
   attrs.ta = ta;
   attrs.tb = tb;
   attrs.shift = shift;
-  emit(Opcode::matmul, {c, a, b}, attrs);
+  emit(Opcode::matmul, {&c, &a, &b}, attrs);
 }
 
 void ProgramBuilder::vec(Opcode op, const Operand& dst, const Operand& a, const Operand& b, const Operand& c,
                          const Attrs& attrs) {
   NPUSIM_ASSERT(op_info(op).unit == UnitKind::vector, "vec() emits vector instructions only");
-  emit(op, {dst, a, b, c}, attrs);
+  emit(op, {&dst, &a, &b, &c}, attrs);
 }
 
 void ProgramBuilder::barrier() { emit(Opcode::barrier, {}); }
@@ -118,8 +122,16 @@ Operand ProgramBuilder::flag(const std::string& name) {
   return o;
 }
 
-void ProgramBuilder::signal(const std::string& name) { emit(Opcode::signal, {flag(name)}); }
-void ProgramBuilder::wait(const std::string& name) { emit(Opcode::wait, {flag(name)}); }
+void ProgramBuilder::signal(const std::string& name) {
+  const Operand f = flag(name);
+  emit(Opcode::signal, {&f});
+}
+
+void ProgramBuilder::wait(const std::string& name) {
+  const Operand f = flag(name);
+  emit(Opcode::wait, {&f});
+}
+
 void ProgramBuilder::matrix_acquire() { emit(Opcode::matrix_acquire, {}); }
 void ProgramBuilder::matrix_release() { emit(Opcode::matrix_release, {}); }
 

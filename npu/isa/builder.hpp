@@ -87,8 +87,8 @@ class ProgramBuilder {
   void matmul(const Operand& c, const Operand& a, const Operand& b, bool acc = false, bool ta = false,
               bool tb = false, int shift = 0);
   /// Any vector instruction; operands after the destination in ISA order.
-  void vec(Opcode op, const Operand& dst, const Operand& a = {}, const Operand& b = {}, const Operand& c = {},
-           const Attrs& attrs = {});
+  void vec(Opcode op, const Operand& dst, const Operand& a = kNoOperand, const Operand& b = kNoOperand,
+           const Operand& c = kNoOperand, const Attrs& attrs = kNoAttrs);
   void barrier();
   void signal(const std::string& flag);
   void wait(const std::string& flag);
@@ -116,7 +116,9 @@ class ProgramBuilder {
   Program finish();
 
  private:
-  Instruction& emit(Opcode op, std::initializer_list<Operand> operands, const Attrs& attrs = {});
+  Instruction& emit(Opcode op, std::initializer_list<const Operand*> operands, const Attrs& attrs = kNoAttrs);
+  /// The comments given since the last statement, as a note for the next one (0: none).
+  std::uint32_t pending_note();
   Operand flag(const std::string& name);
   Stream& stream();
 

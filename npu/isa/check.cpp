@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <fmt/format.h>
 
@@ -71,27 +72,24 @@ std::string supported_list(const std::array<bool, kDTypeCount>& ok) {
   return s;
 }
 
-/// What the checks of an instruction see: all of it but its line and note.
+/// What the checks of an instruction see: all of it but its line and note, as three words (one
+/// compare each: keys are probed once per instruction). The default is a barrier.
 struct CheckKey {
-  Opcode op = Opcode::barrier;
-  std::uint8_t noperands = 0;
-  std::uint8_t queue = 0;
-  std::uint32_t attrs_id = 0;
-  std::array<std::uint32_t, kMaxOperands> operand_ids{};
+  std::uint64_t head = static_cast<std::uint8_t>(Opcode::barrier);  ///< op, noperands, queue, attrs_id
+  std::uint64_t ids01 = 0, ids23 = 0;                               ///< operand_ids, two per word
 
-  static CheckKey of(const Instruction& in) { return {in.op, in.noperands, in.queue, in.attrs_id, in.operand_ids}; }
+  static CheckKey of(const Instruction& in) {
+    CheckKey k;
+    k.head = std::uint64_t{static_cast<std::uint8_t>(in.op)} | std::uint64_t{in.noperands} << 8 |
+             std::uint64_t{in.queue} << 16 | std::uint64_t{in.attrs_id} << 32;
+    std::memcpy(&k.ids01, &in.operand_ids[0], sizeof k.ids01);
+    std::memcpy(&k.ids23, &in.operand_ids[2], sizeof k.ids23);
+    return k;
+  }
   friend bool operator==(const CheckKey& a, const CheckKey& b) {
-    // Operand by operand: std::array's == calls memcmp, a call per probe.
-    return a.op == b.op && a.noperands == b.noperands && a.queue == b.queue && a.attrs_id == b.attrs_id &&
-           a.operand_ids[0] == b.operand_ids[0] && a.operand_ids[1] == b.operand_ids[1] &&
-           a.operand_ids[2] == b.operand_ids[2] && a.operand_ids[3] == b.operand_ids[3];
+    return a.head == b.head && a.ids01 == b.ids01 && a.ids23 == b.ids23;
   }
-  friend std::uint64_t hash_value(const CheckKey& k) {
-    const std::uint64_t head = std::uint64_t{static_cast<std::uint8_t>(k.op)} | std::uint64_t{k.noperands} << 8 |
-                               std::uint64_t{k.queue} << 16 | std::uint64_t{k.attrs_id} << 32;
-    const auto pair = [&](int i) { return std::uint64_t{k.operand_ids[i]} << 32 | k.operand_ids[i + 1]; };
-    return hash_words(head, pair(0), pair(2));
-  }
+  friend std::uint64_t hash_value(const CheckKey& k) { return hash_words(k.head, k.ids01, k.ids23); }
 };
 
 class Checker {

@@ -74,6 +74,7 @@ struct Operand {
   enum class Kind : std::uint8_t { none, tensor, imm, flag };
   Kind kind = Kind::none;
   Space space = Space::scratchpad;
+  std::uint16_t zero = 0;  ///< the padding, kept zero: operands compare and hash as four words
   std::uint32_t id = 0;  ///< DRAM tensor index, scratchpad buffer index or flag index
   View view;             ///< tensor operands
   double imm = 0.0;      ///< immediate operands
@@ -81,22 +82,16 @@ struct Operand {
   bool is_tensor() const { return kind == Kind::tensor; }
   bool is_imm() const { return kind == Kind::imm; }
   /// Equal in every field; immediates bit for bit (0 and -0 print differently).
-  friend bool operator==(const Operand& a, const Operand& b) {
-    return a.kind == b.kind && a.space == b.space && a.id == b.id && a.view == b.view && imm_bits(a) == imm_bits(b);
-  }
+  friend bool operator==(const Operand& a, const Operand& b) { return std::memcmp(&a, &b, sizeof(Operand)) == 0; }
   friend std::uint64_t hash_value(const Operand& o) {
-    return hash_words(static_cast<std::uint64_t>(o.kind) | static_cast<std::uint64_t>(o.space) << 8 |
-                          std::uint64_t{o.id} << 32,
-                      o.view.offset, std::uint64_t{o.view.rows} | std::uint64_t{o.view.cols} << 32, imm_bits(o));
-  }
-
- private:
-  static std::uint64_t imm_bits(const Operand& o) {
-    std::uint64_t b;
-    std::memcpy(&b, &o.imm, sizeof b);
-    return b;
+    std::uint64_t w[4];
+    std::memcpy(w, &o, sizeof w);
+    return hash_words(w[0], w[1], w[2], w[3]);
   }
 };
+static_assert(sizeof(Operand) == 32, "an operand is four words with no padding (operator==, hash_value)");
+/// The `none` operand, for defaults: make_instruction() stops at it.
+inline constexpr Operand kNoOperand{};
 
 /// Instruction attributes; fields not accepted by an opcode keep their defaults. Programs keep
 /// each distinct set once (Program::attrs_table). The DMA queue is no attribute here: it is
@@ -125,6 +120,8 @@ struct Attrs {
     return hash_words(flags, u32(a.lo) << 32 | u32(a.hi.value_or(0)), u32(a.shift) << 32 | u32(a.mult));
   }
 };
+/// The default attributes, for defaults: make_instruction() knows them by address.
+inline constexpr Attrs kNoAttrs{};
 
 inline constexpr int kMaxOperands = 4;
 

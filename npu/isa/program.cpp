@@ -52,16 +52,21 @@ std::vector<std::uint32_t> Program::dims_of(const Operand& o) const {
   return {buffers[o.id].rows, buffers[o.id].cols};
 }
 
-Instruction Program::make_instruction(Opcode op, std::initializer_list<Operand> operands, const Attrs& attrs) {
+Instruction Program::make_instruction(Opcode op, std::initializer_list<const Operand*> operands, const Attrs& attrs) {
   NPUSIM_ASSERT(operands.size() <= kMaxOperands, "too many operands");
   Instruction in;
   in.op = op;
-  for (const Operand& o : operands) {
-    if (o.kind == Operand::Kind::none) break;
-    in.operand_ids[in.noperands] = operand_table.intern(o, operand_hints[in.noperands]);
-    ++in.noperands;
+  // Counted in a local: every store to the byte in.noperands may alias the tables' pointers,
+  // which the loop would then load again for each operand.
+  std::uint8_t n = 0;
+  for (const Operand* o : operands) {
+    if (o->kind == Operand::Kind::none) break;
+    in.operand_ids[n] = operand_table.intern(*o, operand_hints[n]);
+    ++n;
   }
-  in.attrs_id = attrs == Attrs{} ? 0 : attrs_table.intern(attrs);  // [0] holds the defaults
+  in.noperands = n;
+  // [0] holds the defaults; kNoAttrs itself (the builder's default argument) needs no compare.
+  if (&attrs != &kNoAttrs && !(attrs == kNoAttrs)) in.attrs_id = attrs_table.intern(attrs, attrs_hint);
   return in;
 }
 

@@ -123,15 +123,18 @@ struct Program {
   /// The extent of each operand_region (empty for non-tensors), filled with them.
   std::vector<Extent> operand_extents;
   /// make_instruction()'s memo: the operand it interned last at each position (streams often
-  /// repeat their sources), tried before hashing.
+  /// repeat their sources), and the last attributes other than the defaults, tried before hashing.
   std::array<std::uint32_t, kMaxOperands> operand_hints{};
+  std::uint32_t attrs_hint = 0;
 
   /// Operand `i` of `in`, destination first (the `none` operand from in.noperands on).
   const Operand& operand(const Instruction& in, int i) const { return operand_table[in.operand_ids[i]]; }
   const Operand& dst(const Instruction& in) const { return operand(in, 0); }
   const Attrs& attrs(const Instruction& in) const { return attrs_table[in.attrs_id]; }
   /// An instruction of this program: `op` with `operands` (up to the first `none`) and `attrs`.
-  Instruction make_instruction(Opcode op, std::initializer_list<Operand> operands, const Attrs& attrs = {});
+  /// Pointers, so that building millions of instructions copies no operand.
+  Instruction make_instruction(Opcode op, std::initializer_list<const Operand*> operands,
+                               const Attrs& attrs = kNoAttrs);
 
   const DramTensor* find_tensor(std::string_view name) const;
   const Buffer* find_buffer(std::string_view name) const;

@@ -1,5 +1,7 @@
 #include "npu/scratchpad/handoff.hpp"
 
+#include <algorithm>
+
 namespace npusim::npu {
 
 bool is_layout_agnostic(const Program& p, const Instruction& in) {
@@ -80,12 +82,24 @@ std::vector<int> operands_to_convert(const Program& p, const Instruction& in, co
   return out;
 }
 
+/// A stream can need a conversion only if it has something that writes or reads the matrix
+/// layout (a matmul, or a vec.layout to=matrix read by vector code) and vector instructions:
+/// matrix bytes come only from those, vector bytes only from vector code. Scanning the opcodes
+/// (the rarer kind first) spares the walk and its layout map to the streams that cannot.
+bool may_need_conversions(const Stream& s) {
+  const auto matrix_side = [](const Instruction& in) { return in.op == Opcode::matmul || in.op == Opcode::vec_layout; };
+  const auto vector_unit = [](const Instruction& in) { return in.unit() == UnitKind::vector; };
+  return std::any_of(s.code.begin(), s.code.end(), matrix_side) &&
+         std::any_of(s.code.begin(), s.code.end(), vector_unit);
+}
+
 }  // namespace
 
 std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
   if (hw.core.handoff.via != HandoffVia::vector) return 0;
   std::uint64_t inserted = 0;
   for (Stream& s : p.streams) {
+    if (!may_need_conversions(s)) continue;
     LayoutMap layouts;
     // The stream with its conversions, made only once the first one is needed: a stream that
     // needs none is left as it is, never copied (streams run to millions of instructions).
@@ -115,7 +129,7 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
           Attrs into;
           into.to_matrix = unit == UnitKind::matrix;
           for (int i : operands_to_convert(p, in, layouts)) {
-            Instruction convert = p.make_instruction(Opcode::vec_layout, {p.operand(in, i)}, into);
+            Instruction convert = p.make_instruction(Opcode::vec_layout, {&p.operand(in, i)}, into);
             convert.line = in.line;
             layouts.assign(operand_region(p, convert, 0), plan_layout(p, convert, {}, layouts).result);
             code.push_back(convert);
