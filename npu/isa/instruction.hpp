@@ -75,9 +75,9 @@ struct Operand {
   Kind kind = Kind::none;
   Space space = Space::scratchpad;
   std::uint16_t zero = 0;  ///< the padding, kept zero: operands compare and hash as four words
-  std::uint32_t id = 0;  ///< DRAM tensor index, scratchpad buffer index or flag index
-  View view;             ///< tensor operands
-  double imm = 0.0;      ///< immediate operands
+  std::uint32_t id = 0;    ///< DRAM tensor index, scratchpad buffer index or flag index
+  View view;               ///< tensor operands
+  double imm = 0.0;        ///< immediate operands
 
   bool is_tensor() const { return kind == Kind::tensor; }
   bool is_imm() const { return kind == Kind::imm; }
