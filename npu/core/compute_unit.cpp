@@ -11,6 +11,8 @@ namespace {
 constexpr int kKnownSetBits = 12;
 constexpr std::size_t kKnownSets = std::size_t{1} << kKnownSetBits;
 
+const AccessSet kNoAccess;
+
 }  // namespace
 
 ComputeUnit::ComputeUnit(CoreState& state, std::uint32_t unit, UnitHost& host, const HandoffDirection& into_me,
@@ -66,7 +68,7 @@ const ComputeUnit::Costed& ComputeUnit::costed(const Instruction& in, const Acce
   return slot.value;
 }
 
-const ComputeUnit::IdSlot& ComputeUnit::known(const Instruction& in, const AccessSet& access) {
+const ComputeUnit::IdSlot& ComputeUnit::known(const Instruction& in) {
   const IdKey key{static_cast<std::uint32_t>(in.op) << 8 | in.noperands, in.attrs_id, in.operand_ids};
   // Independent multiplies by odd constants; their top bits mix every bit of the key.
   const std::uint64_t h = (std::uint64_t{key.op_n} << 32 | key.attrs) * 0x9e3779b97f4a7c15ULL ^
@@ -89,7 +91,7 @@ const ComputeUnit::IdSlot& ComputeUnit::known(const Instruction& in, const Acces
   }
   slot.key = key;
   slot.agnostic = is_layout_agnostic(m_state.program, in);
-  m_known_costs[slot.cost] = costed(in, access);
+  m_known_costs[slot.cost] = costed(in, accesses(m_state.program, in));
   return slot;
 }
 
@@ -103,14 +105,21 @@ Cycle ComputeUnit::handoff(std::uint64_t bytes) {
   return cycles;
 }
 
-void ComputeUnit::prepare(ThreadState& thread, QueueEntry& e, const AccessSet& access) {
+LayoutPlan ComputeUnit::plan(const Instruction& in, bool agnostic) const {
+  // While every scratchpad byte is neutral nothing is converted, whatever the instruction reads.
+  if (m_state.layout.empty()) return plan_layout(m_state.program, in, kNoAccess, m_state.layout, agnostic);
+  return plan_layout(m_state.program, in, accesses(m_state.program, in), m_state.layout, agnostic);
+}
+
+void ComputeUnit::prepare(ThreadState& thread, QueueEntry& e) {
   const std::uint32_t idx = e.idx;
   const Instruction& in = thread.instruction(idx);
-  const IdSlot& memo = known(in, access);
+  const IdSlot& memo = known(in);
   const Costed& costs = m_known_costs[memo.cost];
-  const LayoutPlan plan = plan_layout(m_state.program, in, access, m_state.layout, memo.agnostic);
-  const Cycle extra = handoff(plan.convert_bytes);
-  m_state.layout.assign(access.write, plan.result);
+  const LayoutPlan layout = plan(in, memo.agnostic);
+  const Cycle extra = handoff(layout.convert_bytes);
+  // The write's region, as accesses() gives it (the program's operands are placed).
+  m_state.layout.assign(m_state.program.operand_regions[in.operand_ids[0]], layout.result);
   const InstructionCost& c = costs.cost;
   m_state.shared.add_bound(costs.worst);
   if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);

@@ -26,10 +26,12 @@ class ComputeUnit : public ExecUnit {
   virtual InstructionCost cost(const Instruction& in, const AccessSet& access) const = 0;
 
  private:
-  void prepare(ThreadState& thread, QueueEntry& e, const AccessSet& access) override;
+  void prepare(ThreadState& thread, QueueEntry& e) override;
   void run(const QueueEntry& entry, Cycle start) override;
   /// Hand-off cycles for `bytes` converted for an instruction, counted in the stats.
   Cycle handoff(std::uint64_t bytes);
+  /// plan_layout() for `in`, building its AccessSet only if the plan can depend on it.
+  LayoutPlan plan(const Instruction& in, bool agnostic) const;
 
   /// A cost and its worst case, remembered: streams repeat the same shapes over and over.
   struct Costed {
@@ -70,7 +72,7 @@ class ComputeUnit : public ExecUnit {
     bool agnostic = false;   ///< is_layout_agnostic()
   };
   /// The memo entry of `in`; its cost is m_known_costs[slot.cost].
-  const IdSlot& known(const Instruction& in, const AccessSet& access);
+  const IdSlot& known(const Instruction& in);
 
   const HandoffDirection m_into_me;
   const std::uint32_t m_port_bytes;

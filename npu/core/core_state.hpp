@@ -109,6 +109,8 @@ class Timeline {
     return m_records[idx].dispatch + step(idx, m_records[idx].latency, &Wide::latency);
   }
   std::uint32_t binding_dep(std::uint32_t idx) const { return m_records[idx].binding_dep; }
+  /// How many instructions have ended (set_end()): no completion becomes known in between.
+  std::uint64_t ends() const { return m_ends; }
   /// The producers of instruction `idx` (issued): dep_pool[the previous one's deps_end, its deps_end).
   DepRange deps(std::uint32_t idx) const {
     const std::uint32_t* pool = dep_pool.data();
@@ -136,6 +138,7 @@ class Timeline {
     PackedRecord& r = m_records[idx];
     put(idx, r.busy, &Wide::busy, end - started);
     put(idx, r.latency, &Wide::latency, done - end);
+    ++m_ends;
   }
   /// Ends its producers in dep_pool (all of dep_pool so far).
   void set_deps_end(std::uint32_t idx) {
@@ -186,6 +189,7 @@ class Timeline {
   [[noreturn]] static void throw_too_many_deps();
 
   std::vector<PackedRecord> m_records;  ///< per instruction of the thread's stream
+  std::uint64_t m_ends = 0;
   std::unordered_map<std::uint32_t, Wide> m_wide;
 };
 

@@ -26,13 +26,13 @@ Cycle ExecUnit::slot_free(std::uint32_t thread, Cycle ready) {
   return std::max(ready, started);
 }
 
-void ExecUnit::dispatch(std::uint32_t thread, std::uint32_t idx, const AccessSet& access) {
+void ExecUnit::dispatch(std::uint32_t thread, std::uint32_t idx) {
   ThreadState& t = m_state.threads[thread];
   Lane& l = m_lanes[thread];
   QueueEntry& e = l.queue.push();  // filled in place: a copy of a just-written entry stalls
   e.idx = idx;
   e.thread = thread;
-  prepare(t, e, access);
+  prepare(t, e);
   const Cycle dispatched = t.dispatch(idx);
   t.set_earliest_done(idx, dispatched + e.busy + e.ideal_transfer + e.latency);
   l.recent[l.recent_next] = idx;
@@ -46,12 +46,16 @@ void ExecUnit::dispatch(std::uint32_t thread, std::uint32_t idx, const AccessSet
 bool ExecUnit::scan_producers(std::uint32_t lane) {
   Lane& l = m_lanes[lane];
   const ThreadState& t = m_state.threads[lane];
+  if (t.ends() == l.stopped_at_ends) return false;  // units poll far more often than they end
   const DepRange deps = t.deps(l.queue.front().idx);
   // Producers complete in any order: resume the scan where the last attempt stopped.
   for (; l.scanned < deps.size(); ++l.scanned) {
     const std::uint32_t dep = deps[l.scanned];
     const Cycle done = t.done(dep);
-    if (done == kUnknownCycle) return false;
+    if (done == kUnknownCycle) {
+      l.stopped_at_ends = t.ends();
+      return false;
+    }
     if (l.binding == kNoInstruction || done > l.latest) {
       l.latest = done;
       l.binding = dep;
@@ -139,12 +143,13 @@ void ExecUnit::force_start() { start(best_lane()); }
 void ExecUnit::start(std::uint32_t lane) {
   Lane& l = m_lanes[lane];
   ThreadState& t = m_state.threads[lane];
-  const QueueEntry entry = l.queue.front();
+  const QueueEntry& entry = l.queue.front();  // its slot keeps it until the next push
   const std::uint32_t binding = l.binding;
   const Cycle latest = l.latest;
   l.scanned = 0;
   l.binding = kNoInstruction;
   l.latest = 0;
+  l.stopped_at_ends = kNotStopped;
   l.known = false;
   const Cycle ready = std::max(m_free_at, t.dispatch(entry.idx));
   const Cycle start = std::max(ready, latest);

@@ -47,7 +47,7 @@ class ExecUnit {
   /// Enters instruction `idx` of `thread`, dispatched in program order at the cycle in its
   /// record: works out what it needs (its numerics, layouts and cost; counters that do not
   /// depend on time) and queues it.
-  void dispatch(std::uint32_t thread, std::uint32_t idx, const AccessSet& access);
+  void dispatch(std::uint32_t thread, std::uint32_t idx);
   /// Starts the next instruction if the unit is free and its start is certain. Returns false
   /// when it cannot start one yet.
   bool try_start();
@@ -58,8 +58,9 @@ class ExecUnit {
   void force_start();
 
  protected:
-  /// Fills in what instruction e.idx of `thread` needs to run (see dispatch()).
-  virtual void prepare(ThreadState& thread, QueueEntry& e, const AccessSet& access) = 0;
+  /// Fills in what instruction e.idx of `thread` needs to run (see dispatch()). Each unit builds
+  /// the instruction's AccessSet only if it needs one.
+  virtual void prepare(ThreadState& thread, QueueEntry& e) = 0;
   /// Runs an instruction that starts at `start`: finish() it, now or (DMA) when its end is known.
   virtual void run(const QueueEntry& entry, Cycle start) = 0;
   /// Ends `entry` at `end` (the unit is free again); its result is usable `latency` cycles later.
@@ -70,6 +71,7 @@ class ExecUnit {
   bool m_running = false;  ///< running an instruction whose end is not known yet
 
  private:
+  static constexpr std::uint64_t kNotStopped = UINT64_MAX;
   /// One thread's queue into the unit.
   struct Lane {
     explicit Lane(std::uint32_t depth) : queue(depth), recent(depth, kNoInstruction) {}
@@ -80,6 +82,9 @@ class ExecUnit {
     std::uint32_t scanned = 0;
     std::uint32_t binding = kNoInstruction;
     Cycle latest = 0;
+    /// The scan stopped at a producer with no completion when its thread had ended this many
+    /// instructions (Timeline::ends()); until another one ends, it would stop there again.
+    std::uint64_t stopped_at_ends = kNotStopped;
     /// Every producer of the head has a completion: `dispatch` and `ready` hold (final until
     /// the head starts; arbitration asks again and again).
     bool known = false;

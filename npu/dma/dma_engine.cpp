@@ -7,8 +7,9 @@ namespace npusim::npu {
 DmaEngine::DmaEngine(CoreState& state, std::uint32_t queue, UnitHost& host, Dram& dram, DramClient& client)
     : ExecUnit(state, kFirstDmaUnit + queue, host), m_dram(dram), m_client(client) {}
 
-void DmaEngine::prepare(ThreadState& thread, QueueEntry& e, const AccessSet& access) {
+void DmaEngine::prepare(ThreadState& thread, QueueEntry& e) {
   const Instruction& in = thread.instruction(e.idx);
+  const AccessSet access = accesses(m_state.program, in);
   const InstructionCost c = dma_cost(in, access, m_state.hw.core, m_state.hw.dram);
   m_state.shared.add_bound(worst_case_cycles(in, c, m_state.hw));
   if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);

@@ -16,7 +16,7 @@ class DmaEngine : public ExecUnit {
   void transfer_done(Cycle end);
 
  private:
-  void prepare(ThreadState& thread, QueueEntry& e, const AccessSet& access) override;
+  void prepare(ThreadState& thread, QueueEntry& e) override;
   void run(const QueueEntry& entry, Cycle start) override;
   /// Ends the running descriptor: the engine moves on at `end`; the data lands a DRAM latency later.
   void end_descriptor(Cycle end);

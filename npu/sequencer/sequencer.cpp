@@ -157,7 +157,7 @@ bool Sequencer::issue() {
   m_thread.set_deps_end(idx);
   m_thread.set_dispatch(idx, dispatch);
   next(dispatch);
-  x.dispatch(m_thread.index, idx, accesses(m_state.program, in));
+  x.dispatch(m_thread.index, idx);
   while (x.try_start()) {
   }
   return true;
