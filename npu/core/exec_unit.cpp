@@ -12,12 +12,7 @@ ExecUnit::ExecUnit(CoreState& state, std::uint32_t unit, UnitHost& host)
   for (std::size_t t = 0; t < state.threads.size(); ++t) m_lanes.emplace_back(state.hw.core.sequencer.queue_depth);
 }
 
-Cycle ExecUnit::slot_free(std::uint32_t thread, Cycle ready) {
-  // The queue holds the last `depth` dispatched instructions that have not started; it is full
-  // at `ready` if the oldest of them starts later.
-  const Lane& l = m_lanes[thread];
-  const std::uint32_t oldest = l.recent[l.recent_next];
-  if (oldest == kNoInstruction) return ready;
+Cycle ExecUnit::slot_free_later(std::uint32_t thread, std::uint32_t oldest, Cycle ready) {
   const Timeline& t = m_state.threads[thread];
   Cycle started;
   while ((started = t.start(oldest)) == kUnknownCycle) {
@@ -30,6 +25,7 @@ void ExecUnit::dispatch(std::uint32_t thread, std::uint32_t idx) {
   ThreadState& t = m_state.threads[thread];
   Lane& l = m_lanes[thread];
   QueueEntry& e = l.queue.push();  // filled in place: a copy of a just-written entry stalls
+  ++m_queued;
   e.idx = idx;
   e.thread = thread;
   prepare(t, e);
@@ -118,11 +114,10 @@ bool ExecUnit::certain(std::uint32_t lane, Cycle start) const {
   return true;
 }
 
-bool ExecUnit::try_start() {
-  if (m_running) return false;
+bool ExecUnit::start_next() {
   if (m_state.working.size() == 1) {  // no other thread to arbitrate with
     const std::uint32_t lane = m_state.working[0];
-    if (m_lanes[lane].queue.empty() || !scan_producers(lane)) return false;
+    if (!scan_producers(lane)) return false;  // its lane holds every queued entry
     start(lane);
     return true;
   }
@@ -162,6 +157,7 @@ void ExecUnit::start(std::uint32_t lane) {
   m_last_thread = lane;
   m_last_idx = entry.idx;
   l.queue.pop();
+  --m_queued;
   t.set_start(entry.idx, start);
   ++m_counters.instructions;
   if (m_state.trace) {

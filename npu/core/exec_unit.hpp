@@ -43,14 +43,22 @@ class ExecUnit {
   /// The cycle from which `thread`'s queue has room for an instruction the sequencer has ready
   /// at `ready` (a full queue frees its slot when its oldest entry starts), or kUnknownCycle
   /// when that entry cannot start yet.
-  Cycle slot_free(std::uint32_t thread, Cycle ready);
+  Cycle slot_free(std::uint32_t thread, Cycle ready) {  // inline: asked before every dispatch
+    // The queue holds the last `depth` dispatched instructions that have not started; it is
+    // full at `ready` if the oldest of them starts later.
+    const Lane& l = m_lanes[thread];
+    const std::uint32_t oldest = l.recent[l.recent_next];
+    if (oldest == kNoInstruction) return ready;
+    const Cycle started = m_state.threads[thread].start(oldest);
+    return started != kUnknownCycle ? std::max(ready, started) : slot_free_later(thread, oldest, ready);
+  }
   /// Enters instruction `idx` of `thread`, dispatched in program order at the cycle in its
   /// record: works out what it needs (its numerics, layouts and cost; counters that do not
   /// depend on time) and queues it.
   void dispatch(std::uint32_t thread, std::uint32_t idx);
   /// Starts the next instruction if the unit is free and its start is certain. Returns false
   /// when it cannot start one yet.
-  bool try_start();
+  bool try_start() { return !m_running && m_queued > 0 && start_next(); }  // inline: the core polls every unit
   /// With several threads: the earliest start among the queue heads whose producers have
   /// completion times (kUnknownCycle: none), which try_start() could not yet be sure of.
   Cycle pending_start();
@@ -91,6 +99,10 @@ class ExecUnit {
     Cycle dispatch = 0;  ///< the head's dispatch
     Cycle ready = 0;     ///< max(dispatch, latest): it starts then or once the unit is free
   };
+  /// slot_free() when `oldest` has not started yet: starts what can start meanwhile.
+  Cycle slot_free_later(std::uint32_t thread, std::uint32_t oldest, Cycle ready);
+  /// try_start() once the unit is free with an instruction queued.
+  bool start_next();
   /// Scans the head of `lane`'s producers; true when they all have completion times.
   bool scan_producers(std::uint32_t lane);
   /// The same, and once true, keeps what arbitration asks of the head (Lane::known).
@@ -107,6 +119,7 @@ class ExecUnit {
   UnitHost& m_host;
   const std::uint32_t m_unit;
   std::vector<Lane> m_lanes;  ///< per thread
+  std::uint32_t m_queued = 0;  ///< entries in all lanes
   Cycle m_free_at = 0;
   std::uint32_t m_last_thread = kNoThread;  ///< thread of the instruction run last
   std::uint32_t m_last_idx = kNoInstruction;
