@@ -105,24 +105,22 @@ Cycle ComputeUnit::handoff(std::uint64_t bytes) {
   return cycles;
 }
 
-LayoutPlan ComputeUnit::plan(const Instruction& in, bool agnostic) const {
-  // While every scratchpad byte is neutral nothing is converted, whatever the instruction reads.
-  if (m_state.layout.empty()) return plan_layout(m_state.program, in, kNoAccess, m_state.layout, agnostic);
-  return plan_layout(m_state.program, in, accesses(m_state.program, in), m_state.layout, agnostic);
-}
-
 void ComputeUnit::prepare(ThreadState& thread, QueueEntry& e) {
   const std::uint32_t idx = e.idx;
   const Instruction& in = thread.instruction(idx);
   const IdSlot& memo = known(in);
   const Costed& costs = m_known_costs[memo.cost];
-  const LayoutPlan layout = plan(in, memo.agnostic);
+  const Program& p = m_state.program;
+  // The AccessSet is built only if the plan reads it.
+  const LayoutPlan layout = plan_reads_access(in, m_state.layout)
+                                ? plan_layout(p, in, accesses(p, in), m_state.layout, memo.agnostic)
+                                : plan_layout(p, in, kNoAccess, m_state.layout, memo.agnostic);
   const Cycle extra = handoff(layout.convert_bytes);
   // The write's region, as accesses() gives it (the program's operands are placed).
-  m_state.layout.assign(m_state.program.operand_regions[in.operand_ids[0]], layout.result);
+  m_state.layout.assign(p.operand_regions[in.operand_ids[0]], layout.result);
   const InstructionCost& c = costs.cost;
   m_state.shared.add_bound(costs.worst);
-  if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
+  if (m_state.numerics) execute(p, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
 
   e.busy = c.busy + extra;
   e.latency = c.latency;
@@ -139,7 +137,7 @@ void ComputeUnit::prepare(ThreadState& thread, QueueEntry& e) {
   if (c.vectors) u.ideal_cycles += costs.ideal;
   thread.set_contention(idx, static_cast<std::int64_t>(c.bank_conflict_cycles));
   if (in.op == Opcode::vec_layout) {  // via vector: the conversion is the hand-off into the other layout
-    UnitCounters& into = m_state.counters[m_state.program.attrs(in).to_matrix ? kMatrixUnit : kVectorUnit];
+    UnitCounters& into = m_state.counters[p.attrs(in).to_matrix ? kMatrixUnit : kVectorUnit];
     ++into.handoffs;
     into.handoff_bytes += c.sp_read_bytes;
     into.handoff_cycles += e.busy + e.latency;  // the conversion, its latency and handoff.sync_cycles

@@ -30,8 +30,6 @@ class ComputeUnit : public ExecUnit {
   void run(const QueueEntry& entry, Cycle start) override;
   /// Hand-off cycles for `bytes` converted for an instruction, counted in the stats.
   Cycle handoff(std::uint64_t bytes);
-  /// plan_layout() for `in`, building its AccessSet only if the plan can depend on it.
-  LayoutPlan plan(const Instruction& in, bool agnostic) const;
 
   /// A cost and its worst case, remembered: streams repeat the same shapes over and over.
   struct Costed {

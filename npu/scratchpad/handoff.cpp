@@ -26,8 +26,8 @@ LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet&
 
 namespace {
 
-/// The layout a matrix or vector instruction writes when it converts nothing: every byte is
-/// neutral, or it is a vec.layout (`agnostic`: is_layout_agnostic(p, in)).
+/// The layout a matrix or vector instruction writes when it converts nothing (plan_reads_access()
+/// is false; `agnostic`: is_layout_agnostic(p, in)).
 Layout result_without_conversion(const Program& p, const Instruction& in, bool agnostic) {
   if (in.op == Opcode::vec_layout) return p.attrs(in).to_matrix ? Layout::matrix : Layout::vector;
   if (in.unit() == UnitKind::matrix) return Layout::matrix;
@@ -39,7 +39,7 @@ Layout result_without_conversion(const Program& p, const Instruction& in, bool a
 LayoutPlan plan_layout(const Program& p, const Instruction& in, const AccessSet& access, const LayoutMap& layouts,
                        bool agnostic) {
   LayoutPlan plan;
-  if (in.op == Opcode::vec_layout || layouts.empty()) {
+  if (!plan_reads_access(in, layouts)) {
     plan.result = result_without_conversion(p, in, agnostic);
     return plan;
   }
@@ -110,10 +110,8 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
       const UnitKind unit = in.unit();
       if (unit == UnitKind::dma) {
         if (in.op == Opcode::dma_load) layouts.assign(operand_region(p, in, 0), Layout::neutral);
-      } else if (unit != UnitKind::sequencer &&
-                 (layouts.empty() || (unit == UnitKind::matrix && !layouts.holds(Layout::vector)))) {
-        // Nothing to convert (no access needed): every byte is neutral (and a neutral result
-        // changes nothing), or a matmul finds no vector-layout byte anywhere.
+      } else if (unit != UnitKind::sequencer && !plan_reads_access(in, layouts)) {
+        // Nothing to convert, so no access needed (a neutral result changes nothing here).
         const Layout result = result_without_conversion(p, in, is_layout_agnostic(p, in));
         if (result != Layout::neutral) layouts.assign(operand_region(p, in, 0), result);
       } else if (unit != UnitKind::sequencer) {

@@ -27,6 +27,14 @@ struct LayoutPlan {
 /// True when the instruction is element-wise with no broadcast operand (layout-agnostic).
 bool is_layout_agnostic(const Program& p, const Instruction& in);
 
+/// False when plan_layout() does not look at `in`'s accesses, so that a caller may pass an empty
+/// AccessSet instead of building one: every byte is neutral, `in` is a vec.layout, or a matmul
+/// while no byte is in the vector layout (nothing to convert in any of them).
+inline bool plan_reads_access(const Instruction& in, const LayoutMap& layouts) {
+  if (in.op == Opcode::vec_layout || layouts.empty()) return false;
+  return in.unit() != UnitKind::matrix || layouts.holds(Layout::vector);
+}
+
 /// The plan for a matrix or vector instruction given the layouts now in `layouts`.
 /// Matrix: vector-layout sources are converted, the result is in the matrix layout.
 /// Vector: see vector_unit.hpp; vec.layout itself converts nothing and writes its target layout.
