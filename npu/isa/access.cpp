@@ -13,12 +13,6 @@ Region region_of(const Program& p, const Operand& o) {
   return r;
 }
 
-Extent extent_of(const Region& r) {
-  if (r.bytes() == 0) return {};
-  const std::uint64_t tag = r.space == Space::scratchpad ? Extent::kScratchpadTag : 0;
-  return {tag | r.address, tag | r.end()};
-}
-
 AccessSet accesses(const Program& p, const Instruction& in) {
   AccessSet a;
   if (in.unit() == UnitKind::sequencer) return a;

@@ -36,9 +36,6 @@ inline Region operand_region(const Program& p, const Instruction& in, int i) {
   return operands_placed(p) ? p.operand_regions[in.operand_ids[i]] : region_of(p, p.operand(in, i));
 }
 
-/// The extent of `r` (empty when it holds no byte).
-Extent extent_of(const Region& r);
-
 /// What `in` reads and writes (operand_region() of each tensor operand).
 AccessSet accesses(const Program& p, const Instruction& in);
 

@@ -94,18 +94,6 @@ struct Stream {
   std::vector<Instruction> code;
 };
 
-/// The bytes a region spans, from its first to one past its last ([lo, hi), empty when lo >= hi),
-/// tagged with its space (bit 63 set in the scratchpad) so that extents of two spaces never
-/// meet: one compare tells most pairs of regions apart, before the exact test of strided rows.
-struct Extent {
-  static constexpr std::uint64_t kScratchpadTag = std::uint64_t{1} << 63;
-  std::uint64_t lo = UINT64_MAX, hi = 0;
-
-  bool meets(const Extent& o) const { return lo < o.hi && o.lo < hi; }
-  /// The smallest extent holding both.
-  Extent hull(const Extent& o) const { return {lo < o.lo ? lo : o.lo, hi > o.hi ? hi : o.hi}; }
-};
-
 struct Program {
   std::string source;  ///< file name for messages ("<builder>" for built programs)
   std::vector<DramTensor> tensors;
