@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "npu/common/error.hpp"
+#include "npu/common/huge_pages.hpp"
 
 #include "npu/core/units.hpp"
 #include "npu/isa/access.hpp"
@@ -126,8 +127,9 @@ class Timeline {
   /// before the pool grows (a growing vector holds its old and new storage at once; capacity
   /// never written costs address space, not memory).
   void resize(std::size_t n) {
+    reserve_huge(m_records, n);
     m_records.resize(n);
-    dep_pool.reserve(2 * n);
+    reserve_huge(dep_pool, 2 * n);
   }
   // What the model learns, in this order per instruction.
   void set_dispatch(std::uint32_t idx, Cycle at) { m_records[idx].dispatch = at; }

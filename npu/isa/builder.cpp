@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "npu/common/error.hpp"
+#include "npu/common/huge_pages.hpp"
 #include "npu/isa/asm.hpp"
 
 namespace npusim::npu {
@@ -70,7 +71,7 @@ Stream& ProgramBuilder::stream() {
   return m_program.streams[m_current];
 }
 
-void ProgramBuilder::reserve(std::size_t instructions) { stream().code.reserve(stream().code.size() + instructions); }
+void ProgramBuilder::reserve(std::size_t instructions) { reserve_huge(stream().code, stream().code.size() + instructions); }
 
 std::uint32_t ProgramBuilder::pending_note() {
   return add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
