@@ -18,38 +18,39 @@ Scoreboard::Scoreboard(const ThreadState& thread, const Program& program)
 }
 
 // What accesses() lists, by operand: the write is operand 0, the reads the tensors among the
-// others (the extent of any other operand is empty: it meets nothing). The destination a matmul
-// with acc or vec.layout reads needs no test of its own: it meets what the write meets.
-bool Scoreboard::conflicts(const Instruction& later, const Instruction& earlier) const {
-  // Extents meet only when both regions hold bytes, in one space: regions_overlap() is then exact.
-  auto overlap = [&](int i, int j) {
-    const std::uint32_t a = later.operand_ids[i], b = earlier.operand_ids[j];
-    return m_extents[a].meets(m_extents[b]) && regions_overlap(m_regions[a], m_regions[b]);
-  };
-  if (overlap(0, 0)) return true;  // WAW
-  for (int j = 1; j < earlier.noperands; ++j) {
-    if (overlap(0, j)) return true;  // WAR
+// others (the extent of any other operand is empty: it meets nothing; so is that of the `none`
+// operand, id 0, past noperands). The destination a matmul with acc or vec.layout reads needs no
+// test of its own: it meets what the write meets.
+inline bool Scoreboard::conflicts(const Entry& later, const Entry& earlier) const {
+  if (later.write.meets(earlier.write) && share_bytes(later.operand_ids[0], earlier.operand_ids[0])) return true;  // WAW
+  if (later.write.meets(earlier.reads)) {
+    for (int j = 1; j < kMaxOperands; ++j) {
+      const std::uint32_t b = earlier.operand_ids[j];
+      if (later.write.meets(m_extents[b]) && share_bytes(later.operand_ids[0], b)) return true;  // WAR
+    }
   }
-  for (int i = 1; i < later.noperands; ++i) {
-    if (overlap(i, 0)) return true;  // RAW
+  if (later.reads.meets(earlier.write)) {
+    for (int i = 1; i < kMaxOperands; ++i) {
+      const std::uint32_t a = later.operand_ids[i];
+      if (m_extents[a].meets(earlier.write) && share_bytes(a, earlier.operand_ids[0])) return true;  // RAW
+    }
   }
   return false;
 }
 
 void Scoreboard::dispatch(std::uint32_t idx, Cycle at, std::vector<std::uint32_t>& deps) {
-  const Instruction& in = m_thread.instruction(idx);
-  const Extent write = extent(in, 0);
-  Extent reads;
-  for (int i = 1; i < in.noperands; ++i) reads = reads.hull(extent(in, i));
   while (m_head != m_tail && retired(m_entries[m_head & m_mask], at)) ++m_head;
+  // The ring always has a free slot at the tail (grow() below): the entry is made there.
+  Entry& in = m_entries[m_tail & m_mask];
+  in.idx = idx;
+  in.done = kUnknownCycle;
+  in.operand_ids = m_thread.instruction(idx).operand_ids;
+  in.write = m_extents[in.operand_ids[0]];
+  in.reads = m_extents[in.operand_ids[1]].hull(m_extents[in.operand_ids[2]]).hull(m_extents[in.operand_ids[3]]);
   for (std::size_t k = m_head; k != m_tail; ++k) {
     Entry& e = m_entries[k & m_mask];
-    if ((write.meets(e.write) || write.meets(e.reads) || reads.meets(e.write)) && !retired(e, at) &&
-        conflicts(in, m_thread.instruction(e.idx))) {
-      deps.push_back(e.idx);
-    }
+    if (conflicts(in, e) && !retired(e, at)) deps.push_back(e.idx);
   }
-  m_entries[m_tail & m_mask] = Entry{idx, kUnknownCycle, write, reads};
   ++m_tail;
   if (m_tail - m_head > m_squeeze_at) squeeze(at);
   if (m_tail - m_head > m_mask) grow();

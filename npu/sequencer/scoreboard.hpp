@@ -6,14 +6,15 @@
 /// starts an instruction only after all of its producers have completed.
 ///
 /// Lean, since every instruction passes through it: the in-flight instructions are a ring in
-/// dispatch order, each with the extent of its write and the extent of all its reads, which
-/// reject most pairs. A pair whose extents meet is told apart operand by operand, on the
-/// extents and regions the program keeps per operand (Program::operand_extents and
-/// operand_regions): the ring copies no region. An instruction is retired once it has completed
-/// by the cycle being dispatched (dispatch cycles never decrease). The retired ones at the head
-/// are dropped; the others are asked whether they have retired only when their extents meet,
-/// and squeezed out once the ring has doubled since the last squeeze, so it stays about twice
-/// the instructions in flight.
+/// dispatch order, each with its operands and the extents of its write and of all its reads,
+/// which reject most pairs. A pair whose extents meet is told apart operand by operand, on the
+/// extents the program keeps per operand (Program::operand_extents); only operands with rows
+/// apart need their regions (operand_regions): the ring copies no region. An instruction is
+/// retired once it has completed by the cycle being dispatched (dispatch cycles never decrease).
+/// The retired ones at the head are dropped; the others are asked whether they have retired
+/// only when they conflict, and squeezed out once the ring has doubled since the last squeeze,
+/// so it stays about twice the instructions in flight.
+#include <array>
 #include <vector>
 
 #include "npu/core/core_state.hpp"
@@ -33,17 +34,25 @@ class Scoreboard {
   void dispatch(std::uint32_t idx, Cycle at, std::vector<std::uint32_t>& deps);
 
  private:
-  /// An instruction in flight, with the extents of its write and of all its reads.
+  /// An instruction in flight: its operands and the extents of its write and of all its reads.
   struct Entry {
     std::uint32_t idx;
     Cycle done;  ///< its completion once known (final then), else kUnknownCycle
     Extent write, reads;
+    /// Its operand_ids, copied: pairs are compared without a look at the instruction.
+    std::array<std::uint32_t, kMaxOperands> operand_ids;
   };
 
-  /// The extent of operand `i` of `in`.
-  const Extent& extent(const Instruction& in, int i) const { return m_extents[in.operand_ids[i]]; }
   /// True when `later` reads what `earlier` writes, or writes what it reads or writes.
-  bool conflicts(const Instruction& later, const Instruction& earlier) const;
+  bool conflicts(const Entry& later, const Entry& earlier) const;
+  /// Whether operands `a` and `b` (operand_table indices), whose extents meet, share a byte.
+  bool share_bytes(std::uint32_t a, std::uint32_t b) const {
+    // Extents meet only when both regions hold bytes in one space and their spans overlap: then
+    // two regions without gaps share a byte, and only rows apart need the exact test.
+    const Region& ra = m_regions[a];
+    const Region& rb = m_regions[b];
+    return (ra.contiguous() && rb.contiguous()) || strided_regions_overlap(ra, rb);
+  }
   /// Refreshes the completion of `e`; true once it has completed by `at`.
   bool retired(Entry& e, Cycle at) const {
     if (e.done == kUnknownCycle) e.done = m_thread.done(e.idx);  // final once known
