@@ -9,11 +9,22 @@ DmaEngine::DmaEngine(CoreState& state, std::uint32_t queue, UnitHost& host, Dram
 
 void DmaEngine::prepare(ThreadState& thread, QueueEntry& e) {
   const Instruction& in = thread.instruction(e.idx);
-  const AccessSet access = accesses(m_state.program, in);
-  const InstructionCost c = dma_cost(in, access, m_state.hw.core, m_state.hw.dram);
-  m_state.shared.add_bound(worst_case_cycles(in, c, m_state.hw));
-  if (m_state.numerics) execute(m_state.program, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
-  if (in.op == Opcode::dma_load) m_state.layout.assign(access.write, Layout::neutral);
+  const Program& p = m_state.program;
+  // The regions accesses() gives (the program's operands are placed): dst first, then the source.
+  const bool load = in.op == Opcode::dma_load;
+  const Region& dram_side = p.operand_regions[in.operand_ids[load ? 1 : 0]];
+  const ShapeKey key{load, dram_side.rows, dram_side.row_bytes, dram_side.stride_bytes,
+                     dram_side.address % m_state.hw.dram.burst_bytes};
+  if (!m_costed || !(key == m_key)) {
+    m_costed = true;
+    m_key = key;
+    m_cost = dma_cost(load, dram_side, m_state.hw.core, m_state.hw.dram);
+    m_worst = worst_case_cycles(in, m_cost, m_state.hw);
+  }
+  const InstructionCost& c = m_cost;
+  m_state.shared.add_bound(m_worst);
+  if (m_state.numerics) execute(p, in, m_state.hw.core, m_state.memories, m_state.numerics_counters);
+  if (load) m_state.layout.assign(p.operand_regions[in.operand_ids[0]], Layout::neutral);
 
   UnitCounters& u = m_counters;
   u.sp_read_bytes += c.sp_read_bytes;

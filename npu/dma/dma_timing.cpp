@@ -34,9 +34,7 @@ Cycle transfer_cycles(double bytes, double bytes_per_cycle) {
   return static_cast<Cycle>(cycles);
 }
 
-InstructionCost dma_cost(const Instruction& in, const AccessSet& acc, const CoreConfig& cfg, const DramConfig& dram) {
-  const bool load = in.op == Opcode::dma_load;
-  const Region& dram_side = load ? acc.reads[0] : acc.write;
+InstructionCost dma_cost(bool load, const Region& dram_side, const CoreConfig& cfg, const DramConfig& dram) {
   InstructionCost c;
   c.dram_payload_bytes = dram_side.bytes();
   c.dram_bus_bytes = dram_bus_bytes(dram_side, dram.burst_bytes);
@@ -48,6 +46,11 @@ InstructionCost dma_cost(const Instruction& in, const AccessSet& acc, const Core
   c.busy = c.dma_fixed_cycles + c.dma_ideal_transfer_cycles;
   c.latency = dram.latency_cycles;
   return c;
+}
+
+InstructionCost dma_cost(const Instruction& in, const AccessSet& acc, const CoreConfig& cfg, const DramConfig& dram) {
+  const bool load = in.op == Opcode::dma_load;
+  return dma_cost(load, load ? acc.reads[0] : acc.write, cfg, dram);
 }
 
 }  // namespace npusim::npu

@@ -19,7 +19,9 @@ std::uint64_t dram_bus_bytes(const Region& r, std::uint32_t burst_bytes);
 /// InputError when that is more than kMaxCycles (or not a number).
 Cycle transfer_cycles(double bytes, double bytes_per_cycle);
 
-/// `access` is accesses(p, in).
+/// The cost of a dma_load (`load`) or dma_store whose DRAM-side region is `dram_side`.
+InstructionCost dma_cost(bool load, const Region& dram_side, const CoreConfig& cfg, const DramConfig& dram);
+/// The same for `in`, with `access` = accesses(p, in).
 InstructionCost dma_cost(const Instruction& in, const AccessSet& access, const CoreConfig& cfg, const DramConfig& dram);
 
 }  // namespace npusim::npu
