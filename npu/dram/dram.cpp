@@ -37,19 +37,26 @@ void Dram::advance(Cycle t) {
 
 void Dram::reshare() {
   // Water-filling in ascending cap order (ties keep arrival order, so results are deterministic).
+  double left = m_cfg.bytes_per_cycle;
+  const std::size_t n = m_active.size();
+  auto fill = [&](Transfer& tr, std::size_t i) {
+    tr.rate = std::min(tr.cap, left / double(n - i));
+    left -= tr.rate;
+  };
+  std::size_t i = 1;
+  while (i < n && m_active[i - 1].cap <= m_active[i].cap) ++i;
+  if (i >= n) {  // already in that order, as when every engine has the same cap: no sort
+    for (i = 0; i < n; ++i) fill(m_active[i], i);
+    return;
+  }
   std::vector<std::size_t>& order = m_order;
-  order.resize(m_active.size());
+  order.resize(n);
   std::iota(order.begin(), order.end(), 0);
   // The order of a stable sort on cap, without the buffer std::stable_sort allocates per call.
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return m_active[a].cap != m_active[b].cap ? m_active[a].cap < m_active[b].cap : a < b;
   });
-  double left = m_cfg.bytes_per_cycle;
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    Transfer& tr = m_active[order[i]];
-    tr.rate = std::min(tr.cap, left / double(order.size() - i));
-    left -= tr.rate;
-  }
+  for (i = 0; i < n; ++i) fill(m_active[order[i]], i);
 }
 
 void Dram::process(Cycle t) {
