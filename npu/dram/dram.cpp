@@ -28,13 +28,6 @@ Cycle Dram::next_event() const {
   return std::min(arrival, m_next_completion);
 }
 
-void Dram::advance(Cycle t) {
-  const Cycle dt = t - m_last;
-  if (!m_active.empty()) m_active_cycles += dt;
-  for (Transfer& tr : m_active) tr.remaining -= tr.rate * double(dt);
-  m_last = t;
-}
-
 void Dram::reshare() {
   // Water-filling in ascending cap order (ties keep arrival order, so results are deterministic).
   double left = m_cfg.bytes_per_cycle;
@@ -60,13 +53,21 @@ void Dram::reshare() {
 }
 
 void Dram::process(Cycle t) {
-  advance(t);
+  // One pass brings every transfer up to `t` and moves the finished ones out, keeping the order.
+  const Cycle dt = t - m_last;
+  if (!m_active.empty()) m_active_cycles += dt;
+  m_last = t;
   m_finished.clear();
-  auto finished = [](const Transfer& tr) { return tr.remaining <= tr.tolerance; };
-  for (const Transfer& tr : m_active) {
-    if (finished(tr)) m_finished.push_back(tr);
+  std::size_t kept = 0;
+  for (Transfer& tr : m_active) {
+    tr.remaining -= tr.rate * double(dt);
+    if (tr.remaining <= tr.tolerance) {
+      m_finished.push_back(tr);
+    } else {
+      m_active[kept++] = tr;
+    }
   }
-  if (!m_finished.empty()) m_active.erase(std::remove_if(m_active.begin(), m_active.end(), finished), m_active.end());
+  m_active.resize(kept);
   while (!m_arrivals.empty() && m_arrivals.front().at == t) {
     std::pop_heap(m_arrivals.begin(), m_arrivals.end(), std::greater<>());
     m_active.push_back(m_arrivals.back().transfer);

@@ -65,7 +65,6 @@ class Dram : public sc_core::sc_module {
     bool operator>(const Arrival& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
 
-  void advance(Cycle t);  ///< brings every transfer's remaining bytes up to cycle t
   void reshare();         ///< recomputes the rates
   void on_wakeup();       ///< SystemC process (several cores)
   void schedule();        ///< sets the SystemC wake-up at next_event()
