@@ -16,7 +16,7 @@ Core::Core(const sc_core::sc_module_name& name, CoreState& state, Dram& dram, Fl
     m_units[kFirstDmaUnit + q] = m_dma.back().get();
   }
   for (std::uint32_t t = 0; t < state.threads.size(); ++t) {
-    m_sequencers.push_back(std::make_unique<Sequencer>(state, t, static_cast<SequencerHost&>(*this), flags));
+    m_sequencers.push_back(std::make_unique<Sequencer>(state, t, static_cast<SequencerHost&>(*this), flags, m_units));
   }
   for (const std::uint32_t t : state.working) m_working.push_back(m_sequencers[t].get());
   SC_HAS_PROCESS(Core);

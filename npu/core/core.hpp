@@ -41,7 +41,6 @@ class Core : public sc_core::sc_module, public DramClient, private SequencerHost
   void pump();
   /// Threads: starts or grants the earliest pending thing, if nothing can come before it.
   bool take_earliest();
-  ExecUnit& unit(std::uint32_t u) override { return *m_units[u]; }
   bool reached(Cycle cycle) override;
   Cycle next_dispatch(std::uint32_t thread) const override { return m_sequencers[thread]->next_dispatch(); }
 

@@ -4,11 +4,13 @@
 
 namespace npusim::npu {
 
-Sequencer::Sequencer(CoreState& state, std::uint32_t thread, SequencerHost& host, FlagTable& flags)
+Sequencer::Sequencer(CoreState& state, std::uint32_t thread, SequencerHost& host, FlagTable& flags,
+                     std::vector<ExecUnit*> units)
     : m_state(state),
       m_thread(state.threads[thread]),
       m_host(host),
       m_flags(flags),
+      m_units(std::move(units)),
       m_scoreboard(m_thread, state.program),
       m_me(state.counters[kSequencerUnit]),
       m_shared(state.working.size() > 1) {}
@@ -18,6 +20,7 @@ void Sequencer::next(Cycle at) {
   ++m_pc;
   m_charged = false;
   m_granted = false;
+  m_queue_full_at_ends = kNotBlocked;
 }
 
 bool Sequencer::blocked(Cycle from) {
@@ -78,6 +81,7 @@ bool Sequencer::release_context() {
 
 bool Sequencer::issue() {
   if (finished()) return false;
+  if (m_queue_full_at_ends == m_thread.ends()) return false;  // the core polls far more often than units free a slot
   const std::uint32_t idx = m_pc;
   const Instruction& in = m_thread.instruction(idx);
   if (!m_charged) {
@@ -149,9 +153,13 @@ bool Sequencer::issue() {
     stall(Stall::vector_context, ready, at);
     m_local = ready = at;
   }
-  ExecUnit& x = m_host.unit(unit);
+  ExecUnit& x = *m_units[unit];
   const Cycle dispatch = x.slot_free(m_thread.index, ready);
-  if (dispatch == kUnknownCycle) return blocked(ready);
+  if (dispatch == kUnknownCycle) {
+    // With other threads, their instructions can free the unit too (or take the slot first).
+    if (!m_shared) m_queue_full_at_ends = m_thread.ends();
+    return blocked(ready);
+  }
   stall(Stall::queue_full, ready, dispatch);
   m_scoreboard.dispatch(idx, dispatch, m_thread.dep_pool);
   m_thread.set_deps_end(idx);

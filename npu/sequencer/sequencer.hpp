@@ -31,14 +31,15 @@ namespace npusim::npu {
 class SequencerHost {
  public:
   virtual ~SequencerHost() = default;
-  virtual ExecUnit& unit(std::uint32_t u) = 0;
   /// True once simulated time has reached `cycle`; otherwise the host calls again by then.
   virtual bool reached(Cycle cycle) = 0;
 };
 
 class Sequencer {
  public:
-  Sequencer(CoreState& state, std::uint32_t thread, SequencerHost& host, FlagTable& flags);
+  /// `units` are the core's execution units by unit index (nullptr for the sequencer itself).
+  Sequencer(CoreState& state, std::uint32_t thread, SequencerHost& host, FlagTable& flags,
+            std::vector<ExecUnit*> units);
 
   /// Issues the next instruction; false if it cannot be issued yet (or the stream is done).
   bool issue();
@@ -76,6 +77,7 @@ class Sequencer {
   ThreadState& m_thread;
   SequencerHost& m_host;
   FlagTable& m_flags;
+  const std::vector<ExecUnit*> m_units;
   Scoreboard m_scoreboard;
   UnitCounters& m_me;
   const bool m_shared;     ///< the core runs several threads with instructions
@@ -85,6 +87,11 @@ class Sequencer {
   bool m_blocked = false;  ///< issue() returned false for the current instruction
   bool m_granted = false;  ///< grant() gave the current instruction what it contends for
   std::size_t m_context = 0;  ///< the vector context it holds
+  /// The thread runs alone and the current instruction found its unit's queue full when the
+  /// thread had ended this many instructions (Timeline::ends()): until another one ends, the
+  /// queue stays full (only an end lets the unit start the oldest entry). kNotBlocked otherwise.
+  static constexpr std::uint64_t kNotBlocked = UINT64_MAX;
+  std::uint64_t m_queue_full_at_ends = kNotBlocked;
 };
 
 }  // namespace npusim::npu
