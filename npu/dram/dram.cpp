@@ -18,14 +18,13 @@ Dram::Dram(const sc_core::sc_module_name& name, const DramConfig& cfg) : sc_core
 
 void Dram::add(Cycle at, double bytes, double cap, DramClient* client, std::uint32_t tag) {
   NPUSIM_ASSERT(at >= m_last, "a DRAM transfer was announced after its start cycle had been processed");
-  m_arrivals.push_back(Arrival{at, m_seq++, Transfer{bytes, cap, 0, std::max(1e-6, bytes * 1e-12), client, tag}});
-  std::push_heap(m_arrivals.begin(), m_arrivals.end(), std::greater<>());
+  m_arrivals.push_back(Arrival{at, Transfer{bytes, cap, 0, std::max(1e-6, bytes * 1e-12), client, tag}});
+  m_next_arrival = std::min(m_next_arrival, at);
   if (!m_direct && at < m_scheduled) schedule();
 }
 
 Cycle Dram::next_event() const {
-  const Cycle arrival = m_arrivals.empty() ? kUnknownCycle : m_arrivals.front().at;
-  return std::min(arrival, m_next_completion);
+  return std::min(m_next_arrival, m_next_completion);
 }
 
 void Dram::reshare() {
@@ -68,10 +67,18 @@ void Dram::process(Cycle t) {
     }
   }
   m_active.resize(kept);
-  while (!m_arrivals.empty() && m_arrivals.front().at == t) {
-    std::pop_heap(m_arrivals.begin(), m_arrivals.end(), std::greater<>());
-    m_active.push_back(m_arrivals.back().transfer);
-    m_arrivals.pop_back();
+  if (m_next_arrival == t) {  // admits the arrivals at t in announcement order; the others wait
+    m_next_arrival = kUnknownCycle;
+    std::size_t waiting = 0;
+    for (const Arrival& a : m_arrivals) {
+      if (a.at == t) {
+        m_active.push_back(a.transfer);
+      } else {
+        m_next_arrival = std::min(m_next_arrival, a.at);
+        m_arrivals[waiting++] = a;
+      }
+    }
+    m_arrivals.resize(waiting);
   }
   reshare();
   m_next_completion = kUnknownCycle;

@@ -60,9 +60,7 @@ class Dram : public sc_core::sc_module {
   };
   struct Arrival {
     Cycle at;
-    std::uint64_t seq;  ///< ties keep announcement order
     Transfer transfer;
-    bool operator>(const Arrival& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
 
   void reshare();         ///< recomputes the rates
@@ -72,8 +70,10 @@ class Dram : public sc_core::sc_module {
   const DramConfig m_cfg;
   bool m_direct = false;
   std::vector<Transfer> m_active;    ///< in arrival order
-  std::vector<Arrival> m_arrivals;   ///< min-heap on (at, seq)
-  std::uint64_t m_seq = 0;
+  /// Announced transfers not yet admitted, in announcement order (ties in cycle keep it). An
+  /// engine announces one transfer at a time: a few entries, scanned rather than kept in a heap.
+  std::vector<Arrival> m_arrivals;
+  Cycle m_next_arrival = kUnknownCycle;  ///< the earliest of their cycles
   std::vector<std::size_t> m_order;  ///< scratch for reshare()
   std::vector<Transfer> m_finished;  ///< scratch for process()
   Cycle m_last = 0;
