@@ -25,7 +25,7 @@ Core::Core(const sc_core::sc_module_name& name, CoreState& state, Dram& dram, Fl
 }
 
 bool Core::finished() const {
-  for (const auto& s : m_sequencers) {
+  for (const Sequencer* s : m_working) {  // the others have nothing to issue
     if (!s->finished()) return false;
   }
   return !m_state.unfinished();

@@ -23,10 +23,6 @@ void Dram::add(Cycle at, double bytes, double cap, DramClient* client, std::uint
   if (!m_direct && at < m_scheduled) schedule();
 }
 
-Cycle Dram::next_event() const {
-  return std::min(m_next_arrival, m_next_completion);
-}
-
 void Dram::reshare() {
   // Water-filling in ascending cap order (ties keep arrival order, so results are deterministic).
   double left = m_cfg.bytes_per_cycle;

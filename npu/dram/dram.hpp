@@ -12,6 +12,7 @@
 /// tells each core when its transfer ends; with one core, nothing else can ever add a transfer,
 /// so that core calls process() itself when it has nothing else to do (direct mode) and runs
 /// without yielding to the SystemC scheduler.
+#include <algorithm>
 #include <systemc>
 #include <vector>
 
@@ -41,7 +42,7 @@ class Dram : public sc_core::sc_module {
   void add(Cycle at, double bytes, double cap, DramClient* client, std::uint32_t tag);
 
   /// The cycle of the next event (an arrival or a completion), kUnknownCycle when idle.
-  Cycle next_event() const;
+  Cycle next_event() const { return std::min(m_next_arrival, m_next_completion); }
   /// Handles every event at cycle `t` (== next_event()): brings the transfers up to `t`, ends
   /// the finished ones (telling their clients), admits the arrivals, and shares again.
   void process(Cycle t);
