@@ -40,15 +40,21 @@ class InternTable {
     return slot;
   }
 
-  /// The same, but first tries `hint` (an index this table returned before, or anything), then
+  /// The same, but first tries `hint` (an index of this table: 0, or one it returned), then
   /// the value after it: a caller interning runs of equal values, or walking values again in
   /// the order they were first added (a buffer's rows, one after another), skips the hash.
   /// Leaves the index in `hint`.
   std::uint32_t intern(const T& v, std::uint32_t& hint) {
-    if (hint < m_values.size() && m_values[hint] == v) return hint;
+    // No bounds check on `hint` itself (tables only grow): callers whose hints mostly hit
+    // spend most of their time here.
+    if (m_values[hint] == v) return hint;
     if (hint + 1 < m_values.size() && m_values[hint + 1] == v) return ++hint;
-    return hint = intern(v);
+    return hint = intern_hashed(v);
   }
+
+  /// intern(v), out of line: a caller whose hints mostly hit keeps its loop free of the hash's
+  /// registers.
+  [[gnu::noinline]] std::uint32_t intern_hashed(const T& v) { return intern(v); }
 
   /// True when a value equal to `v` is in the table.
   bool contains(const T& v) const { return m_slots[slot_of(v)] != kEmpty; }

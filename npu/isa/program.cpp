@@ -1,6 +1,23 @@
 #include "npu/isa/program.hpp"
 
+#include <cstring>
+
 namespace npusim::npu {
+
+namespace {
+
+/// The entry of a row of Program::operand_hints (one row per operand position) for `o`: a
+/// multiplicative hash of the operand's first word (its kind, space and tensor or buffer id).
+/// Operands sharing an entry only make the hint miss.
+std::size_t operand_hint_slot(const Operand& o) {
+  std::uint64_t head;
+  std::memcpy(&head, &o, sizeof head);
+  constexpr int kBits = 8;
+  static_assert(Program::kHintsPerPosition == std::size_t{1} << kBits);
+  return (head * 0x9e3779b97f4a7c15ULL) >> (64 - kBits);
+}
+
+}  // namespace
 
 std::uint64_t DramTensor::elements() const {
   std::uint64_t n = 1;
@@ -59,10 +76,11 @@ Instruction Program::make_instruction(Opcode op, std::initializer_list<const Ope
   // Counted in a local: every store to the byte in.noperands may alias the tables' pointers,
   // which the loop would then load again for each operand.
   std::uint8_t n = 0;
+  std::uint32_t* hints = operand_hints.data();  // position n's row
   for (const Operand* o : operands) {
     if (o->kind == Operand::Kind::none) break;
-    in.operand_ids[n] = operand_table.intern(*o, operand_hints[n]);
-    ++n;
+    in.operand_ids[n++] = operand_table.intern(*o, hints[operand_hint_slot(*o)]);
+    hints += kHintsPerPosition;
   }
   in.noperands = n;
   // [0] holds the defaults; kNoAttrs itself (the builder's default argument) needs no compare.

@@ -110,9 +110,15 @@ struct Program {
   std::vector<Region> operand_regions;
   /// The extent of each operand_region (empty for non-tensors), filled with them.
   std::vector<Extent> operand_extents;
-  /// make_instruction()'s memo: the operand it interned last at each position (streams often
-  /// repeat their sources), and the last attributes other than the defaults, tried before hashing.
-  std::array<std::uint32_t, kMaxOperands> operand_hints{};
+  /// make_instruction()'s memo, tried before hashing: for each operand position and each
+  /// tensor, buffer or kind of operand (a few share an entry: operand_hint_slot() in
+  /// program.cpp), the operand it interned last there; and the last attributes other than the
+  /// defaults. Kept by tensor as well as by position: a position that alternates between
+  /// tensors (a tiled GEMM's loads from A and from B) meets, for each tensor, the same window
+  /// again or the one interned after it (InternTable::intern()'s hint). Each entry holds an
+  /// index of operand_table (0 at first).
+  static constexpr std::size_t kHintsPerPosition = 256;
+  std::array<std::uint32_t, kMaxOperands * kHintsPerPosition> operand_hints{};
   std::uint32_t attrs_hint = 0;
 
   /// Operand `i` of `in`, destination first (the `none` operand from in.noperands on).
