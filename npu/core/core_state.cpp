@@ -61,17 +61,30 @@ void Timeline::throw_too_many_deps() {
 }
 
 void Timeline::drop_completed_producers() {
-  std::uint32_t out = 0, begin = 0;
-  for (std::uint32_t i = 0; i < m_records.size(); ++i) {
-    const std::uint32_t end_at = m_records[i].deps_end;
-    for (std::uint32_t k = begin; k < end_at; ++k) {
-      const std::uint32_t d = dep_pool[k];
-      if (done(d) > dispatch(i)) dep_pool[out++] = d;
+  const auto keep_in_flight = [&](auto completion) {
+    std::uint32_t out = 0, begin = 0;
+    for (std::uint32_t i = 0; i < m_records.size(); ++i) {
+      const std::uint32_t end_at = m_records[i].deps_end;
+      const Cycle dispatched = m_records[i].dispatch;
+      for (std::uint32_t k = begin; k < end_at; ++k) {
+        const std::uint32_t d = dep_pool[k];
+        if (completion(d) > dispatched) dep_pool[out++] = d;
+      }
+      begin = end_at;
+      m_records[i].deps_end = out;
     }
-    begin = end_at;
-    m_records[i].deps_end = out;
+    dep_pool.resize(out);  // no shrink_to_fit: a copy now, at the run's end, would be its peak
+  };
+  if (m_wide.empty()) {
+    // Nearly every run: no step is kWide, so done() is the sum of the packed steps, read
+    // without testing each of them.
+    keep_in_flight([this](std::uint32_t d) {
+      const PackedRecord& r = m_records[d];
+      return r.busy == PackedRecord::kUnset ? kUnknownCycle : r.dispatch + r.wait + r.busy + r.latency;
+    });
+  } else {
+    keep_in_flight([this](std::uint32_t d) { return done(d); });
   }
-  dep_pool.resize(out);  // no shrink_to_fit: a copy now, at the run's end, would be its peak
 }
 
 const UnitPrev* Timeline::find_unit_prev(std::uint32_t idx) const { return find_entry(unit_prevs, idx); }

@@ -429,6 +429,12 @@ class Checker {
   // matrix.acquire and matrix.release pair up within a stream; when two threads of a core issue
   // matmuls, each matmul must run between them (the unit is the holder's alone).
   void check_matrix_lock(const Stream& s) {
+    // Without matrix.acquire or matrix.release, only matmuls on a core where another thread
+    // issues them too can break these rules: a scan for the two is cheaper than the walk below.
+    const bool lock_ops = std::any_of(s.code.begin(), s.code.end(), [](const Instruction& in) {
+      return in.op == Opcode::matrix_acquire || in.op == Opcode::matrix_release;
+    });
+    if (!lock_ops && !other_matmul_thread(s)) return;
     const Instruction* held = nullptr;
     std::optional<std::optional<std::uint32_t>> other;  // computed on the first unheld matmul
     for (const Instruction& in : s.code) {
