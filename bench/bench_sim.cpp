@@ -4,8 +4,11 @@
 // test: it prints figures.
 //
 // usage: npusim-bench ROOT WORKLOAD [VECTOR_INSTRUCTIONS]   (the last for profiling a shorter stream)
-// prints one line: WORKLOAD INSTRUCTIONS CYCLES SECONDS PEAK_KIB CPU_SECONDS [EXTRA...] (CPU: user
-// plus system time of the process, what other load on the machine does not inflate). Extra:
+// prints one line: WORKLOAD INSTRUCTIONS CYCLES SECONDS PEAK_KIB CPU_SECONDS FAULTS [EXTRA...]
+// (CPU: user plus system time of the process, what other load on the machine does not inflate;
+// FAULTS: its minor page faults, one per page first touched). With NPUSIM_BENCH_SMALL_PAGES=1 in
+// the environment the process runs without transparent huge pages (prctl PR_SET_THP_DISABLE),
+// as on a system without them: the arrays npu/common/huge_pages.hpp advises get 4 KiB pages. Extra:
 // matmul-numerics, the seconds of the matmul repeats and of the same repeats with the loop as
 // issue 12 found it; critical-path, the seconds of the walk on 1 M instructions and on 125 k,
 // and the 125 k run's instructions (a third argument: the longer run's vector ops, 800 k).
@@ -13,6 +16,9 @@
 #include <chrono>
 #include <cstring>
 #include <fmt/format.h>
+#include <cerrno>
+#include <cstdlib>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "kernels/gemm.hpp"
@@ -208,6 +214,12 @@ int sc_main(int argc, char* argv[]) {
                        "neumann256-numerics, matmul-numerics, critical-path, layer4096, layer32768)\n");
     return 2;
   }
+  if (const char* small = std::getenv("NPUSIM_BENCH_SMALL_PAGES"); small && std::strcmp(small, "1") == 0) {
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0) {
+      fmt::print(stderr, "npusim-bench: cannot turn transparent huge pages off: {}\n", std::strerror(errno));
+      return 2;
+    }
+  }
   const std::string root = argv[1], what = argv[2];
   const std::string hw_path = root + "/configs/npu/hexagon-like.yaml";
   const auto t0 = std::chrono::steady_clock::now();
@@ -248,6 +260,7 @@ int sc_main(int argc, char* argv[]) {
   getrusage(RUSAGE_SELF, &usage);
   const double cpu = double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                      double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-  fmt::print("{} {} {} {:.4f} {} {:.4f}{}\n", what, f.instructions, f.cycles, seconds, usage.ru_maxrss, cpu, extra);
+  fmt::print("{} {} {} {:.4f} {} {:.4f} {}{}\n", what, f.instructions, f.cycles, seconds, usage.ru_maxrss, cpu,
+             usage.ru_minflt, extra);
   return 0;
 }
