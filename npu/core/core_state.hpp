@@ -110,6 +110,10 @@ class Timeline {
     return m_records[idx].dispatch + step(idx, m_records[idx].latency, &Wide::latency);
   }
   std::uint32_t binding_dep(std::uint32_t idx) const { return m_records[idx].binding_dep; }
+  /// The packed records, one per instruction, when no step or contention is wide (nearly every
+  /// run), else nullptr. Walks over every record (the analysis) then read a time as the plain
+  /// sum of packed steps, without testing each step for kWide as start(), end() and done() do.
+  const PackedRecord* narrow_records() const { return m_wide.empty() ? m_records.data() : nullptr; }
   /// How many instructions have ended (set_end()): no completion becomes known in between.
   std::uint64_t ends() const { return m_ends; }
   /// The producers of instruction `idx` (issued): dep_pool[the previous one's deps_end, its deps_end).

@@ -22,6 +22,55 @@ const npu::Stream& stream_of(const npu::Program& p, std::uint32_t core, std::uin
   return s ? *s : empty;
 }
 
+/// A thread's times for the walks below, which read every instruction's: as its Timeline gives
+/// them or, when no time of the thread is wide (nearly every run), as plain sums of the packed
+/// steps (Timeline::narrow_records()), without testing each step for kWide. Same values. The
+/// Timeline's own accessors are called out of line: inlined, the wide steps' table lookups
+/// bloat the critical-path walk enough that the compiler outlines its per-instruction lambdas.
+class Times {
+ public:
+  explicit Times(const npu::Timeline& t) : m_timeline(t), m_packed(t.narrow_records()) {}
+  Cycle dispatch(std::uint32_t i) const { return m_timeline.dispatch(i); }
+  Cycle start(std::uint32_t i) const {
+    if (!m_packed) return wide_start(m_timeline, i);
+    const npu::PackedRecord& r = m_packed[i];
+    return r.wait == kUnset ? kUnknownCycle : r.dispatch + r.wait;
+  }
+  Cycle end(std::uint32_t i) const {
+    if (!m_packed) return wide_end(m_timeline, i);
+    const npu::PackedRecord& r = m_packed[i];
+    return r.busy == kUnset ? kUnknownCycle : r.dispatch + r.wait + r.busy;
+  }
+  Cycle done(std::uint32_t i) const {
+    if (!m_packed) return wide_done(m_timeline, i);
+    const npu::PackedRecord& r = m_packed[i];
+    return r.busy == kUnset ? kUnknownCycle : r.dispatch + r.wait + r.busy + r.latency;
+  }
+  InstrRecord record(std::uint32_t i) const {
+    if (!m_packed) return wide_record(m_timeline, i);
+    const npu::PackedRecord& p = m_packed[i];
+    InstrRecord r;
+    r.dispatch = p.dispatch;
+    if (p.wait != kUnset) r.start = r.dispatch + p.wait;
+    if (p.busy != kUnset) {
+      r.end = r.start + p.busy;
+      r.done = r.end + p.latency;
+    }
+    r.binding_dep = p.binding_dep;
+    r.contention_cycles = p.contention;
+    return r;
+  }
+
+ private:
+  static constexpr std::uint32_t kUnset = npu::PackedRecord::kUnset;
+  [[gnu::noinline]] static Cycle wide_start(const npu::Timeline& t, std::uint32_t i) { return t.start(i); }
+  [[gnu::noinline]] static Cycle wide_end(const npu::Timeline& t, std::uint32_t i) { return t.end(i); }
+  [[gnu::noinline]] static Cycle wide_done(const npu::Timeline& t, std::uint32_t i) { return t.done(i); }
+  [[gnu::noinline]] static InstrRecord wide_record(const npu::Timeline& t, std::uint32_t i) { return t.record(i); }
+  const npu::Timeline& m_timeline;
+  const npu::PackedRecord* m_packed;  ///< nullptr: some time is wide
+};
+
 std::uint32_t core_index(const npu::NpuConfig& hw, const npu::RunResult& r) {
   for (std::uint32_t c = 0; c < r.cores.size() && c < hw.cores; ++c) {
     if (r.cores[c].end == r.cycles) return c;
@@ -44,13 +93,14 @@ Chain longest_chain(const npu::Stream& s, const npu::ThreadResult& thread, Cycle
   Cycle longest = 0;
   std::uint32_t reach = 0;
   const std::uint32_t* dep = thread.dep_pool.data();  // deps(i) begins where deps(i - 1) ends
+  const Times times(thread);
   for (std::uint32_t i = 0; i < s.code.size(); ++i) {
     Cycle own = 0;
     switch (s.code[i].unit()) {
       case npu::UnitKind::vector:
-      case npu::UnitKind::matrix: own = thread.done(i) - thread.start(i); break;
+      case npu::UnitKind::matrix: own = times.done(i) - times.start(i); break;
       case npu::UnitKind::dma: {
-        const InstrRecord rec = thread.record(i);  // with the contention
+        const InstrRecord rec = times.record(i);  // with the contention
         own = static_cast<Cycle>(static_cast<std::int64_t>(rec.done - rec.start) - rec.contention_cycles);
         break;
       }
@@ -164,6 +214,7 @@ struct ThreadView {
   static constexpr std::uint8_t kFar = UINT8_MAX;
   const npu::Stream& s;
   const npu::Timeline& timeline;
+  const Times times;
   std::vector<std::uint8_t> unit_of;
   /// How far back prev_on_unit() is, a byte per instruction: a unit's previous instruction is
   /// rarely more than a few back. kFar: further, or none, kept in far_prev.
@@ -176,7 +227,7 @@ struct ThreadView {
 };
 
 ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, std::uint32_t unit_count)
-    : s(stream), timeline(result), unit_of(stream.code.size()), prev_step(stream.code.size()) {
+    : s(stream), timeline(result), times(result), unit_of(stream.code.size()), prev_step(stream.code.size()) {
   std::vector<std::uint32_t> last(unit_count, kNone);
   // Kept in locals: the byte stores may alias anything reached through `this`.
   std::uint8_t* const units = unit_of.data();
@@ -186,7 +237,7 @@ ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& resul
   const auto n = static_cast<std::uint32_t>(s.code.size());
   for (std::uint32_t i = 0; i < n; ++i) {
     const std::uint32_t u = npu::unit_of(s.code[i]);
-    const Cycle done = timeline.done(i);
+    const Cycle done = times.done(i);
     const std::uint32_t prev = last[u];
     const std::uint64_t step = std::uint64_t{i} - prev;  // kNone wraps round to far
     if (step >= kFar) {
@@ -221,10 +272,10 @@ std::uint32_t ThreadView::drained_by(std::size_t idx) {
     std::uint32_t last = kNone;
     for (std::size_t j = 0; j < n; ++j) {
       if (unit_of[j] == npu::kSequencerUnit) {
-        if (last != kNone && timeline.done(static_cast<std::uint32_t>(j)) == latest) drained[j] = last;
+        if (last != kNone && times.done(static_cast<std::uint32_t>(j)) == latest) drained[j] = last;
         continue;
       }
-      const Cycle done = timeline.done(static_cast<std::uint32_t>(j));
+      const Cycle done = times.done(static_cast<std::uint32_t>(j));
       if (last == kNone || done >= latest) {
         latest = done;
         last = static_cast<std::uint32_t>(j);
@@ -233,7 +284,7 @@ std::uint32_t ThreadView::drained_by(std::size_t idx) {
   }
   if (drained[idx] != kNone) return drained[idx];
   for (std::size_t j = idx; j-- > 0;) {  // completed at the end but not the latest before it
-    if (timeline.done(static_cast<std::uint32_t>(j)) == timeline.done(static_cast<std::uint32_t>(idx)) &&
+    if (times.done(static_cast<std::uint32_t>(j)) == times.done(static_cast<std::uint32_t>(idx)) &&
         unit_of[j] != npu::kSequencerUnit) {
       return static_cast<std::uint32_t>(j);
     }
@@ -308,7 +359,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     return cycles;
   };
   visit(idx, Tally::kEdges);
-  const Cycle last_done = views[th].timeline.done(static_cast<std::uint32_t>(idx));
+  const Cycle last_done = views[th].times.done(static_cast<std::uint32_t>(idx));
   Cycle accounted = r.cycles > last_done ? r.cycles - last_done : 0;
   if (accounted) t.by_cause[Tally::issue].add(accounted);  // sequencer tail, if any
 
@@ -319,8 +370,9 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   for (std::size_t guard = 0; guard < 8 * n_total + 8; ++guard) {
     ThreadView& v = views[th];
     const npu::Timeline& timeline = v.timeline;
+    const Times& times = v.times;
     if (th != rec_th || idx != rec_idx) {
-      rec = timeline.record(static_cast<std::uint32_t>(idx));
+      rec = times.record(static_cast<std::uint32_t>(idx));
       unit = v.unit_of[idx];
       rec_th = th;
       rec_idx = idx;
@@ -384,7 +436,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
       Cycle dep_ready = 0;
       std::uint32_t dep = kNone;
       for (const std::uint32_t d : timeline.deps(static_cast<std::uint32_t>(idx))) {
-        const Cycle done = timeline.done(d);
+        const Cycle done = times.done(d);
         if (dep == kNone || done > dep_ready) {
           dep_ready = done;
           dep = d;
@@ -394,7 +446,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
       const npu::UnitPrev* other = v.timeline.unit_prev(static_cast<std::uint32_t>(idx));
       const std::uint32_t prev_thread = other ? other->thread : th;
       const std::uint32_t prev = other ? other->prev : v.prev_on_unit(idx);
-      const Cycle unit_ready = prev != kNone ? views[prev_thread].timeline.end(prev) : 0;
+      const Cycle unit_ready = prev != kNone ? views[prev_thread].times.end(prev) : 0;
       if (dep != kNone && dep_ready == rec.start && dep_ready >= unit_ready) {
         idx = dep;
         at = At::done;
@@ -417,7 +469,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     }
     const std::size_t prev = idx - 1;
     const bool prev_seq = v.unit_of[prev] == npu::kSequencerUnit;
-    const Cycle base = prev_seq ? timeline.done(static_cast<std::uint32_t>(prev)) : timeline.dispatch(static_cast<std::uint32_t>(prev));
+    const Cycle base = prev_seq ? times.done(static_cast<std::uint32_t>(prev)) : times.dispatch(static_cast<std::uint32_t>(prev));
     if (rec.dispatch <= base + issue || unit == npu::kSequencerUnit) {
       accounted += cause(Tally::issue, rec.dispatch - base);
       idx = prev;
@@ -429,7 +481,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
     // thread's first vector instruction, on a vector context.
     std::uint32_t freed = kNone;
     for (std::uint32_t q = v.prev_on_unit(idx); q != kNone; q = v.prev_on_unit(q)) {
-      if (timeline.start(q) == rec.dispatch) {
+      if (times.start(q) == rec.dispatch) {
         freed = q;
         break;
       }
