@@ -78,10 +78,7 @@ void Timeline::drop_completed_producers() {
   if (m_wide.empty()) {
     // Nearly every run: no step is kWide, so done() is the sum of the packed steps, read
     // without testing each of them.
-    keep_in_flight([this](std::uint32_t d) {
-      const PackedRecord& r = m_records[d];
-      return r.busy == PackedRecord::kUnset ? kUnknownCycle : r.dispatch + r.wait + r.busy + r.latency;
-    });
+    keep_in_flight([this](std::uint32_t d) { return m_records[d].narrow_done(); });
   } else {
     keep_in_flight([this](std::uint32_t d) { return done(d); });
   }

@@ -51,6 +51,12 @@ struct PackedRecord {
   std::uint32_t deps_end = 0;   ///< its producers end here in dep_pool (Timeline::deps())
   std::uint32_t binding_dep = kNoInstruction;
   std::int32_t contention = 0;
+
+  // Its times when none of its steps is kWide (Timeline::narrow_records()): sums of the packed
+  // steps, kUnknownCycle while not known.
+  Cycle narrow_start() const { return wait == kUnset ? kUnknownCycle : dispatch + wait; }
+  Cycle narrow_end() const { return busy == kUnset ? kUnknownCycle : dispatch + wait + busy; }
+  Cycle narrow_done() const { return busy == kUnset ? kUnknownCycle : dispatch + wait + busy + latency; }
 };
 static_assert(sizeof(PackedRecord) <= 32, "one per instruction: keep rare fields in Timeline's side tables");
 

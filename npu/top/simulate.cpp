@@ -76,11 +76,7 @@ Cycle latest_done(const Timeline& t) {
   const auto n = static_cast<std::uint32_t>(t.size());
   if (const PackedRecord* r = t.narrow_records()) {
     // Nearly every run: done() is the sum of the packed steps, read without testing each.
-    for (std::uint32_t i = 0; i < n; ++i) {
-      const Cycle done = r[i].busy == PackedRecord::kUnset ? kUnknownCycle
-                                                           : r[i].dispatch + r[i].wait + r[i].busy + r[i].latency;
-      latest = std::max(latest, done);
-    }
+    for (std::uint32_t i = 0; i < n; ++i) latest = std::max(latest, r[i].narrow_done());
   } else {
     for (std::uint32_t i = 0; i < n; ++i) latest = std::max(latest, t.done(i));
   }

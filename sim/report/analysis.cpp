@@ -31,38 +31,23 @@ class Times {
  public:
   explicit Times(const npu::Timeline& t) : m_timeline(t), m_packed(t.narrow_records()) {}
   Cycle dispatch(std::uint32_t i) const { return m_timeline.dispatch(i); }
-  Cycle start(std::uint32_t i) const {
-    if (!m_packed) return wide_start(m_timeline, i);
-    const npu::PackedRecord& r = m_packed[i];
-    return r.wait == kUnset ? kUnknownCycle : r.dispatch + r.wait;
-  }
-  Cycle end(std::uint32_t i) const {
-    if (!m_packed) return wide_end(m_timeline, i);
-    const npu::PackedRecord& r = m_packed[i];
-    return r.busy == kUnset ? kUnknownCycle : r.dispatch + r.wait + r.busy;
-  }
-  Cycle done(std::uint32_t i) const {
-    if (!m_packed) return wide_done(m_timeline, i);
-    const npu::PackedRecord& r = m_packed[i];
-    return r.busy == kUnset ? kUnknownCycle : r.dispatch + r.wait + r.busy + r.latency;
-  }
+  Cycle start(std::uint32_t i) const { return m_packed ? m_packed[i].narrow_start() : wide_start(m_timeline, i); }
+  Cycle end(std::uint32_t i) const { return m_packed ? m_packed[i].narrow_end() : wide_end(m_timeline, i); }
+  Cycle done(std::uint32_t i) const { return m_packed ? m_packed[i].narrow_done() : wide_done(m_timeline, i); }
   InstrRecord record(std::uint32_t i) const {
     if (!m_packed) return wide_record(m_timeline, i);
     const npu::PackedRecord& p = m_packed[i];
     InstrRecord r;
     r.dispatch = p.dispatch;
-    if (p.wait != kUnset) r.start = r.dispatch + p.wait;
-    if (p.busy != kUnset) {
-      r.end = r.start + p.busy;
-      r.done = r.end + p.latency;
-    }
+    r.start = p.narrow_start();
+    r.end = p.narrow_end();
+    r.done = p.narrow_done();
     r.binding_dep = p.binding_dep;
     r.contention_cycles = p.contention;
     return r;
   }
 
  private:
-  static constexpr std::uint32_t kUnset = npu::PackedRecord::kUnset;
   [[gnu::noinline]] static Cycle wide_start(const npu::Timeline& t, std::uint32_t i) { return t.start(i); }
   [[gnu::noinline]] static Cycle wide_end(const npu::Timeline& t, std::uint32_t i) { return t.end(i); }
   [[gnu::noinline]] static Cycle wide_done(const npu::Timeline& t, std::uint32_t i) { return t.done(i); }
