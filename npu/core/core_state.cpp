@@ -61,27 +61,29 @@ void Timeline::throw_too_many_deps() {
 }
 
 void Timeline::drop_completed_producers() {
-  const auto keep_in_flight = [&](auto completion) {
+  with_done([this](auto done) {
     std::uint32_t out = 0, begin = 0;
     for (std::uint32_t i = 0; i < m_records.size(); ++i) {
       const std::uint32_t end_at = m_records[i].deps_end;
       const Cycle dispatched = m_records[i].dispatch;
       for (std::uint32_t k = begin; k < end_at; ++k) {
         const std::uint32_t d = dep_pool[k];
-        if (completion(d) > dispatched) dep_pool[out++] = d;
+        if (done(d) > dispatched) dep_pool[out++] = d;
       }
       begin = end_at;
       m_records[i].deps_end = out;
     }
     dep_pool.resize(out);  // no shrink_to_fit: a copy now, at the run's end, would be its peak
-  };
-  if (m_wide.empty()) {
-    // Nearly every run: no step is kWide, so done() is the sum of the packed steps, read
-    // without testing each of them.
-    keep_in_flight([this](std::uint32_t d) { return m_records[d].narrow_done(); });
-  } else {
-    keep_in_flight([this](std::uint32_t d) { return done(d); });
-  }
+  });
+}
+
+Cycle Timeline::last_completion() const {
+  return with_done([this](auto done) {
+    Cycle latest = 0;
+    const auto n = static_cast<std::uint32_t>(m_records.size());
+    for (std::uint32_t i = 0; i < n; ++i) latest = std::max(latest, done(i));
+    return latest;
+  });
 }
 
 const UnitPrev* Timeline::find_unit_prev(std::uint32_t idx) const { return find_entry(unit_prevs, idx); }

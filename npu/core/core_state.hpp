@@ -171,6 +171,8 @@ class Timeline {
   /// dispatched (the scoreboard also lists producers whose completion was not known yet at the
   /// time and turned out to be no later than the dispatch).
   void drop_completed_producers();
+  /// The latest completion of the instructions (0 if none).
+  Cycle last_completion() const;
 
   /// Producers, instruction after instruction in program order (see deps()).
   std::vector<std::uint32_t> dep_pool;
@@ -199,10 +201,32 @@ class Timeline {
   void put_wide(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value);
   void put_wide_contention(std::uint32_t idx, std::int64_t cycles);
   [[noreturn]] static void throw_too_many_deps();
+  /// f(done), `done` giving done(idx): when no step is wide (nearly every run), as the plain sum
+  /// of the packed steps, without testing each for kWide. For the passes over every record.
+  template <typename F>
+  decltype(auto) with_done(F f) const {
+    if (m_wide.empty()) return f([this](std::uint32_t idx) { return m_records[idx].narrow_done(); });
+    return f([this](std::uint32_t idx) { return done(idx); });
+  }
 
   std::vector<PackedRecord> m_records;  ///< per instruction of the thread's stream
   std::uint64_t m_ends = 0;
   std::unordered_map<std::uint32_t, Wide> m_wide;
+};
+
+/// Remembers when a thread's test failed only for want of a completion (a producer's, or the
+/// start of a queue's oldest entry): at Timeline::ends() of that moment. No completion becomes
+/// known before another instruction of the thread ends, so until then the test fails again and
+/// need not be run: units and the sequencer are polled far more often than instructions end.
+class UntilNextEnd {
+ public:
+  void mark(const Timeline& t) { m_ends = t.ends(); }
+  bool holds(const Timeline& t) const { return m_ends == t.ends(); }
+  void clear() { m_ends = kClear; }
+
+ private:
+  static constexpr std::uint64_t kClear = UINT64_MAX;
+  std::uint64_t m_ends = kClear;
 };
 
 // Inline: the analysis reads every record, some several times.

@@ -42,14 +42,14 @@ void ExecUnit::dispatch(std::uint32_t thread, std::uint32_t idx) {
 bool ExecUnit::scan_producers(std::uint32_t lane) {
   Lane& l = m_lanes[lane];
   const ThreadState& t = m_state.threads[lane];
-  if (t.ends() == l.stopped_at_ends) return false;  // units poll far more often than they end
+  if (l.stopped.holds(t)) return false;
   const DepRange deps = t.deps(l.queue.front().idx);
   // Producers complete in any order: resume the scan where the last attempt stopped.
   for (; l.scanned < deps.size(); ++l.scanned) {
     const std::uint32_t dep = deps[l.scanned];
     const Cycle done = t.done(dep);
     if (done == kUnknownCycle) {
-      l.stopped_at_ends = t.ends();
+      l.stopped.mark(t);
       return false;
     }
     if (l.binding == kNoInstruction || done > l.latest) {
@@ -144,7 +144,7 @@ void ExecUnit::start(std::uint32_t lane) {
   l.scanned = 0;
   l.binding = kNoInstruction;
   l.latest = 0;
-  l.stopped_at_ends = kNotStopped;
+  l.stopped.clear();
   l.known = false;
   const Cycle ready = std::max(m_free_at, t.dispatch(entry.idx));
   const Cycle start = std::max(ready, latest);

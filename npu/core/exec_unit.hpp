@@ -79,7 +79,6 @@ class ExecUnit {
   bool m_running = false;  ///< running an instruction whose end is not known yet
 
  private:
-  static constexpr std::uint64_t kNotStopped = UINT64_MAX;
   /// One thread's queue into the unit.
   struct Lane {
     explicit Lane(std::uint32_t depth) : queue(depth), recent(depth, kNoInstruction) {}
@@ -90,9 +89,9 @@ class ExecUnit {
     std::uint32_t scanned = 0;
     std::uint32_t binding = kNoInstruction;
     Cycle latest = 0;
-    /// The scan stopped at a producer with no completion when its thread had ended this many
-    /// instructions (Timeline::ends()); until another one ends, it would stop there again.
-    std::uint64_t stopped_at_ends = kNotStopped;
+    /// The scan stopped at a producer with no completion: it would stop there again until
+    /// another instruction of the thread ends.
+    UntilNextEnd stopped;
     /// Every producer of the head has a completion: `dispatch` and `ready` hold (final until
     /// the head starts; arbitration asks again and again).
     bool known = false;

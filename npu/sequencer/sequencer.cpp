@@ -20,7 +20,7 @@ void Sequencer::next(Cycle at) {
   ++m_pc;
   m_charged = false;
   m_granted = false;
-  m_queue_full_at_ends = kNotBlocked;
+  m_queue_full.clear();
 }
 
 bool Sequencer::blocked(Cycle from) {
@@ -81,7 +81,7 @@ bool Sequencer::release_context() {
 
 bool Sequencer::issue() {
   if (finished()) return false;
-  if (m_queue_full_at_ends == m_thread.ends()) return false;  // the core polls far more often than units free a slot
+  if (m_queue_full.holds(m_thread)) return false;
   const std::uint32_t idx = m_pc;
   const Instruction& in = m_thread.instruction(idx);
   if (!m_charged) {
@@ -157,7 +157,7 @@ bool Sequencer::issue() {
   const Cycle dispatch = x.slot_free(m_thread.index, ready);
   if (dispatch == kUnknownCycle) {
     // With other threads, their instructions can free the unit too (or take the slot first).
-    if (!m_shared) m_queue_full_at_ends = m_thread.ends();
+    if (!m_shared) m_queue_full.mark(m_thread);
     return blocked(ready);
   }
   stall(Stall::queue_full, ready, dispatch);

@@ -87,11 +87,9 @@ class Sequencer {
   bool m_blocked = false;  ///< issue() returned false for the current instruction
   bool m_granted = false;  ///< grant() gave the current instruction what it contends for
   std::size_t m_context = 0;  ///< the vector context it holds
-  /// The thread runs alone and the current instruction found its unit's queue full when the
-  /// thread had ended this many instructions (Timeline::ends()): until another one ends, the
-  /// queue stays full (only an end lets the unit start the oldest entry). kNotBlocked otherwise.
-  static constexpr std::uint64_t kNotBlocked = UINT64_MAX;
-  std::uint64_t m_queue_full_at_ends = kNotBlocked;
+  /// The thread runs alone and the current instruction found its unit's queue full: it stays
+  /// full until another instruction of the thread ends (only then can the oldest entry start).
+  UntilNextEnd m_queue_full;
 };
 
 }  // namespace npusim::npu

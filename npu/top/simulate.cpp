@@ -70,19 +70,6 @@ std::string stuck_thread(const Program& p, Top& top, std::uint32_t c, const Thre
   return "";
 }
 
-/// The latest completion of a thread's instructions.
-Cycle latest_done(const Timeline& t) {
-  Cycle latest = 0;
-  const auto n = static_cast<std::uint32_t>(t.size());
-  if (const PackedRecord* r = t.narrow_records()) {
-    // Nearly every run: done() is the sum of the packed steps, read without testing each.
-    for (std::uint32_t i = 0; i < n; ++i) latest = std::max(latest, r[i].narrow_done());
-  } else {
-    for (std::uint32_t i = 0; i < n; ++i) latest = std::max(latest, t.done(i));
-  }
-  return latest;
-}
-
 /// Removes a timestamp that ends a VCD file with no values after it.
 void drop_bare_timestamp(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "r+b");
@@ -170,7 +157,7 @@ RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimO
         t.sort();
         ThreadResult tr;
         tr.end = top.core(c).sequencer(t.index).finish_cycle();
-        tr.end = std::max(tr.end, latest_done(t));
+        tr.end = std::max(tr.end, t.last_completion());
         static_cast<Timeline&>(tr) = std::move(static_cast<Timeline&>(t));
         cr.end = std::max(cr.end, tr.end);
         result.instructions += tr.size();

@@ -71,3 +71,28 @@ TEST_CASE("timelines: producers per instruction and the side tables by index", "
   CHECK(t.handoff_cycles(2) == 40);
   CHECK(t.handoff_cycles(3) == 0);
 }
+
+TEST_CASE("timelines: the last completion, from packed steps and from wide ones alike", "[timeline]") {
+  // Two instructions; the first completes last. Narrow: every step fits 32 bits.
+  const auto fill = [](npu::Timeline& t, Cycle wait) {
+    t.resize(2);
+    t.set_dispatch(0, 4);
+    t.set_earliest_done(0, 10);
+    t.set_start(0, 4 + wait);
+    t.set_end(0, 4 + wait + 6, 4 + wait + 6 + 3);
+    t.set_dispatch(1, 5);
+    t.set_earliest_done(1, 7);
+    t.set_start(1, 5);
+    t.set_end(1, 6, 7);
+  };
+  npu::Timeline narrow, wide;
+  fill(narrow, 1);
+  CHECK(narrow.narrow_records() != nullptr);
+  CHECK(narrow.last_completion() == 4 + 1 + 6 + 3);
+  const Cycle far = Cycle{1} << 40;  // a wait past 32 bits: kept in the side table
+  fill(wide, far);
+  CHECK(wide.narrow_records() == nullptr);
+  CHECK(wide.last_completion() == 4 + far + 6 + 3);
+  npu::Timeline none;
+  CHECK(none.last_completion() == 0);
+}
