@@ -7,18 +7,49 @@
 #endif
 
 namespace npusim::npu {
+namespace {
 
-void advise_huge_pages(const void* p, std::size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kHuge - 1);
-  // A failure (no THP in this kernel, a range malloc shares) only means 4 KiB pages, as without it.
-  if (p && end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
+constexpr std::size_t kPageBytes = 4096;
+
+/// The length of a mapped block: `bytes` rounded up to whole 4 KiB pages. The kernel gives a
+/// huge page only to an aligned 2 MiB wholly inside the mapping, so the block's whole 2 MiB
+/// pages are huge and its last, partial one stays in 4 KiB pages: a block of n bytes, all
+/// written, holds no more memory than with 4 KiB pages (a huge page there would hold up to
+/// 2 MiB nothing uses; its faults cost up to 511 small ones instead).
+std::size_t mapped_length(std::size_t bytes) { return (bytes + kPageBytes - 1) & ~(kPageBytes - 1); }
+
+}  // namespace
+
+void* allocate_huge(std::size_t bytes) {
+#if defined(__linux__)
+  if (bytes >= kHugeBlockBytes) {
+    if (bytes > std::size_t(-1) - 2 * kHugePageBytes) throw std::bad_alloc();
+    // Map one huge page more than needed, then return the unaligned head and the tail.
+    const std::size_t length = mapped_length(bytes);
+    void* raw = mmap(nullptr, length + kHugePageBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc();
+    const auto lo = reinterpret_cast<std::uintptr_t>(raw);
+    const std::uintptr_t begin = (lo + kHugePageBytes - 1) & ~std::uintptr_t{kHugePageBytes - 1};
+    if (begin > lo) munmap(raw, begin - lo);
+    munmap(reinterpret_cast<void*>(begin + length), lo + kHugePageBytes - begin);  // never empty: begin < lo + 2 MiB
+#if defined(MADV_HUGEPAGE)
+    // A failure (no THP in this kernel) only means 4 KiB pages.
+    (void)madvise(reinterpret_cast<void*>(begin), length, MADV_HUGEPAGE);
 #endif
+    return reinterpret_cast<void*>(begin);
+  }
+#endif
+  return ::operator new(bytes);
+}
+
+void deallocate_huge(void* p, std::size_t bytes) noexcept {
+#if defined(__linux__)
+  if (bytes >= kHugeBlockBytes) {
+    munmap(p, mapped_length(bytes));
+    return;
+  }
+#endif
+  ::operator delete(p);
 }
 
 }  // namespace npusim::npu

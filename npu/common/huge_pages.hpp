@@ -1,25 +1,79 @@
 #pragma once
-/// Transparent huge pages for the arrays that grow with the program (instructions, timing
-/// records, producer lists). A run touches each of their bytes once or twice; with 4 KiB pages
-/// that is a page fault per 4 KiB and a TLB miss on most accesses, which on the machines we
-/// measure cost as much as the simulation itself (see README, Performance). 2 MiB pages cut
-/// both by 512x. Linux only grants them to ranges a process asks for when
-/// /sys/kernel/mm/transparent_hugepage/enabled is "madvise" (Debian's default); elsewhere, or
-/// on other systems, the advice is a no-op and nothing else changes.
+/// Memory for the arrays that grow with the program (instructions, timing records, producer
+/// lists): large blocks come straight from the kernel, aligned to 2 MiB and advised transparent
+/// huge pages. A run touches each of their bytes once or twice; with 4 KiB pages that is a page
+/// fault per 4 KiB and a TLB miss on most accesses, which on the machines we measure cost more
+/// than the simulation itself (a fault takes 13-15 us on the 2-core VM; see README,
+/// Performance). A 2 MiB page takes one fault (0.1-0.2 ms there) for 512. Alignment matters: a
+/// huge page is granted only to a whole aligned 2 MiB inside an advised range, and malloc's
+/// large blocks start 16 bytes into a mapping, so advising them afterwards loses up to 2 MiB at
+/// each end. Linux grants huge pages to the ranges a process asks for when
+/// /sys/kernel/mm/transparent_hugepage/enabled is "madvise" (Debian's default) or "always";
+/// elsewhere the blocks are ordinary pages, and on other systems they come from operator new.
 #include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 namespace npusim::npu {
 
-/// Asks the kernel to back the whole 2 MiB pages inside [p, p + bytes) with huge pages. Only
-/// pages not yet touched are affected; a range holding no whole huge page is left alone.
-void advise_huge_pages(const void* p, std::size_t bytes);
+/// The size of a huge page, and the alignment of a mapped block.
+constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
+/// Blocks of at least this many bytes (one whole huge page) are mapped on their own; smaller
+/// ones come from operator new, whose heap reuses what a process frees (a program built and
+/// run after another touches no new page), where a fresh mapping would fault on every page
+/// again without holding a single huge one.
+constexpr std::size_t kHugeBlockBytes = kHugePageBytes;
 
-/// v.reserve(n), with the capacity advised as above: call before the elements are written.
-template <typename T, typename A>
-void reserve_huge(std::vector<T, A>& v, std::size_t n) {
-  v.reserve(n);
-  advise_huge_pages(v.data(), v.capacity() * sizeof(T));
-}
+/// `bytes` of memory (uninitialised), mapped and advised as above when `bytes` >= kHugeBlockBytes.
+/// Throws std::bad_alloc when there is none.
+void* allocate_huge(std::size_t bytes);
+/// Frees a block from allocate_huge(`bytes`).
+void deallocate_huge(void* p, std::size_t bytes) noexcept;
+
+/// A standard allocator over allocate_huge(): std::vector<T, HugePageAllocator<T>> (HugeVector)
+/// keeps a vector's storage in huge pages once it reaches kHugeBlockBytes, however it grew.
+template <typename T>
+struct HugePageAllocator {
+  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "operator new's alignment serves small blocks");
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    if (n > std::size_t(-1) / sizeof(T)) throw std::bad_array_new_length();
+    return static_cast<T*>(allocate_huge(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept { deallocate_huge(p, n * sizeof(T)); }
+  friend bool operator==(const HugePageAllocator&, const HugePageAllocator&) { return true; }
+  friend bool operator!=(const HugePageAllocator&, const HugePageAllocator&) { return false; }
+};
+
+template <typename T>
+using HugeVector = std::vector<T, HugePageAllocator<T>>;
+
+/// A fixed array of `n` T whose bytes are all zero at first, for tables that a run mostly
+/// leaves empty (memo caches): calloc() does not write a block it gets fresh from the kernel,
+/// so a page costs its fault only once something is stored in it. std::vector would write
+/// every element, a fault per 4 KiB up front.
+template <typename T>
+class ZeroedArray {
+  static_assert(std::is_trivially_copyable_v<T>, "all-zero bytes must be a value of T");
+
+ public:
+  explicit ZeroedArray(std::size_t n) : m_data(static_cast<T*>(std::calloc(n, sizeof(T)))) {
+    if (!m_data && n) throw std::bad_alloc();
+  }
+  T& operator[](std::size_t i) { return m_data.get()[i]; }
+  const T& operator[](std::size_t i) const { return m_data.get()[i]; }
+
+ private:
+  struct Free {
+    void operator()(T* p) const { std::free(p); }
+  };
+  std::unique_ptr<T, Free> m_data;
+};
 
 }  // namespace npusim::npu

@@ -69,6 +69,7 @@ const ComputeUnit::Costed& ComputeUnit::costed(const Instruction& in, const Acce
 }
 
 const ComputeUnit::IdSlot& ComputeUnit::known(const Instruction& in) {
+  NPUSIM_ASSERT(in.noperands > 0, "a unit's instruction has a destination");
   const IdKey key{static_cast<std::uint32_t>(in.op) << 8 | in.noperands, in.attrs_id, in.operand_ids};
   // Independent multiplies by odd constants; their top bits mix every bit of the key.
   const std::uint64_t h = (std::uint64_t{key.op_n} << 32 | key.attrs) * 0x9e3779b97f4a7c15ULL ^
@@ -85,7 +86,7 @@ const ComputeUnit::IdSlot& ComputeUnit::known(const Instruction& in) {
   const std::uint8_t w = m_known_last[set] ^ 1;  // replace the way not used last
   m_known_last[set] = w;
   IdSlot& slot = ways[w];
-  if (slot.key.op_n == UINT32_MAX) {
+  if (slot.key.op_n == 0) {  // empty
     slot.cost = static_cast<std::uint32_t>(m_known_costs.size());
     m_known_costs.emplace_back();
   }

@@ -56,7 +56,7 @@ class ComputeUnit : public ExecUnit {
   /// by those ids. Streams repeat identical instructions, so most lookups hit and skip building
   /// the cost key, the address test and the layout-agnostic test.
   struct IdKey {
-    std::uint32_t op_n, attrs;  ///< op_n: opcode << 8 | noperands
+    std::uint32_t op_n, attrs;  ///< op_n: opcode << 8 | noperands, never 0 (a unit's instruction has a destination)
     std::array<std::uint32_t, kMaxOperands> ids;
     static_assert(kMaxOperands == 4, "operator== compares four ids");
     bool operator==(const IdKey& o) const {  // field by field: std::array's == calls memcmp
@@ -64,10 +64,10 @@ class ComputeUnit : public ExecUnit {
              ids[3] == o.ids[3];
     }
   };
-  struct IdSlot {
-    IdKey key{UINT32_MAX, 0, {}};  ///< never a real opcode: empty
-    std::uint32_t cost = 0;  ///< index into m_known_costs
-    bool agnostic = false;   ///< is_layout_agnostic()
+  struct IdSlot {  ///< all zero: empty
+    IdKey key;
+    std::uint32_t cost;  ///< index into m_known_costs
+    bool agnostic;       ///< is_layout_agnostic()
   };
   /// The memo entry of `in`; its cost is m_known_costs[slot.cost].
   const IdSlot& known(const Instruction& in);
@@ -81,9 +81,10 @@ class ComputeUnit : public ExecUnit {
   };
   std::vector<MemoSlot> m_memo;
   /// Two-way set-associative: set s is m_known[2s] and m_known[2s + 1]; a power of two sets.
-  /// Small slots, with the costs apart, so that a lookup touches one line of keys.
-  std::vector<IdSlot> m_known;
-  std::vector<std::uint8_t> m_known_last;  ///< per set, the way hit or filled last
+  /// Small slots, with the costs apart, so that a lookup touches one line of keys. Zeroed
+  /// arrays: a run pays the page faults of the sets it fills, not of all of them.
+  ZeroedArray<IdSlot> m_known;
+  ZeroedArray<std::uint8_t> m_known_last;  ///< per set, the way hit or filled last
   std::vector<Costed> m_known_costs;       ///< grows only as slots fill
   Costed m_uncached;
 };

@@ -137,9 +137,8 @@ class Timeline {
   /// before the pool grows (a growing vector holds its old and new storage at once; capacity
   /// never written costs address space, not memory).
   void resize(std::size_t n) {
-    reserve_huge(m_records, n);
     m_records.resize(n);
-    reserve_huge(dep_pool, 2 * n);
+    dep_pool.reserve(2 * n);
   }
   // What the model learns, in this order per instruction.
   void set_dispatch(std::uint32_t idx, Cycle at) { m_records[idx].dispatch = at; }
@@ -175,7 +174,7 @@ class Timeline {
   Cycle last_completion() const;
 
   /// Producers, instruction after instruction in program order (see deps()).
-  std::vector<std::uint32_t> dep_pool;
+  HugeVector<std::uint32_t> dep_pool;
   std::vector<UnitPrev> unit_prevs;
   std::vector<HandoffCycles> handoffs;
 
@@ -209,7 +208,7 @@ class Timeline {
     return f([this](std::uint32_t idx) { return done(idx); });
   }
 
-  std::vector<PackedRecord> m_records;  ///< per instruction of the thread's stream
+  HugeVector<PackedRecord> m_records;  ///< per instruction of the thread's stream
   std::uint64_t m_ends = 0;
   std::unordered_map<std::uint32_t, Wide> m_wide;
 };

@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "npu/common/error.hpp"
-#include "npu/common/huge_pages.hpp"
 #include "npu/isa/asm.hpp"
 
 namespace npusim::npu {
@@ -71,7 +70,7 @@ Stream& ProgramBuilder::stream() {
   return m_program.streams[m_current];
 }
 
-void ProgramBuilder::reserve(std::size_t instructions) { reserve_huge(stream().code, stream().code.size() + instructions); }
+void ProgramBuilder::reserve(std::size_t instructions) { stream().code.reserve(stream().code.size() + instructions); }
 
 std::uint32_t ProgramBuilder::pending_note() {
   return add_note(m_program, Notes{std::exchange(m_pending_comments, {}), {}});
@@ -80,9 +79,7 @@ std::uint32_t ProgramBuilder::pending_note() {
 Instruction& ProgramBuilder::emit(Opcode op, std::initializer_list<const Operand*> operands, const Attrs& attrs) {
   Instruction in = m_program.make_instruction(op, operands, attrs);
   if (!m_pending_comments.empty()) in.note = pending_note();  // out of line: emit() is hot
-  auto& code = m_capturing ? m_captured : stream().code;
-  code.push_back(in);
-  return code.back();
+  return m_capturing ? m_captured.emplace_back(in) : stream().code.emplace_back(in);
 }
 
 void ProgramBuilder::dma_load(const Operand& dst, const Operand& src, std::uint8_t queue) {

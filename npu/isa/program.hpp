@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "npu/common/huge_pages.hpp"
 #include "npu/isa/instruction.hpp"
 
 namespace npusim::npu {
@@ -91,7 +92,7 @@ struct Stream {
   bool declared = false;  ///< written as `.core N [thread=T]` (core 0 thread 0 may be implicit)
   std::uint32_t line = 0;
   std::uint32_t note = 0;
-  std::vector<Instruction> code;
+  HugeVector<Instruction> code;  ///< in huge pages once large (npu/common/huge_pages.hpp)
 };
 
 struct Program {

@@ -103,7 +103,7 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
     LayoutMap layouts;
     // The stream with its conversions, made only once the first one is needed: a stream that
     // needs none is left as it is, never copied (streams run to millions of instructions).
-    std::vector<Instruction> code;
+    decltype(s.code) code;
     bool lowered = false;
     for (std::size_t at = 0; at < s.code.size(); ++at) {
       const Instruction& in = s.code[at];

@@ -38,7 +38,7 @@ inline bool Scoreboard::conflicts(const Entry& later, const Entry& earlier) cons
   return false;
 }
 
-void Scoreboard::dispatch(std::uint32_t idx, Cycle at, std::vector<std::uint32_t>& deps) {
+void Scoreboard::dispatch(std::uint32_t idx, Cycle at, HugeVector<std::uint32_t>& deps) {
   while (m_head != m_tail && retired(m_entries[m_head & m_mask], at)) ++m_head;
   // The ring always has a free slot at the tail (grow() below): the entry is made there.
   Entry& in = m_entries[m_tail & m_mask];

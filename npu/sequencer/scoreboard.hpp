@@ -31,7 +31,7 @@ class Scoreboard {
   /// every instruction still in flight that instruction `idx` conflicts with, and enters `idx`
   /// (an instruction on a unit). An instruction whose completion is not known yet counts as in
   /// flight (the caller drops it later if it turns out to have completed by `at`).
-  void dispatch(std::uint32_t idx, Cycle at, std::vector<std::uint32_t>& deps);
+  void dispatch(std::uint32_t idx, Cycle at, HugeVector<std::uint32_t>& deps);
 
  private:
   /// An instruction in flight: its operands and the extents of its write and of all its reads.

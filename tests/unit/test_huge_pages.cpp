@@ -1,4 +1,5 @@
-// The arrays that grow with the program ask Linux for transparent huge pages (npu/common/huge_pages.hpp).
+// The arrays that grow with the program live in 2 MiB-aligned blocks advised transparent huge pages
+// (npu/common/huge_pages.hpp).
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -33,22 +34,36 @@ std::string vm_flags_at(const void* p) {
 
 }  // namespace
 
-TEST_CASE("arrays reserved with reserve_huge() are advised huge pages; small ones are left alone", "[memory]") {
-  if (!std::filesystem::exists("/sys/kernel/mm/transparent_hugepage")) {
-    WARN("this kernel has no transparent huge pages: nothing to check");
-    return;
-  }
-  std::vector<std::uint64_t> big;
-  npu::reserve_huge(big, std::size_t{1} << 20);  // 8 MiB: holds three whole 2 MiB pages at least
-  REQUIRE(big.capacity() >= std::size_t{1} << 20);
-  const std::string flags = vm_flags_at(big.data() + (std::size_t{1} << 19));  // its middle
+TEST_CASE("large HugeVectors are mapped on their own, 2 MiB-aligned and advised huge pages; small ones are not",
+          "[memory]") {
+  npu::HugeVector<std::uint64_t> big(std::size_t{1} << 20);  // 8 MiB
+  const auto at = reinterpret_cast<std::uintptr_t>(big.data());
+  CHECK(at % npu::kHugePageBytes == 0);
+  const std::string flags = vm_flags_at(big.data() + big.size() - 1);  // its last element: the mapping is whole
   REQUIRE_FALSE(flags.empty());
-  CHECK(flags.find(" hg ") != std::string::npos);
+  if (std::filesystem::exists("/sys/kernel/mm/transparent_hugepage")) {
+    CHECK(flags.find(" hg ") != std::string::npos);
+  } else {
+    WARN("this kernel has no transparent huge pages: the advice is not checked");
+  }
+  big = {};
+  big.shrink_to_fit();
+  CHECK(vm_flags_at(reinterpret_cast<const void*>(at)).empty());  // unmapped when freed
 
-  // Less than a whole huge page: no advice (and no error); nothing to advise at all is fine too.
-  std::vector<std::uint64_t> small;
-  npu::reserve_huge(small, 1000);
-  CHECK(small.capacity() >= 1000);
-  npu::advise_huge_pages(nullptr, 0);
-  npu::advise_huge_pages(small.data(), 0);
+  // Grown by push_back past kHugeBlockBytes: the storage moved into a mapped block.
+  npu::HugeVector<std::uint32_t> grown;
+  for (std::uint32_t i = 0; i < (1u << 19); ++i) grown.push_back(i);  // 2 MiB
+  CHECK(reinterpret_cast<std::uintptr_t>(grown.data()) % npu::kHugePageBytes == 0);
+  CHECK(grown[12345] == 12345);
+
+  // Below kHugeBlockBytes: operator new's memory, never advised.
+  const npu::HugeVector<std::uint64_t> small(1000);
+  CHECK(vm_flags_at(small.data()).find(" hg ") == std::string::npos);
+}
+
+TEST_CASE("a huge block larger than the address space is std::bad_alloc", "[memory]") {
+  npu::HugePageAllocator<std::uint8_t> a;
+  CHECK_THROWS_AS(a.allocate(std::size_t(-1) - 4096), std::bad_alloc);
+  npu::HugePageAllocator<std::uint64_t> b;
+  CHECK_THROWS_AS(b.allocate(std::size_t(-1) / 4), std::bad_alloc);  // n * 8 overflows
 }
