@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#if defined(__linux__)
+#if NPUSIM_MAP_HUGE_BLOCKS
 #include <sys/mman.h>
 #endif
 
@@ -21,7 +21,7 @@ std::size_t mapped_length(std::size_t bytes) { return (bytes + kPageBytes - 1) &
 }  // namespace
 
 void* allocate_huge(std::size_t bytes) {
-#if defined(__linux__)
+#if NPUSIM_MAP_HUGE_BLOCKS
   if (bytes >= kHugeBlockBytes) {
     if (bytes > std::size_t(-1) - 2 * kHugePageBytes) throw std::bad_alloc();
     // Map one huge page more than needed, then return the unaligned head and the tail.
@@ -43,7 +43,7 @@ void* allocate_huge(std::size_t bytes) {
 }
 
 void deallocate_huge(void* p, std::size_t bytes) noexcept {
-#if defined(__linux__)
+#if NPUSIM_MAP_HUGE_BLOCKS
   if (bytes >= kHugeBlockBytes) {
     munmap(p, mapped_length(bytes));
     return;

@@ -9,7 +9,8 @@
 /// large blocks start 16 bytes into a mapping, so advising them afterwards loses up to 2 MiB at
 /// each end. Linux grants huge pages to the ranges a process asks for when
 /// /sys/kernel/mm/transparent_hugepage/enabled is "madvise" (Debian's default) or "always";
-/// elsewhere the blocks are ordinary pages, and on other systems they come from operator new.
+/// elsewhere the blocks are ordinary pages, and on other systems (or under AddressSanitizer) they
+/// come from operator new.
 #include <cstddef>
 #include <cstdlib>
 #include <memory>
@@ -17,7 +18,21 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NPUSIM_ASAN 1
+#endif
+#endif
+#if defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && !defined(NPUSIM_ASAN)
+#define NPUSIM_MAP_HUGE_BLOCKS 1
+#else
+#define NPUSIM_MAP_HUGE_BLOCKS 0  // elsewhere, and in sanitized builds (whose heap has red zones), all on the heap
+#endif
+
 namespace npusim::npu {
+
+/// Whether large blocks are mapped as below (Linux, not under AddressSanitizer).
+constexpr bool kMapsHugeBlocks = NPUSIM_MAP_HUGE_BLOCKS;
 
 /// The size of a huge page, and the alignment of a mapped block.
 constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
