@@ -42,6 +42,19 @@ void* allocate_huge(std::size_t bytes) {
   return ::operator new(bytes);
 }
 
+void release_after(void* block, std::size_t used, std::size_t capacity) noexcept {
+#if NPUSIM_MAP_HUGE_BLOCKS
+  if (capacity < kHugeBlockBytes) return;
+  const std::size_t from = mapped_length(used), to = mapped_length(capacity);
+  // MADV_DONTNEED splits a huge page it covers in part and frees the 4 KiB pages in the range.
+  if (to > from) (void)madvise(static_cast<char*>(block) + from, to - from, MADV_DONTNEED);
+#else
+  (void)block;
+  (void)used;
+  (void)capacity;
+#endif
+}
+
 void deallocate_huge(void* p, std::size_t bytes) noexcept {
 #if NPUSIM_MAP_HUGE_BLOCKS
   if (bytes >= kHugeBlockBytes) {

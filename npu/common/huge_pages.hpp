@@ -69,6 +69,19 @@ struct HugePageAllocator {
 template <typename T>
 using HugeVector = std::vector<T, HugePageAllocator<T>>;
 
+/// Gives back to the kernel the pages of a mapped block from `used` bytes on (the whole 4 KiB
+/// pages past them): a huge page holds its 2 MiB as soon as one byte of it is written, so a
+/// vector that grew past its size (doubling, or a reservation larger than its use) holds up
+/// to 2 MiB it does not use. Blocks on the heap are left alone.
+void release_after(void* block, std::size_t used, std::size_t capacity) noexcept;
+
+/// release_after() for a HugeVector's capacity past its size, once it has stopped growing. The
+/// storage stays the vector's: writing there again (growing) is allowed and reads zeros first.
+template <typename T>
+void release_unused_capacity(HugeVector<T>& v) noexcept {
+  release_after(v.data(), v.size() * sizeof(T), v.capacity() * sizeof(T));
+}
+
 /// A fixed array of `n` T whose bytes are all zero at first, for tables that a run mostly
 /// leaves empty (memo caches): calloc() does not write a block it gets fresh from the kernel,
 /// so a page costs its fault only once something is stored in it. std::vector would write

@@ -158,6 +158,7 @@ void ProgramBuilder::append(const std::vector<Instruction>& code) {
 Program ProgramBuilder::finish() {
   m_program.trailing_lines = std::exchange(m_pending_comments, {});
   assign_canonical_lines(m_program);
+  for (Stream& s : m_program.streams) release_unused_capacity(s.code);  // streams built by parts grew by doubling
   return std::move(m_program);
 }
 

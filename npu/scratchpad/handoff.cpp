@@ -139,7 +139,10 @@ std::uint64_t lower_handoffs(Program& p, const NpuConfig& hw) {
       }
       if (lowered) code.push_back(in);
     }
-    if (lowered) s.code = std::move(code);
+    if (lowered) {
+      s.code = std::move(code);
+      release_unused_capacity(s.code);  // the conversions made it grow past the copy's reservation
+    }
   }
   return inserted;
 }

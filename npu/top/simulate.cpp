@@ -154,6 +154,7 @@ RunResult simulate_fresh(const NpuConfig& hw, const Program& program, const SimO
       CoreResult cr;
       for (ThreadState& t : s.threads) {
         t.drop_completed_producers();
+        release_unused_capacity(t.dep_pool);  // reserved for two producers per instruction
         t.sort();
         ThreadResult tr;
         tr.end = top.core(c).sequencer(t.index).finish_cycle();

@@ -32,7 +32,49 @@ std::string vm_flags_at(const void* p) {
   return "";
 }
 
+/// The resident KiB of the mapping holding `p`, from /proc/self/smaps (-1 if none holds it).
+long rss_kib_at(const void* p) {
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  std::ifstream smaps("/proc/self/smaps");
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    std::uintptr_t lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream head(line);
+    if (head >> std::hex >> lo >> dash >> hi && dash == '-') {
+      inside = lo <= a && a < hi;
+    } else if (inside && line.rfind("Rss:", 0) == 0) {
+      return std::stol(line.substr(4));
+    }
+  }
+  return -1;
+}
+
 }  // namespace
+
+TEST_CASE("release_unused_capacity() gives back the pages past a HugeVector's elements, which stay", "[memory]") {
+  if (!npu::kMapsHugeBlocks) {
+    WARN("this build keeps large blocks on the heap (not Linux, or AddressSanitizer): nothing to check");
+    return;
+  }
+  npu::HugeVector<std::uint32_t> v(std::size_t{1} << 20);  // 4 MiB, all written
+  for (std::uint32_t i = 0; i < v.size(); ++i) v[i] = i;
+  REQUIRE(rss_kib_at(v.data()) >= 4096);
+  v.resize((std::size_t{1} << 18) + 10);  // 1 MiB and 40 bytes
+  npu::release_unused_capacity(v);
+  CHECK(rss_kib_at(v.data()) <= 1024 + 4);
+  CHECK(v[(std::size_t{1} << 18) + 9] == (1u << 18) + 9);  // the elements are untouched
+  CHECK(v.capacity() == std::size_t{1} << 20);
+  v.resize(std::size_t{1} << 20);  // growing again into the storage given back: it reads zeros, as written
+  CHECK(v.back() == 0);
+  v.back() = 7;
+  CHECK(v.back() == 7);
+
+  npu::HugeVector<std::uint32_t> small(1000, 5);  // on the heap: left alone
+  small.resize(10);
+  npu::release_unused_capacity(small);
+  CHECK(small[9] == 5);
+}
 
 TEST_CASE("large HugeVectors are mapped on their own, 2 MiB-aligned and advised huge pages; small ones are not",
           "[memory]") {
