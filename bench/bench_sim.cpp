@@ -11,17 +11,20 @@
 // as on a system without them: the arrays npu/common/huge_pages.hpp advises get 4 KiB pages. Extra:
 // matmul-numerics, the seconds of the matmul repeats and of the same repeats with the loop as
 // issue 12 found it; critical-path, the seconds of the walk on 1 M instructions and on 125 k,
-// and the 125 k run's instructions (a third argument: the longer run's vector ops, 800 k).
+// and the 125 k run's instructions (a third argument: the longer run's vector ops, 800 k);
+// page-faults, the microseconds a first write costs per 4 KiB page and per 2 MiB huge page.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fmt/format.h>
 #include <cerrno>
 #include <cstdlib>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "kernels/gemm.hpp"
+#include "npu/common/huge_pages.hpp"
 #include "npu/isa/builder.hpp"
 #include "npu/isa/check.hpp"
 #include "npu/numerics/execute.hpp"
@@ -191,6 +194,26 @@ double critical_path_seconds(const npu::NpuConfig& hw, std::uint32_t count, Figu
   return best;
 }
 
+/// What writing fresh memory costs on this machine, which huge pages cut: the microseconds per
+/// 4 KiB page first written in 64 MiB mapped with 4 KiB pages (MADV_NOHUGEPAGE), and per 2 MiB in
+/// 64 MiB from allocate_huge() (huge pages where the kernel grants them). Both write every 4 KiB.
+void page_fault_costs(double& small_us, double& huge_us) {
+  constexpr std::size_t kBytes = std::size_t{64} << 20;
+  auto touch = [](void* p) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < kBytes; i += 4096) static_cast<volatile char*>(p)[i] = 1;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  void* small = mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (small == MAP_FAILED) throw std::bad_alloc();
+  (void)madvise(small, kBytes, MADV_NOHUGEPAGE);
+  small_us = touch(small) / double(kBytes / 4096) * 1e6;
+  munmap(small, kBytes);
+  void* huge = npu::allocate_huge(kBytes);
+  huge_us = touch(huge) / double(kBytes / npu::kHugePageBytes) * 1e6;
+  npu::deallocate_huge(huge, kBytes);
+}
+
 /// `npusim layer --model configs/models/qwen3-next-80b-a3b.yaml --seq L --timing-only` without
 /// writing files: every stage program built, checked, simulated and analysed.
 Figures layer(const std::string& root, const npu::NpuConfig& hw, std::uint32_t seq) {
@@ -211,7 +234,7 @@ Figures layer(const std::string& root, const npu::NpuConfig& hw, std::uint32_t s
 int sc_main(int argc, char* argv[]) {
   if (argc != 3 && argc != 4) {
     fmt::print(stderr, "usage: npusim-bench ROOT WORKLOAD (vector, gemm, neumann2048, neumann16384, "
-                       "neumann256-numerics, matmul-numerics, critical-path, layer4096, layer32768)\n");
+                       "neumann256-numerics, matmul-numerics, critical-path, page-faults, layer4096, layer32768)\n");
     return 2;
   }
   if (const char* small = std::getenv("NPUSIM_BENCH_SMALL_PAGES"); small && std::strcmp(small, "1") == 0) {
@@ -247,6 +270,10 @@ int sc_main(int argc, char* argv[]) {
     const double t_small = critical_path_seconds(hw, large / 8, small);
     const double t_large = critical_path_seconds(hw, large, f);
     extra = fmt::format(" {:.6f} {:.6f} {}", t_large, t_small, small.instructions);
+  } else if (what == "page-faults") {
+    double small_us = 0, huge_us = 0;
+    page_fault_costs(small_us, huge_us);
+    extra = fmt::format(" {:.3f} {:.3f}", small_us, huge_us);
   } else if (what == "layer4096") {
     f = layer(root, hw, 4096);
   } else if (what == "layer32768") {
