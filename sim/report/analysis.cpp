@@ -1,6 +1,7 @@
 #include "sim/report/analysis.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fmt/format.h>
 
 #include "npu/common/error.hpp"
@@ -181,96 +182,142 @@ struct Tally {
 
 namespace {
 
-/// One thread's instructions as the critical-path walk needs them.
-struct ThreadView {
-  ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, std::uint32_t unit_count);
-  /// The instruction a barrier or signal drained last: the last earlier one that completed when
-  /// it ended (worked out in one pass, the first time the walk needs it); kNone if none.
-  std::uint32_t drained_by(std::size_t idx);
-  /// The thread's previous instruction on the same unit as i; kNone if none.
-  std::uint32_t prev_on_unit(std::size_t i) const {
-    const std::uint8_t step = prev_step[i];
-    return step < kFar ? static_cast<std::uint32_t>(i - step) : far_prev_of(i);
+/// Each opcode's unit index, with the DMA queue added through a mask: npu::unit_of() in two
+/// loads. Built when needed (npu::detail::kOpInfo is initialised dynamically, so a table of our
+/// own at namespace scope could be built before it).
+class UnitTable {
+ public:
+  UnitTable() {
+    for (int op = 0; op < npu::kOpcodeCount; ++op) {
+      npu::Instruction in;
+      in.op = static_cast<npu::Opcode>(op);
+      m_base[op] = static_cast<std::uint8_t>(npu::unit_of(in));
+      m_queue_mask[op] = in.unit() == npu::UnitKind::dma ? 0xff : 0;
+    }
   }
-  /// prev_on_unit() of an instruction whose step is kFar, from far_prev.
-  std::uint32_t far_prev_of(std::size_t i) const;
+  std::uint32_t operator()(const npu::Instruction& in) const {
+    const auto op = static_cast<std::size_t>(in.op);
+    return std::uint32_t{m_base[op]} + (in.queue & m_queue_mask[op]);
+  }
+
+ private:
+  std::array<std::uint8_t, npu::kOpcodeCount> m_base{};
+  std::array<std::uint8_t, npu::kOpcodeCount> m_queue_mask{};
+};
+
+/// One thread's instructions as the critical-path walk needs them. It keeps nothing per
+/// instruction: a unit is looked up from the opcode, and a unit's previous instruction found by
+/// looking back a few instructions (the walk reads each stretch of the stream about once).
+/// Arrays of a byte per instruction cost a fresh page fault per 4 KiB, more than the walk.
+struct ThreadView {
+  ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, const UnitTable& unit_at,
+             std::uint32_t unit_count);
+  std::uint32_t unit(std::size_t i) const { return unit_at(s.code[i]); }
+  /// The instruction a barrier or signal drained last: the last earlier one that completed when
+  /// it ended (its last earlier non-sequencer instruction to complete at the same time); kNone if none.
+  std::uint32_t drained_by(std::size_t idx);
+  /// The thread's previous instruction on the same unit as i (u, its unit); kNone if none.
+  std::uint32_t prev_on_unit(std::size_t i, std::uint32_t u) {
+    const npu::Instruction* code = s.code.data();
+    const std::size_t stop = i > kNear ? i - kNear : 0;
+    for (std::size_t j = i; j-- > stop;) {
+      if (unit_at(code[j]) == u) return static_cast<std::uint32_t>(j);
+    }
+    return stop ? far_prev_of(i) : kNone;
+  }
+  /// prev_on_unit() of an instruction with none in the kNear before it, from far_prev.
+  std::uint32_t far_prev_of(std::size_t i);
 
   static constexpr std::uint32_t kNone = UINT32_MAX;
-  static constexpr std::uint8_t kFar = UINT8_MAX;
+  /// How far prev_on_unit() looks back before it searches far_prev.
+  static constexpr std::uint32_t kNear = 254;
+  /// How far drained_by() looks back before it searches far_drained.
+  static constexpr std::uint32_t kNearDrained = 64;
   const npu::Stream& s;
   const npu::Timeline& timeline;
   const Times times;
-  std::vector<std::uint8_t> unit_of;
-  /// How far back prev_on_unit() is, a byte per instruction: a unit's previous instruction is
-  /// rarely more than a few back. kFar: further, or none, kept in far_prev.
-  std::vector<std::uint8_t> prev_step;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> far_prev;  ///< (instruction, previous), by instruction
-  std::vector<std::uint32_t> drained;
-  std::uint32_t first_vector = kNone;       ///< its first vector instruction (takes a context)
+  const UnitTable& unit_at;
+  const std::uint32_t units;
+  /// (instruction, previous on its unit) for those whose previous is more than kNear back, or
+  /// none (a unit's previous instruction is rarely more than a few back), by instruction:
+  /// worked out in one pass, the first time the walk needs it.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> far_prev;
+  bool far_prev_known = false;
+  /// (sequencer instruction, what it drained) when that is more than kNearDrained back, the
+  /// same way (drained_by() looks back kNearDrained instructions first).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> far_drained;
+  bool far_drained_known = false;
   std::uint32_t last_done = kNone;          ///< the last instruction to complete at its latest completion
   Cycle latest_done = 0;
 };
 
-ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, std::uint32_t unit_count)
-    : s(stream), timeline(result), times(result), unit_of(stream.code.size()), prev_step(stream.code.size()) {
-  std::vector<std::uint32_t> last(unit_count, kNone);
-  // Kept in locals: the byte stores may alias anything reached through `this`.
-  std::uint8_t* const units = unit_of.data();
-  std::uint8_t* const steps = prev_step.data();
-  std::uint32_t first_vec = kNone, last_at = kNone;
+ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, const UnitTable& units_of,
+                       std::uint32_t unit_count)
+    : s(stream), timeline(result), times(result), unit_at(units_of), units(unit_count) {
+  std::uint32_t last_at = kNone;
   Cycle latest = 0;
   const auto n = static_cast<std::uint32_t>(s.code.size());
   for (std::uint32_t i = 0; i < n; ++i) {
-    const std::uint32_t u = npu::unit_of(s.code[i]);
     const Cycle done = times.done(i);
-    const std::uint32_t prev = last[u];
-    const std::uint64_t step = std::uint64_t{i} - prev;  // kNone wraps round to far
-    if (step >= kFar) {
-      // A unit's first instruction too: far_prev gives it kNone.
-      if (prev == kNone && u == npu::kVectorUnit) first_vec = i;
-      far_prev.emplace_back(i, prev);
-      steps[i] = kFar;
-    } else {
-      steps[i] = static_cast<std::uint8_t>(step);
-    }
-    units[i] = static_cast<std::uint8_t>(u);
-    last[u] = i;
     if (done >= latest) {  // the first instruction too (latest starts at 0)
       latest = done;
       last_at = i;
     }
   }
-  first_vector = first_vec;
   last_done = last_at;
   latest_done = latest;
 }
 
-std::uint32_t ThreadView::far_prev_of(std::size_t i) const {
+std::uint32_t ThreadView::far_prev_of(std::size_t i) {
+  if (!far_prev_known) {
+    far_prev_known = true;
+    std::vector<std::uint32_t> last(units, kNone);
+    const auto n = static_cast<std::uint32_t>(s.code.size());
+    for (std::uint32_t j = 0; j < n; ++j) {
+      const std::uint32_t u = unit(j);
+      if (std::uint64_t{j} - last[u] > kNear) far_prev.emplace_back(j, last[u]);  // kNone wraps round to far
+      last[u] = j;
+    }
+  }
   return std::lower_bound(far_prev.begin(), far_prev.end(), std::make_pair(static_cast<std::uint32_t>(i), 0u))->second;
 }
 
 std::uint32_t ThreadView::drained_by(std::size_t idx) {
-  const std::size_t n = s.code.size();
-  if (drained.empty()) {
-    drained.assign(n, kNone);
+  // The last earlier instruction to complete when idx did: the latest completion before idx
+  // (what a barrier drained), or one that completed at the end but not the latest before it.
+  const npu::Instruction* code = s.code.data();
+  const Cycle done = times.done(static_cast<std::uint32_t>(idx));
+  const std::size_t stop = idx > kNearDrained ? idx - kNearDrained : 0;
+  for (std::size_t j = idx; j-- > stop;) {
+    if (times.done(static_cast<std::uint32_t>(j)) == done && unit_at(code[j]) != npu::kSequencerUnit) {
+      return static_cast<std::uint32_t>(j);
+    }
+  }
+  if (stop == 0) return kNone;
+  if (!far_drained_known) {
+    // The last instruction to complete at the latest completion so far: what a sequencer
+    // instruction that ends then drained. Kept where it is far back.
+    far_drained_known = true;
+    const auto n = static_cast<std::uint32_t>(s.code.size());
     Cycle latest = 0;
     std::uint32_t last = kNone;
-    for (std::size_t j = 0; j < n; ++j) {
-      if (unit_of[j] == npu::kSequencerUnit) {
-        if (last != kNone && times.done(static_cast<std::uint32_t>(j)) == latest) drained[j] = last;
+    for (std::uint32_t j = 0; j < n; ++j) {
+      if (unit_at(code[j]) == npu::kSequencerUnit) {
+        if (last != kNone && j - last > kNearDrained && times.done(j) == latest) far_drained.emplace_back(j, last);
         continue;
       }
-      const Cycle done = times.done(static_cast<std::uint32_t>(j));
-      if (last == kNone || done >= latest) {
-        latest = done;
-        last = static_cast<std::uint32_t>(j);
+      const Cycle done_j = times.done(j);
+      if (last == kNone || done_j >= latest) {
+        latest = done_j;
+        last = j;
       }
     }
   }
-  if (drained[idx] != kNone) return drained[idx];
-  for (std::size_t j = idx; j-- > 0;) {  // completed at the end but not the latest before it
-    if (times.done(static_cast<std::uint32_t>(j)) == times.done(static_cast<std::uint32_t>(idx)) &&
-        unit_of[j] != npu::kSequencerUnit) {
+  const auto far = std::lower_bound(far_drained.begin(), far_drained.end(),
+                                    std::make_pair(static_cast<std::uint32_t>(idx), 0u));
+  if (far != far_drained.end() && far->first == idx) return far->second;
+  for (std::size_t j = stop; j-- > 0;) {  // not the latest completion before idx: look on
+    if (times.done(static_cast<std::uint32_t>(j)) == done && unit_at(code[j]) != npu::kSequencerUnit) {
       return static_cast<std::uint32_t>(j);
     }
   }
@@ -290,9 +337,12 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   constexpr std::uint32_t kNone = ThreadView::kNone;
 
   // The walk may cross into other threads (a unit that ran another thread's instruction first).
+  const UnitTable unit_at;
   std::vector<ThreadView> views;
   views.reserve(core.threads.size());
-  for (std::uint32_t t = 0; t < core.threads.size(); ++t) views.emplace_back(stream_of(p, c, t), core.threads[t], unit_count);
+  for (std::uint32_t t = 0; t < core.threads.size(); ++t) {
+    views.emplace_back(stream_of(p, c, t), core.threads[t], unit_at, unit_count);
+  }
   // Start at the instruction that completes last: of the first thread where one does, the last.
   std::uint32_t th = 0;
   std::size_t idx = 0;
@@ -319,8 +369,10 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   At at = At::done;
   std::uint32_t last_run_unit = UINT32_MAX;
   std::uint64_t run = 0;
-  auto visit = [&](std::size_t i, Tally::Edge how) {
-    const std::uint32_t unit = views[th].unit_of[i];
+  // An instruction the walk moves to is counted when the loop reads its record (and unit).
+  constexpr int kCounted = -1;
+  int to_count = Tally::kEdges;  // how the walk came to (th, idx); the first: no edge
+  auto visit = [&](std::uint32_t unit, int how) {
     ++path.instructions;
     t.count_by_unit[unit].add(1);
     // Runs of dependent instructions on one unit ("a 15-step vector chain").
@@ -335,15 +387,14 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
       path.longest_run_unit = names[unit];
     }
   };
-  auto edge = [&](std::size_t i, Tally::Edge how) {
-    visit(i, how);
+  auto edge = [&](Tally::Edge how) {
+    to_count = how;
     t.edges[how].add(1);
   };
   auto cause = [&](Tally::Cause k, Cycle cycles) {
     t.by_cause[k].add(cycles);
     return cycles;
   };
-  visit(idx, Tally::kEdges);
   const Cycle last_done = views[th].times.done(static_cast<std::uint32_t>(idx));
   Cycle accounted = r.cycles > last_done ? r.cycles - last_done : 0;
   if (accounted) t.by_cause[Tally::issue].add(accounted);  // sequencer tail, if any
@@ -354,14 +405,18 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
   std::size_t rec_idx = 0;
   for (std::size_t guard = 0; guard < 8 * n_total + 8; ++guard) {
     ThreadView& v = views[th];
-    const npu::Timeline& timeline = v.timeline;
-    const Times& times = v.times;
     if (th != rec_th || idx != rec_idx) {
-      rec = times.record(static_cast<std::uint32_t>(idx));
-      unit = v.unit_of[idx];
+      rec = v.times.record(static_cast<std::uint32_t>(idx));
+      unit = v.unit(idx);
       rec_th = th;
       rec_idx = idx;
     }
+    if (to_count != kCounted) {
+      visit(unit, to_count);
+      to_count = kCounted;
+    }
+    const npu::Timeline& timeline = v.timeline;
+    const Times& times = v.times;
     if (at == At::done) {
       if (unit == npu::kSequencerUnit) {
         const npu::Opcode op = v.s.code[idx].op;
@@ -373,7 +428,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
           if (released && rec.done - lock > rec.start) {
             th = released->thread;
             idx = released->prev;
-            edge(idx, Tally::lock_edge);
+            edge(Tally::lock_edge);
             continue;
           }
           accounted += cause(Tally::matrix_lock, rec.done - rec.start - lock);
@@ -385,7 +440,7 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
         const std::uint32_t from = !wait && rec.done > rec.start ? v.drained_by(idx) : kNone;
         if (from != kNone) {
           idx = from;
-          edge(idx, Tally::barrier_edge);
+          edge(Tally::barrier_edge);
           continue;
         }
         accounted += cause(wait ? Tally::sync : op == npu::Opcode::matrix_release ? Tally::matrix_lock : Tally::barrier,
@@ -430,19 +485,19 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
       // The instruction the unit ran before this one: another thread's, or this thread's own.
       const npu::UnitPrev* other = v.timeline.unit_prev(static_cast<std::uint32_t>(idx));
       const std::uint32_t prev_thread = other ? other->thread : th;
-      const std::uint32_t prev = other ? other->prev : v.prev_on_unit(idx);
+      const std::uint32_t prev = other ? other->prev : v.prev_on_unit(idx, unit);
       const Cycle unit_ready = prev != kNone ? views[prev_thread].times.end(prev) : 0;
       if (dep != kNone && dep_ready == rec.start && dep_ready >= unit_ready) {
         idx = dep;
         at = At::done;
-        edge(idx, Tally::dependency);
+        edge(Tally::dependency);
         continue;
       }
       if (prev != kNone && unit_ready == rec.start && unit_ready > rec.dispatch) {
         th = prev_thread;
         idx = prev;
         at = At::end;
-        edge(idx, Tally::unit);
+        edge(Tally::unit);
         continue;
       }
       at = At::dispatch;
@@ -453,34 +508,37 @@ CriticalPath critical_path(const npu::NpuConfig& hw, const npu::Program& p, cons
       break;
     }
     const std::size_t prev = idx - 1;
-    const bool prev_seq = v.unit_of[prev] == npu::kSequencerUnit;
+    const bool prev_seq = v.unit(prev) == npu::kSequencerUnit;
     const Cycle base = prev_seq ? times.done(static_cast<std::uint32_t>(prev)) : times.dispatch(static_cast<std::uint32_t>(prev));
     if (rec.dispatch <= base + issue || unit == npu::kSequencerUnit) {
       accounted += cause(Tally::issue, rec.dispatch - base);
       idx = prev;
       at = prev_seq ? At::done : At::dispatch;
-      edge(idx, Tally::issue_edge);
+      edge(Tally::issue_edge);
       continue;
     }
     // Blocked on a full queue until an earlier instruction of the same unit started, or, the
     // thread's first vector instruction, on a vector context.
     std::uint32_t freed = kNone;
-    for (std::uint32_t q = v.prev_on_unit(idx); q != kNone; q = v.prev_on_unit(q)) {
+    for (std::uint32_t q = v.prev_on_unit(idx, unit); q != kNone; q = v.prev_on_unit(q, unit)) {
       if (times.start(q) == rec.dispatch) {
         freed = q;
         break;
       }
     }
     if (freed == kNone) {
-      accounted += cause(idx == v.first_vector ? Tally::vector_context : Tally::queue_full, rec.dispatch - base);
+      // The thread's first vector instruction: the chain above ended without one.
+      const bool first_vector = unit == npu::kVectorUnit && v.prev_on_unit(idx, unit) == kNone;
+      accounted += cause(first_vector ? Tally::vector_context : Tally::queue_full, rec.dispatch - base);
       idx = prev;
       at = At::dispatch;
       continue;
     }
     idx = freed;
     at = At::start;
-    edge(idx, Tally::queue_full_edge);
+    edge(Tally::queue_full_edge);
   }
+  if (to_count != kCounted) visit(views[th].unit(idx), to_count);  // the walk stopped at the guard
   path.cycles = accounted;
   for (std::uint32_t u = 0; u < unit_count; ++u) {
     if (t.by_unit[u].present) path.by_unit[names[u]] = t.by_unit[u].value;

@@ -104,6 +104,30 @@ TEST_CASE("the critical path finds a unit's previous instruction far back in the
   CHECK(cp.by_unit.at("dma0") == r.done(last) - r.start(last) + r.record(0).end - r.start(0));
 }
 
+TEST_CASE("the critical path finds what a barrier drained however far back it is", "[analysis]") {
+  // A long load, vector instructions that complete before it, then a barrier: it ends when the
+  // load completes, `adds` + 1 instructions back (more than 64 back is kept apart in the walk).
+  for (const int adds : {3, 63, 64, 65, 200}) {
+    DYNAMIC_SECTION("adds " << adds) {
+      std::string text = ".dram X fp16 [256, 256]\n.buffer x fp16 [256, 256]\n.buffer z fp16 [1, 32]\n"
+                         "dma.load x, X\n";
+      for (int i = 0; i < adds; ++i) text += "vec.add z, z, z\n";
+      text += "barrier\n";
+      const auto hw = test::test_hw();
+      const auto r = test::run_asm(text, hw, false);
+      const auto barrier = static_cast<std::uint32_t>(adds + 1);
+      REQUIRE(r.done(barrier) == r.done(0));
+      REQUIRE(r.done(barrier - 1) < r.done(0));
+      REQUIRE(r.start(barrier) < r.done(barrier));
+      const sim::CriticalPath cp = sim::critical_path(hw, r.program, r.result);
+      CHECK(cp.cycles == r.result.cycles);
+      CHECK(cp.instructions == 2);
+      CHECK(cp.edges.at("barrier") == 1);
+      CHECK(cp.instructions_by_unit.at("dma0") == 1);
+    }
+  }
+}
+
 TEST_CASE("the critical path accounts for every cycle of a kernel run", "[analysis]") {
   for (const char* kernel : {"fwdsub", "fla_blocked", "neumann", "doubling", "newton_schulz"}) {
     DYNAMIC_SECTION(kernel) {
