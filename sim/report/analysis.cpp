@@ -219,8 +219,10 @@ struct ThreadView {
   /// The thread's previous instruction on the same unit as i (u, its unit); kNone if none.
   std::uint32_t prev_on_unit(std::size_t i, std::uint32_t u) {
     const npu::Instruction* code = s.code.data();
+    if (i == 0) return kNone;
+    if (unit_at(code[i - 1]) == u) return static_cast<std::uint32_t>(i - 1);  // the most common
     const std::size_t stop = i > kNear ? i - kNear : 0;
-    for (std::size_t j = i; j-- > stop;) {
+    for (std::size_t j = i - 1; j-- > stop;) {
       if (unit_at(code[j]) == u) return static_cast<std::uint32_t>(j);
     }
     return stop ? far_prev_of(i) : kNone;
@@ -254,18 +256,26 @@ struct ThreadView {
 ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& result, const UnitTable& units_of,
                        std::uint32_t unit_count)
     : s(stream), timeline(result), times(result), unit_at(units_of), units(unit_count) {
-  std::uint32_t last_at = kNone;
-  Cycle latest = 0;
   const auto n = static_cast<std::uint32_t>(s.code.size());
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const Cycle done = times.done(i);
-    if (done >= latest) {  // the first instruction too (latest starts at 0)
-      latest = done;
-      last_at = i;
+  auto find_last = [&](auto done_of) {
+    std::uint32_t last_at = kNone;
+    Cycle latest = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const Cycle done = done_of(i);
+      if (done >= latest) {  // the first instruction too (latest starts at 0)
+        latest = done;
+        last_at = i;
+      }
     }
+    last_done = last_at;
+    latest_done = latest;
+  };
+  // The packed records' test once, not per instruction.
+  if (const npu::PackedRecord* packed = result.narrow_records()) {
+    find_last([packed](std::uint32_t i) { return packed[i].narrow_done(); });
+  } else {
+    find_last([this](std::uint32_t i) { return times.done(i); });
   }
-  last_done = last_at;
-  latest_done = latest;
 }
 
 std::uint32_t ThreadView::far_prev_of(std::size_t i) {
