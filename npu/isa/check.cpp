@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <optional>
 #include <fmt/format.h>
 
@@ -72,31 +71,35 @@ std::string supported_list(const std::array<bool, kDTypeCount>& ok) {
   return s;
 }
 
-/// What the checks of an instruction see: all of it but its line and note, as three words (one
-/// compare each: keys are probed once per instruction). The default is a barrier.
+/// What the checks of an instruction see, as three words (one compare each): its opcode, operand
+/// count, queue and attributes, and the class (Checker::m_class) of each of its four operand
+/// ids. Two instructions with equal keys pass or fail together. The default is a barrier.
 struct CheckKey {
   std::uint64_t head = static_cast<std::uint8_t>(Opcode::barrier);  ///< op, noperands, queue, attrs_id
-  std::uint64_t ids01 = 0, ids23 = 0;                               ///< operand_ids, two per word
+  std::uint64_t classes01 = 0, classes23 = 0;                       ///< operand classes, two per word
 
-  static CheckKey of(const Instruction& in) {
-    CheckKey k;
-    k.head = std::uint64_t{static_cast<std::uint8_t>(in.op)} | std::uint64_t{in.noperands} << 8 |
-             std::uint64_t{in.queue} << 16 | std::uint64_t{in.attrs_id} << 32;
-    std::memcpy(&k.ids01, &in.operand_ids[0], sizeof k.ids01);
-    std::memcpy(&k.ids23, &in.operand_ids[2], sizeof k.ids23);
-    return k;
-  }
   friend bool operator==(const CheckKey& a, const CheckKey& b) {
-    return a.head == b.head && a.ids01 == b.ids01 && a.ids23 == b.ids23;
+    return a.head == b.head && a.classes01 == b.classes01 && a.classes23 == b.classes23;
   }
-  friend std::uint64_t hash_value(const CheckKey& k) { return hash_words(k.head, k.ids01, k.ids23); }
+  friend std::uint64_t hash_value(const CheckKey& k) { return hash_words(k.head, k.classes01, k.classes23); }
 };
+
+/// A key no instruction has (bit 24 of the head is never set): the memo's initial value.
+constexpr CheckKey kNoKey{std::uint64_t{1} << 24, 0, 0};
+
+template <class T>
+std::array<T, kOpcodeCount> make_filled(const T& v) {
+  std::array<T, kOpcodeCount> a;
+  a.fill(v);
+  return a;
+}
 
 class Checker {
  public:
   Checker(Program& p, const NpuConfig& hw) : m_p(p), m_hw(hw) {}
 
   void run() {
+    classify_operands();
     m_signals.assign(m_p.flags.size(), 0);
     m_waits.assign(m_p.flags.size(), 0);
     m_last_wait.assign(m_p.flags.size(), 0);
@@ -115,16 +118,17 @@ class Checker {
       }
       // One pass over the stream for the per-instruction checks and what the program-wide ones
       // need (signals and waits by flag); the matrix lock's pass only where there is a lock to check.
-      bool lock_ops = false;
+      bool lock_ops = false, acquires = false;
       for (const Instruction& in : s.code) {
         check_once(in);
         switch (in.op) {
-          case Opcode::matmul: case Opcode::matrix_acquire: case Opcode::matrix_release: lock_ops = true; break;
+          case Opcode::matmul: lock_ops = true; break;
+          case Opcode::matrix_acquire: case Opcode::matrix_release: lock_ops = acquires = true; break;
           case Opcode::signal: case Opcode::wait: count_flag(in); break;
           default: break;
         }
       }
-      if (lock_ops) check_matrix_lock(s);
+      if (lock_ops) check_matrix_lock(s, acquires);
     }
     check_flags();
     check_tensors();
@@ -189,8 +193,9 @@ class Checker {
     return ok;
   }
 
-  void check_view(const Instruction& in, const Operand& o) {
-    // The tensor's matrix (its last two dimensions; buffers are 2-D) and its element count.
+  /// A tensor operand's window lies inside its tensor or buffer (its matrix: the last two
+  /// dimensions; buffers are 2-D).
+  bool view_fits(const Operand& o) const {
     std::uint64_t total = 1;
     std::uint32_t cols = 0, rows = 1;
     if (o.space == Space::dram) {
@@ -207,10 +212,43 @@ class Checker {
     const View& v = o.view;
     const std::uint64_t col0 = v.offset % cols;
     const std::uint64_t row0 = (v.offset / cols) % rows;
-    if (v.rows == 0 || v.cols == 0 || col0 + v.cols > cols || row0 + v.rows > rows ||
-        v.offset >= total) {
+    return v.rows != 0 && v.cols != 0 && col0 + v.cols <= cols && row0 + v.rows <= rows && v.offset < total;
+  }
+
+  void check_view(const Instruction& in, const Operand& o) {
+    if (!view_fits(o)) {
+      const View& v = o.view;
       fail(in, fmt::format("the window {}x{} at element {} does not fit in '{}'", v.rows, v.cols, v.offset,
                            m_p.name_of(o)));
+    }
+  }
+
+  /// Fills m_class. An operand's class is what the checks read of it: its kind and space, its
+  /// window's shape, its dtype (tensors) and its value (immediates), but not which tensor,
+  /// buffer or flag it names nor where its window starts; a tensor operand whose window does
+  /// not fit (or whose tensor has an empty matrix) has the class kFailsAlone instead, which no
+  /// instruction that passed has. So operands of one class are interchangeable in the checks
+  /// of an instruction: a stream of distinct windows of the same shape is checked once.
+  void classify_operands() {
+    const std::size_t n = m_p.operand_table.size();
+    m_class.resize(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const Operand& o = m_p.operand_table[i];
+      Operand c = o;
+      c.view.offset = 0;
+      c.id = 0;
+      if (o.is_tensor()) {
+        const bool empty = o.space == Space::dram
+                               ? m_p.tensors[o.id].shape.empty() || m_p.tensors[o.id].cols() == 0 ||
+                                     m_p.tensors[o.id].rows() == 0
+                               : m_p.buffers[o.id].rows == 0 || m_p.buffers[o.id].cols == 0;
+        if (empty || !view_fits(o)) {
+          m_class[i] = kFailsAlone;
+          continue;
+        }
+        c.id = static_cast<std::uint32_t>(m_p.dtype_of(o));
+      }
+      m_class[i] = m_classes.intern(c);
     }
   }
 
@@ -221,14 +259,27 @@ class Checker {
     }
   }
 
-  // An instruction equal (but for line and note) to one that passed passes too: streams of
-  // millions of instructions repeat a few thousand.
+  // An instruction whose key (CheckKey) equals one that passed passes too: streams of millions
+  // of instructions repeat a few keys (a tiled GEMM's loads all move tiles of one shape). The
+  // last two keys that passed for each opcode (a GEMM alternates loads of A and of B, on two
+  // queues) are tried before the table.
   void check_once(const Instruction& in) {
-    const CheckKey key = CheckKey::of(in);
-    if (m_passed.contains(key)) return;
-    const std::size_t errors = m_errors.size() + m_not_kept;
-    check_instruction(in);
-    if (m_errors.size() + m_not_kept == errors) m_passed.intern(key);
+    const auto& ids = in.operand_ids;
+    CheckKey key;
+    key.head = std::uint64_t{static_cast<std::uint8_t>(in.op)} | std::uint64_t{in.noperands} << 8 |
+               std::uint64_t{in.queue} << 16 | std::uint64_t{in.attrs_id} << 32;
+    key.classes01 = m_class[ids[0]] | std::uint64_t{m_class[ids[1]]} << 32;
+    key.classes23 = m_class[ids[2]] | std::uint64_t{m_class[ids[3]]} << 32;
+    std::array<CheckKey, 2>& last = m_last_passed[static_cast<std::uint8_t>(in.op)];
+    if (key == last[0] || key == last[1]) return;
+    if (!m_passed.contains(key)) {
+      const std::size_t errors = m_errors.size() + m_not_kept;
+      check_instruction(in);
+      if (m_errors.size() + m_not_kept != errors) return;
+      m_passed.intern(key);
+    }
+    last[1] = last[0];
+    last[0] = key;
   }
 
   void check_instruction(const Instruction& in) {
@@ -428,13 +479,11 @@ class Checker {
 
   // matrix.acquire and matrix.release pair up within a stream; when two threads of a core issue
   // matmuls, each matmul must run between them (the unit is the holder's alone).
-  void check_matrix_lock(const Stream& s) {
+  // `acquires`: the stream has a matrix.acquire or matrix.release.
+  void check_matrix_lock(const Stream& s, bool acquires) {
     // Without matrix.acquire or matrix.release, only matmuls on a core where another thread
-    // issues them too can break these rules: a scan for the two is cheaper than the walk below.
-    const bool lock_ops = std::any_of(s.code.begin(), s.code.end(), [](const Instruction& in) {
-      return in.op == Opcode::matrix_acquire || in.op == Opcode::matrix_release;
-    });
-    if (!lock_ops && !other_matmul_thread(s)) return;
+    // issues them too can break these rules.
+    if (!acquires && !other_matmul_thread(s)) return;
     const Instruction* held = nullptr;
     std::optional<std::optional<std::uint32_t>> other;  // computed on the first unheld matmul
     for (const Instruction& in : s.code) {
@@ -575,7 +624,13 @@ class Checker {
   std::size_t m_not_kept = 0;
   std::vector<std::uint64_t> m_signals, m_waits;  ///< by flag (count_flag())
   std::vector<std::uint32_t> m_last_wait;        ///< the line of each flag's last wait
-  InternTable<CheckKey> m_passed;  ///< instructions (as the checks see them) that passed; [0] a barrier
+  /// Operand classes (classify_operands()): [0] that of the `none` operand.
+  InternTable<Operand> m_classes;
+  static constexpr std::uint32_t kFailsAlone = UINT32_MAX;  ///< the class of a window that does not fit
+  std::vector<std::uint32_t> m_class;  ///< by operand_table index: an index of m_classes, or kFailsAlone
+  InternTable<CheckKey> m_passed;  ///< keys of instructions that passed; [0] a barrier's
+  /// By opcode: the last two keys that passed (m_passed holds them too), newest first.
+  std::array<std::array<CheckKey, 2>, kOpcodeCount> m_last_passed = make_filled(std::array<CheckKey, 2>{kNoKey, kNoKey});
 };
 
 }  // namespace
