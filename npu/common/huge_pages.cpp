@@ -46,8 +46,15 @@ void release_after(void* block, std::size_t used, std::size_t capacity) noexcept
 #if NPUSIM_MAP_HUGE_BLOCKS
   if (capacity < kHugeBlockBytes) return;
   const std::size_t from = mapped_length(used), to = mapped_length(capacity);
-  // MADV_DONTNEED splits a huge page it covers in part and frees the 4 KiB pages in the range.
-  if (to > from) (void)madvise(static_cast<char*>(block) + from, to - from, MADV_DONTNEED);
+  if (to <= from) return;
+  char* const base = static_cast<char*>(block);
+  // khugepaged would fill the freed pages in again: it collapses any 2 MiB of an advised range
+  // that has one page in use (max_ptes_none 511 by default). So the huge page holding `from`
+  // and all after it are advised 4 KiB pages first; then MADV_DONTNEED splits that huge page
+  // and frees the 4 KiB pages from `from` on.
+  const std::size_t split = from & ~(kHugePageBytes - 1);
+  (void)madvise(base + split, to - split, MADV_NOHUGEPAGE);
+  (void)madvise(base + from, to - from, MADV_DONTNEED);
 #else
   (void)block;
   (void)used;

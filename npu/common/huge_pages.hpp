@@ -72,7 +72,8 @@ using HugeVector = std::vector<T, HugePageAllocator<T>>;
 /// Gives back to the kernel the pages of a mapped block from `used` bytes on (the whole 4 KiB
 /// pages past them): a huge page holds its 2 MiB as soon as one byte of it is written, so a
 /// vector that grew past its size (doubling, or a reservation larger than its use) holds up
-/// to 2 MiB it does not use. Blocks on the heap are left alone.
+/// to 2 MiB it does not use. That part of the block stays in 4 KiB pages from then on (or
+/// khugepaged would make it whole again). Blocks on the heap are left alone.
 void release_after(void* block, std::size_t used, std::size_t capacity) noexcept;
 
 /// release_after() for a HugeVector's capacity past its size, once it has stopped growing. The
