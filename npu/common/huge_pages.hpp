@@ -3,8 +3,9 @@
 /// lists): large blocks come straight from the kernel, aligned to 2 MiB and advised transparent
 /// huge pages. A run touches each of their bytes once or twice; with 4 KiB pages that is a page
 /// fault per 4 KiB and a TLB miss on most accesses, which on the machines we measure cost more
-/// than the simulation itself (a fault takes 13-15 us on the 2-core VM; see README,
-/// Performance). A 2 MiB page takes one fault (0.1-0.2 ms there) for 512. Alignment matters: a
+/// than the simulation itself (`./bench/run page-faults`: 12-14 us per fault on the 2-core VM,
+/// 25 under load; see README, Performance). A 2 MiB page takes one fault (0.1-0.3 ms there) for
+/// 512. Alignment matters: a
 /// huge page is granted only to a whole aligned 2 MiB inside an advised range, and malloc's
 /// large blocks start 16 bytes into a mapping, so advising them afterwards loses up to 2 MiB at
 /// each end. Linux grants huge pages to the ranges a process asks for when
