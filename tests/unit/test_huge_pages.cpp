@@ -14,8 +14,9 @@ using namespace npusim;
 
 namespace {
 
-/// The VmFlags of the mapping holding `p`, from /proc/self/smaps ("" if none holds it).
-std::string vm_flags_at(const void* p) {
+/// The value of `field` ("VmFlags:", "Rss:") for the mapping holding `p`, from /proc/self/smaps
+/// ("" if no mapping holds it).
+std::string smaps_field(const void* p, const std::string& field) {
   const auto a = reinterpret_cast<std::uintptr_t>(p);
   std::ifstream smaps("/proc/self/smaps");
   bool inside = false;
@@ -25,29 +26,23 @@ std::string vm_flags_at(const void* p) {
     std::istringstream head(line);
     if (head >> std::hex >> lo >> dash >> hi && dash == '-') {
       inside = lo <= a && a < hi;
-    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
-      return line.substr(8) + " ";
+    } else if (inside && line.rfind(field, 0) == 0) {
+      return line.substr(field.size());
     }
   }
   return "";
 }
 
-/// The resident KiB of the mapping holding `p`, from /proc/self/smaps (-1 if none holds it).
+/// The VmFlags of the mapping holding `p`, space-separated with a space at each end ("" if none).
+std::string vm_flags_at(const void* p) {
+  const std::string flags = smaps_field(p, "VmFlags:");
+  return flags.empty() ? "" : flags + " ";
+}
+
+/// The resident KiB of the mapping holding `p` (-1 if none holds it).
 long rss_kib_at(const void* p) {
-  const auto a = reinterpret_cast<std::uintptr_t>(p);
-  std::ifstream smaps("/proc/self/smaps");
-  bool inside = false;
-  for (std::string line; std::getline(smaps, line);) {
-    std::uintptr_t lo = 0, hi = 0;
-    char dash = 0;
-    std::istringstream head(line);
-    if (head >> std::hex >> lo >> dash >> hi && dash == '-') {
-      inside = lo <= a && a < hi;
-    } else if (inside && line.rfind("Rss:", 0) == 0) {
-      return std::stol(line.substr(4));
-    }
-  }
-  return -1;
+  const std::string rss = smaps_field(p, "Rss:");
+  return rss.empty() ? -1 : std::stol(rss);
 }
 
 }  // namespace
