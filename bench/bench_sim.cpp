@@ -231,7 +231,24 @@ Figures layer(const std::string& root, const npu::NpuConfig& hw, std::uint32_t s
 
 }  // namespace
 
-int sc_main(int argc, char* argv[]) {
+namespace {
+
+/// The optional third argument, a count of instructions (or vector ops) from `least` to
+/// 2^32 - 1; `fallback` when there is none. Anything else is a usage error.
+std::uint32_t count_argument(int argc, char* argv[], std::uint32_t fallback, std::uint32_t least = 1) {
+  if (argc < 4) return fallback;
+  const std::string text = argv[3];
+  std::uint64_t n = 0;
+  const bool digits = !text.empty() && text.size() <= 10 && text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) n = std::stoull(text);
+  if (!digits || n < least || n > UINT32_MAX) {
+    throw std::invalid_argument(
+        fmt::format("the count must be a whole number from {} to {}, got '{}'", least, UINT32_MAX, text));
+  }
+  return static_cast<std::uint32_t>(n);
+}
+
+int bench_main(int argc, char* argv[]) {
   if (argc != 3 && argc != 4) {
     fmt::print(stderr, "usage: npusim-bench ROOT WORKLOAD (vector, gemm, neumann2048, neumann16384, "
                        "neumann256-numerics, matmul-numerics, critical-path, page-faults, layer4096, layer32768)\n");
@@ -250,7 +267,7 @@ int sc_main(int argc, char* argv[]) {
   Figures f;
   std::string extra;  // workload-specific figures after the usual ones
   if (what == "vector") {
-    f = vector_stream(hw, argc == 4 ? static_cast<std::uint32_t>(std::stoul(argv[3])) : 2'000'000);
+    f = vector_stream(hw, count_argument(argc, argv, 2'000'000));
   } else if (what == "gemm") {
     f = gemm(hw);
   } else if (what == "neumann2048") {
@@ -265,7 +282,7 @@ int sc_main(int argc, char* argv[]) {
     extra = fmt::format(" {:.4f} {:.4f}", loop, baseline);
   } else if (what == "critical-path") {
     // The walk's time per instruction at 8x the length: about 1 when it is linear, 8 when quadratic.
-    const std::uint32_t large = argc == 4 ? static_cast<std::uint32_t>(std::stoul(argv[3])) : 800'000;
+    const std::uint32_t large = count_argument(argc, argv, 800'000, 8);  // the shorter run is an eighth
     Figures small;
     const double t_small = critical_path_seconds(hw, large / 8, small);
     const double t_large = critical_path_seconds(hw, large, f);
@@ -290,4 +307,20 @@ int sc_main(int argc, char* argv[]) {
   fmt::print("{} {} {} {:.4f} {} {:.4f} {}{}\n", what, f.instructions, f.cycles, seconds, usage.ru_maxrss, cpu,
              usage.ru_minflt, extra);
   return 0;
+}
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  try {
+    return bench_main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "npusim-bench: out of memory\n");
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "npusim-bench: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "npusim-bench: {}\n", e.what());
+  }
+  return 1;
 }
