@@ -120,6 +120,13 @@ class Timeline {
   /// run), else nullptr. Walks over every record (the analysis) then read a time as the plain
   /// sum of packed steps, without testing each step for kWide as start(), end() and done() do.
   const PackedRecord* narrow_records() const { return m_wide.empty() ? m_records.data() : nullptr; }
+  /// f(done), `done` giving done(idx): when no step is wide (nearly every run), as the plain sum
+  /// of the packed steps, without testing each for kWide. For the passes over every record.
+  template <typename F>
+  decltype(auto) with_done(F f) const {
+    if (m_wide.empty()) return f([this](std::uint32_t idx) { return m_records[idx].narrow_done(); });
+    return f([this](std::uint32_t idx) { return done(idx); });
+  }
   /// How many instructions have ended (set_end()): no completion becomes known in between.
   std::uint64_t ends() const { return m_ends; }
   /// The producers of instruction `idx` (issued): dep_pool[the previous one's deps_end, its deps_end).
@@ -200,13 +207,6 @@ class Timeline {
   void put_wide(std::uint32_t idx, std::uint32_t& packed, Cycle Wide::*field, Cycle value);
   void put_wide_contention(std::uint32_t idx, std::int64_t cycles);
   [[noreturn]] static void throw_too_many_deps();
-  /// f(done), `done` giving done(idx): when no step is wide (nearly every run), as the plain sum
-  /// of the packed steps, without testing each for kWide. For the passes over every record.
-  template <typename F>
-  decltype(auto) with_done(F f) const {
-    if (m_wide.empty()) return f([this](std::uint32_t idx) { return m_records[idx].narrow_done(); });
-    return f([this](std::uint32_t idx) { return done(idx); });
-  }
 
   HugeVector<PackedRecord> m_records;  ///< per instruction of the thread's stream
   std::uint64_t m_ends = 0;

@@ -257,7 +257,7 @@ ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& resul
                        std::uint32_t unit_count)
     : s(stream), timeline(result), times(result), unit_at(units_of), units(unit_count) {
   const auto n = static_cast<std::uint32_t>(s.code.size());
-  auto find_last = [&](auto done_of) {
+  result.with_done([&](auto done_of) {  // the packed records' test once, not per instruction
     std::uint32_t last_at = kNone;
     Cycle latest = 0;
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -269,13 +269,7 @@ ThreadView::ThreadView(const npu::Stream& stream, const npu::ThreadResult& resul
     }
     last_done = last_at;
     latest_done = latest;
-  };
-  // The packed records' test once, not per instruction.
-  if (const npu::PackedRecord* packed = result.narrow_records()) {
-    find_last([packed](std::uint32_t i) { return packed[i].narrow_done(); });
-  } else {
-    find_last([this](std::uint32_t i) { return times.done(i); });
-  }
+  });
 }
 
 std::uint32_t ThreadView::far_prev_of(std::size_t i) {
